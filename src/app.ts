@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import type { Settings } from './config.js';
+import configStore from './plugins/config-store.js';
+import errorHandler, { toEnvelope } from './plugins/error-handler.js';
+import metrics from './plugins/metrics.js';
+import openapi from './plugins/openapi.js';
+import requestBody from './plugins/request-body.js';
+import { VERSION } from './package-info.js';
+import configRoutes from './routes/configs.js';
+import deviceConfigRoutes from './routes/device-configs.js';
+import healthRoutes from './routes/health.js';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+
+/** The correlation id: the client's X-Request-Id when it is a sane token, otherwise a new UUID. */
+export function correlationIdFor(header: string | string[] | undefined): string {
+  return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/**
+ * Fastify's options for these settings. The server and the tests both build
+ * the app from this one function, so tests run the configuration that ships.
+ */
+export function serverOptions(settings: Settings): FastifyServerOptions {
+  return {
+    logger: {
+      level: settings.logLevel,
+      redact: ['req.headers.authorization'],
+    },
+    genReqId: (request) => correlationIdFor(request.headers['x-request-id']),
+    logController: new LogController({ requestIdLogLabel: 'correlationId' }),
+    bodyLimit: settings.maxBodyBytes,
+    // Limits set on purpose rather than left at defaults by accident.
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    maxRequestsPerSocket: 0,
+    routerOptions: { maxParamLength: 256 },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
+    return503OnClosing: true,
+    // Errors met before routing (a malformed URL) still get the envelope.
+    frameworkErrors: (error, request, reply) => {
+      const { statusCode, body } = toEnvelope(error, request.id);
+      void (reply as FastifyReply).code(statusCode).header('x-request-id', request.id).send(body);
+    },
+  };
+}
+
+/** Builds the whole app. It never listens: `server.ts` does, and tests use `inject`. */
+export async function buildApp(settings: Settings): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions(settings)).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorHandler);
+  await app.register(requestBody);
+  await app.register(cors, { origin: settings.corsOrigins.length > 0 ? settings.corsOrigins : false, exposedHeaders: ['ETag', 'X-Request-Id'] });
+  await app.register(configStore, { settings });
+  await app.register(openapi, { version: VERSION });
+  await app.register(metrics);
+
+  await app.register(healthRoutes);
+  await app.register(configRoutes);
+  await app.register(deviceConfigRoutes);
+
+  return app;
+}

@@ -1,0 +1,101 @@
+/**
+ * Domain errors. Storage and services throw these; `plugins/error-handler.ts`
+ * is the one place that turns them (and Fastify's own errors) into the HTTP
+ * error envelope `{error, code, details, correlationId}`.
+ */
+export class AppError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly details: Record<string, unknown>;
+
+  constructor(message: string, code: string, statusCode: number, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.statusCode = statusCode;
+    this.details = details;
+  }
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class InvalidOperation extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message, 'INVALID_OPERATION', 400, details);
+  }
+}
+
+export class ValidationFailed extends AppError {
+  constructor(message: string, errors: FieldError[]) {
+    super(message, 'VALIDATION_FAILED', 400, { errors });
+  }
+}
+
+export class RecordNotFound extends AppError {
+  constructor(mac: string) {
+    super(`Config ${mac} was not found`, 'RECORD_NOT_FOUND', 404, { mac_address: mac });
+  }
+}
+
+export class RecordExists extends AppError {
+  constructor(mac: string) {
+    super(`Config for ${mac} already exists`, 'RECORD_EXISTS', 409, { mac_address: mac });
+  }
+}
+
+export class PreconditionFailed extends AppError {
+  constructor(mac: string, currentEtag: string | null) {
+    super(
+      currentEtag === null
+        ? `Precondition failed: config ${mac} does not exist`
+        : `Precondition failed: config ${mac} has changed (current ETag ${currentEtag})`,
+      'PRECONDITION_FAILED',
+      412,
+      { mac_address: mac, current_etag: currentEtag },
+    );
+  }
+}
+
+/** The stored file is not a JSON object. Its text travels in `details.raw` so it can be repaired. */
+export class InvalidStoredConfig extends AppError {
+  constructor(mac: string, reason: string, raw: string, etag: string | null, statusCode = 422) {
+    super(`Stored config ${mac} is not a valid JSON object: ${reason}`, 'INVALID_STORED_CONFIG', statusCode, {
+      mac_address: mac,
+      reason,
+      raw,
+      etag,
+    });
+  }
+}
+
+/** The config directory is missing, not a directory, or unusable. */
+export class StorageUnavailable extends AppError {
+  constructor(reason: string) {
+    super(`Config storage is unavailable: ${reason}`, 'STORAGE_UNAVAILABLE', 503, { reason });
+  }
+}
+
+/** A transient storage condition (too many open files, busy filesystem, lock held too long): retry later. */
+export class StorageBusy extends AppError {
+  constructor(reason: string) {
+    super(`Config storage is busy, retry later: ${reason}`, 'STORAGE_BUSY', 503, { reason });
+  }
+}
+
+/** The disk is full or over quota: nothing was written. */
+export class StorageFull extends AppError {
+  constructor() {
+    super('No space left on the config volume; nothing was written', 'STORAGE_FULL', 507);
+  }
+}
+
+/** Any other storage failure. The message is safe to show; the cause goes to the log. */
+export class StorageError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'STORAGE_ERROR', 500);
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Helpers that work on JSON *text* that has already been checked by
+ * `JSON.parse`. Working on the text rather than on parsed values keeps what
+ * the client sent exactly: key order (JSON.parse moves integer-like keys
+ * first), duplicate keys, string escapes and numbers beyond double precision.
+ */
+
+const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
+
+/** Index just past the string token that starts at `start` (a `"`). */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  while (i < text.length) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22) return i + 1; // "
+    i += ch === 0x5c ? 2 : 1; // a backslash escapes the next character
+  }
+  return text.length;
+}
+
+/** Index just past the literal (number, true, false, null) that starts at `start`. */
+function literalEnd(text: string, start: number): number {
+  let i = start;
+  while (i < text.length && !',:]}'.includes(text[i]!) && !WHITESPACE.has(text[i]!)) i++;
+  return i;
+}
+
+function skipWhitespace(text: string, start: number): number {
+  let i = start;
+  while (WHITESPACE.has(text[i]!)) i++;
+  return i;
+}
+
+/** Index just past the value (of any kind) that starts at `start`. */
+function valueEnd(text: string, start: number): number {
+  const first = text[start];
+  if (first === '"') return stringEnd(text, start);
+  if (first !== '{' && first !== '[') return literalEnd(text, start);
+  let depth = 0;
+  let i = start;
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === '"') {
+      i = stringEnd(text, i);
+      continue;
+    }
+    if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+    i++;
+  }
+  return i;
+}
+
+/** The deepest nesting of objects and arrays in a JSON text (0 for a scalar). Linear, no recursion. */
+export function jsonNestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22) {
+      i = stringEnd(text, i) - 1;
+    } else if (ch === 0x7b || ch === 0x5b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (ch === 0x7d || ch === 0x5d) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
+/**
+ * The text of member `key` of the top-level object in `text`, or undefined.
+ * When the key appears more than once the last one wins, as with JSON.parse.
+ */
+export function memberText(text: string, key: string): string | undefined {
+  let i = skipWhitespace(text, 0);
+  if (text[i] !== '{') return undefined;
+  let found: string | undefined;
+  i = skipWhitespace(text, i + 1);
+  while (i < text.length && text[i] !== '}') {
+    const keyEnd = stringEnd(text, i);
+    const name = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = skipWhitespace(text, keyEnd) + 1; // past ':'
+    const start = skipWhitespace(text, i);
+    const end = valueEnd(text, start);
+    if (name === key) found = text.slice(start, end);
+    i = skipWhitespace(text, end);
+    if (text[i] === ',') i = skipWhitespace(text, i + 1);
+  }
+  return found;
+}
+
+/**
+ * Pretty-prints a valid JSON text with 2-space indentation, the same layout
+ * as `JSON.stringify(value, null, 2)`, but copying every string and number
+ * token verbatim.
+ */
+export function formatJsonText(text: string): string {
+  const out: string[] = [];
+  let depth = 0;
+  let i = 0;
+  const newline = () => '\n' + '  '.repeat(depth);
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (WHITESPACE.has(ch)) {
+      i++;
+    } else if (ch === '"') {
+      const end = stringEnd(text, i);
+      out.push(text.slice(i, end));
+      i = end;
+    } else if (ch === '{' || ch === '[') {
+      const next = skipWhitespace(text, i + 1);
+      if (text[next] === (ch === '{' ? '}' : ']')) {
+        out.push(ch === '{' ? '{}' : '[]');
+        i = next + 1;
+      } else {
+        depth++;
+        out.push(ch, newline());
+        i++;
+      }
+    } else if (ch === '}' || ch === ']') {
+      depth--;
+      out.push(newline(), ch);
+      i++;
+    } else if (ch === ',') {
+      out.push(',', newline());
+      i++;
+    } else if (ch === ':') {
+      out.push(': ');
+      i++;
+    } else {
+      const end = literalEnd(text, i);
+      out.push(text.slice(i, end));
+      i = end;
+    }
+  }
+  return out.join('');
+}

@@ -1,0 +1,62 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export const OPERATIONS = ['list', 'get', 'get_raw', 'save', 'delete', 'rename'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+export type OperationStatus = 'success' | 'not_found' | 'invalid_mac' | 'invalid_body' | 'conflict' | 'error';
+
+/**
+ * The app's metrics, in a registry of its own (one per app instance, so two
+ * apps in one process, as in tests, never share counts). Names and labels are
+ * those of the Python backend.
+ */
+export function createMetrics(countValidConfigs: () => Promise<number>) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    operations: new Counter({
+      name: 'iot_config_operations_total',
+      help: 'Config operations by outcome',
+      labelNames: ['operation', 'status'] as const,
+      registers: [registry],
+    }),
+    operationDuration: new Histogram({
+      name: 'iot_config_operation_duration_seconds',
+      help: 'Duration of config operations',
+      labelNames: ['operation'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Duration of HTTP requests by method, route and status',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    filesCount: new Gauge({
+      name: 'iot_config_files_count',
+      help: 'Number of valid config files in the config directory at scrape time',
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(await countValidConfigs());
+        } catch {
+          this.set(0);
+        }
+      },
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** The operation outcome label for a response, from its status and error code. */
+export function operationStatus(statusCode: number, errorCode: string | undefined): OperationStatus {
+  if (statusCode < 400) return 'success';
+  if (statusCode === 404) return 'not_found';
+  if (errorCode === 'INVALID_OPERATION') return 'invalid_mac';
+  if (statusCode === 400 || statusCode === 413 || statusCode === 415) return 'invalid_body';
+  if (statusCode === 409 || statusCode === 412) return 'conflict';
+  return 'error';
+}

@@ -1,0 +1,25 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Settings } from '../config.js';
+import { ConfigStore } from '../storage/config-store.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    configStore: ConfigStore;
+  }
+}
+
+/** The file store, started when the app is ready and closed with it. */
+export default fp(
+  async function configStore(app: FastifyInstance, options: { settings: Settings }) {
+    const store = new ConfigStore({
+      dir: options.settings.configsDir,
+      createDir: !options.settings.configsDirFromEnv,
+      logger: app.log,
+    });
+    app.decorate('configStore', store);
+    app.addHook('onReady', () => store.start());
+    app.addHook('onClose', () => store.close());
+  },
+  { name: 'config-store' },
+);

@@ -1,0 +1,103 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
+import { AppError, type FieldError } from '../errors.js';
+import type { ErrorResponse } from '../schemas/errors.js';
+
+interface Envelope {
+  statusCode: number;
+  body: ErrorResponse;
+}
+
+function envelope(statusCode: number, code: string, error: string, correlationId: string, details: Record<string, unknown> = {}): Envelope {
+  return { statusCode, body: { error, code, details, correlationId } };
+}
+
+function fieldErrors(error: FastifyError): FieldError[] {
+  return (error.validation ?? []).map((issue) => {
+    const params = issue.params as Record<string, unknown>;
+    const location = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
+    const missing = typeof params.missingProperty === 'string' ? params.missingProperty : undefined;
+    const field = [location, missing].filter(Boolean).join('.') || error.validationContext || 'body';
+    return { field, message: issue.message ?? 'is invalid' };
+  });
+}
+
+/** Fastify's own 4xx errors, by their code, with the code clients see. */
+const FRAMEWORK_CODES: Record<string, { code: string; message?: (error: FastifyError) => string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: () => 'Request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: () => 'Unsupported content type: send the body as application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', message: () => 'Request body length does not match Content-Length' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', message: () => 'Request body is empty; expected a JSON object' },
+  FST_ERR_BAD_URL: { code: 'INVALID_OPERATION', message: () => 'The request URL is malformed' },
+};
+
+/** The one mapping from anything thrown while handling a request to the error envelope. */
+export function toEnvelope(error: unknown, correlationId: string): Envelope {
+  if (error instanceof AppError) return envelope(error.statusCode, error.code, error.message, correlationId, error.details);
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    const errors = fieldErrors(fastifyError);
+    const summary = errors.map((e) => `${e.field} ${e.message}`).join('; ');
+    return envelope(400, 'VALIDATION_FAILED', `Request ${fastifyError.validationContext ?? 'body'} is invalid: ${summary}`, correlationId, { errors });
+  }
+  const known = fastifyError.code ? FRAMEWORK_CODES[fastifyError.code] : undefined;
+  const statusCode = fastifyError.statusCode ?? 500;
+  if (known) {
+    const details = known.code === 'VALIDATION_FAILED' ? { errors: [{ field: 'body', message: known.message!(fastifyError) }] } : {};
+    return envelope(statusCode, known.code, known.message!(fastifyError), correlationId, details);
+  }
+  if (statusCode >= 400 && statusCode < 500) {
+    return envelope(statusCode, 'BAD_REQUEST', fastifyError.message || 'Bad request', correlationId);
+  }
+  // Never show a 5xx's internal message to the client: it goes to the log.
+  return envelope(statusCode >= 500 && statusCode < 600 ? statusCode : 500, 'INTERNAL_ERROR', 'Internal server error', correlationId);
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const { statusCode, body } = toEnvelope(error, request.id);
+  if (statusCode >= 500) request.log.error({ err: error, code: body.code }, body.error);
+  else request.log.info({ code: body.code, statusCode }, body.error);
+  reply.errorCode = body.code;
+  return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * Error envelope for every error, unknown routes (404) and known routes with
+ * another method (405, with an Allow header).
+ */
+export default fp(
+  async function errorHandler(app: FastifyInstance) {
+    // A router of our own routes, to tell "wrong method" from "no such route".
+    const routes = FindMyWay();
+    const noop = () => undefined;
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      for (const method of methods) {
+        if (method === 'HEAD') continue;
+        try {
+          routes.on(method as HTTPMethod, route.url, noop);
+        } catch {
+          // Already known (e.g. a route registered with and without a trailing slash).
+        }
+      }
+    });
+
+    app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+
+    app.setNotFoundHandler((request, reply) => {
+      const url = request.url.split('?')[0]!;
+      const allowed = (['GET', 'PUT', 'POST', 'DELETE', 'PATCH'] as const).filter((method) => routes.find(method, url) !== null);
+      if (allowed.length > 0) {
+        reply.header('allow', allowed.join(', '));
+        const error = new AppError(`Method ${request.method} is not allowed on ${url}; use ${allowed.join(', ')}`, 'METHOD_NOT_ALLOWED', 405);
+        return sendError(request, reply, error);
+      }
+      return sendError(request, reply, new AppError(`No route for ${request.method} ${url}`, 'ROUTE_NOT_FOUND', 404));
+    });
+  },
+  { name: 'error-handler' },
+);

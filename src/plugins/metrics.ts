@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { createMetrics, operationStatus, type Metrics, type Operation } from '../metrics.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Metrics;
+  }
+  interface FastifyContextConfig {
+    /** The config operation a route performs, for `iot_config_operations_total`. */
+    operation?: Operation;
+  }
+  interface FastifyReply {
+    /** The error code sent, if any (set by the error handler). */
+    errorCode?: string;
+  }
+}
+
+/** Records every response in the HTTP histogram, and config routes' outcomes in the operation metrics. */
+export default fp(
+  async function metrics(app: FastifyInstance) {
+    const metrics = createMetrics(() => app.configStore.countValidConfigs());
+    app.decorate('metrics', metrics);
+    app.decorateReply('errorCode', undefined);
+
+    app.addHook('onResponse', async (request, reply) => {
+      const seconds = reply.elapsedTime / 1000;
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, seconds);
+      const operation = request.routeOptions.config.operation;
+      if (operation !== undefined) {
+        metrics.operations.inc({ operation, status: operationStatus(reply.statusCode, reply.errorCode) });
+        metrics.operationDuration.observe({ operation }, seconds);
+      }
+    });
+
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          tags: ['operations'],
+          summary: 'Prometheus metrics',
+          description: 'Text exposition format: config operations, files count, HTTP durations and process metrics.',
+          produces: ['text/plain'],
+          response: { 200: { type: 'string', description: 'Prometheus text format' } },
+        },
+      },
+      async (_request, reply) => {
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
+    });
+  },
+  { name: 'metrics', dependencies: ['config-store'] },
+);

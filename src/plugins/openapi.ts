@@ -1,0 +1,50 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ConfigListResponseSchema, ConfigResponseSchema, ConfigSummarySchema, RenameConfigRequestSchema, SaveConfigRequestSchema, SkippedFileSchema } from '../schemas/configs.js';
+import { ErrorResponseSchema, FieldErrorSchema } from '../schemas/errors.js';
+import { HealthResponseSchema } from '../schemas/health.js';
+
+/** Shared schemas (one source for validation, serialisation and docs) and the OpenAPI document with Swagger UI at /api/docs. */
+export default fp(
+  async function openapi(app: FastifyInstance, options: { version: string }) {
+    for (const schema of [
+      FieldErrorSchema,
+      ErrorResponseSchema,
+      ConfigSummarySchema,
+      ConfigResponseSchema,
+      SkippedFileSchema,
+      ConfigListResponseSchema,
+      SaveConfigRequestSchema,
+      RenameConfigRequestSchema,
+      HealthResponseSchema,
+    ]) {
+      app.addSchema(schema);
+    }
+
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'IoT Config Manager',
+          version: options.version,
+          description:
+            'Manages the JSON configuration of a fleet of ESP32 devices, one document per device, named by its MAC address. Every error uses one envelope: `{error, code, details, correlationId}`.',
+        },
+        tags: [
+          { name: 'configs', description: 'Admin API' },
+          { name: 'devices', description: 'What devices fetch' },
+          { name: 'operations', description: 'Health and metrics' },
+        ],
+      },
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { url: '/api/docs/openapi.json' } as never });
+
+    app.get('/api/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  },
+  { name: 'openapi' },
+);

@@ -1,0 +1,54 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ValidationFailed } from '../errors.js';
+import { jsonNestingDepth } from '../json-text.js';
+
+/** Deeper JSON than this is refused: no device config needs it, and it guards every later step against stack exhaustion. */
+export const MAX_JSON_DEPTH = 64;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON request body as text, exactly as sent (used to store the content verbatim). */
+    rawJsonBody?: string;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function bodyError(message: string): ValidationFailed {
+  return new ValidationFailed(message, [{ field: 'body', message }]);
+}
+
+/**
+ * Parses JSON bodies strictly: UTF-8 only, nesting bounded, and `__proto__`
+ * or `constructor` keys kept as plain data (JSON.parse never assigns a
+ * prototype). Any other content type is answered with 415 by Fastify.
+ */
+export function parseJsonBody(request: FastifyRequest, body: Buffer): unknown {
+  if (body.length === 0) throw bodyError('Request body is empty; expected a JSON object');
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw bodyError('Request body is not valid UTF-8');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw bodyError(`Request body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (jsonNestingDepth(text) > MAX_JSON_DEPTH) throw bodyError(`Request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+  request.rawJsonBody = text;
+  return value;
+}
+
+export default fp(
+  async function requestBody(app: FastifyInstance) {
+    app.removeAllContentTypeParsers();
+    for (const contentType of ['application/json', /^application\/[\w.+-]+\+json$/]) {
+      app.addContentTypeParser(contentType, { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer) => parseJsonBody(request, body));
+    }
+  },
+  { name: 'request-body' },
+);

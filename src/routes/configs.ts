@@ -1,0 +1,141 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { formatJsonText, memberText } from '../json-text.js';
+import { parseMac } from '../mac.js';
+import { errorResponses } from '../schemas/errors.js';
+import {
+  ConditionalHeadersSchema,
+  MacParamsSchema,
+  RenameConfigRequestSchema,
+  SaveConfigRequestSchema,
+} from '../schemas/configs.js';
+import type { ConfigListing } from '../storage/config-store.js';
+import { configResponseBody, JSON_CONTENT_TYPE } from './config-body.js';
+import { writeConditions } from './http-conditions.js';
+
+const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the stored bytes' } };
+
+/** The admin REST API: list, read, save, delete and rename configs. */
+const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const store = app.configStore;
+
+  // The list body is serialised once per change of the index, not once per request.
+  let listBody: { version: number; body: string } | null = null;
+  const serialisedList = (listing: ConfigListing): string => {
+    if (listBody?.version !== listing.version) {
+      const body = JSON.stringify({ configs: listing.configs, count: listing.configs.length, skipped: listing.skipped });
+      listBody = { version: listing.version, body };
+    }
+    return listBody.body;
+  };
+
+  app.get(
+    '/api/configs',
+    {
+      config: { operation: 'list' },
+      schema: {
+        tags: ['configs'],
+        summary: 'List every config',
+        description:
+          'Summaries of every valid config, sorted by MAC. Files that are not valid configs are listed in `skipped` with the reason. The list is complete or the request fails with 503.',
+        response: { 200: { $ref: 'ConfigListResponse' }, ...errorResponses(503, 500) },
+      },
+    },
+    async (_request, reply) => reply.type(JSON_CONTENT_TYPE).send(serialisedList(await store.list())),
+  );
+
+  app.get(
+    '/api/configs/:mac',
+    {
+      config: { operation: 'get' },
+      schema: {
+        tags: ['configs'],
+        summary: 'Read a config with its summary',
+        params: MacParamsSchema,
+        response: {
+          200: { $ref: 'ConfigResponse', headers: etagHeader },
+          ...errorResponses(400, 404, 422, 503, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const document = await store.read(parseMac(request.params.mac));
+      return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(configResponseBody(document));
+    },
+  );
+
+  app.put(
+    '/api/configs/:mac',
+    {
+      config: { operation: 'save' },
+      schema: {
+        tags: ['configs'],
+        summary: 'Create or replace a config',
+        description:
+          'Stores `content` pretty-printed (2-space indent, keys in the order sent, numbers verbatim) with a trailing newline, atomically and durably: a 200 means the file is on disk. Always 200, never 201, for compatibility.',
+        params: MacParamsSchema,
+        headers: ConditionalHeadersSchema,
+        body: SaveConfigRequestSchema,
+        response: {
+          200: { $ref: 'ConfigResponse', headers: etagHeader },
+          ...errorResponses(400, 409, 412, 413, 415, 503, 507, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const mac = parseMac(request.params.mac);
+      // The schema has checked that `content` is an object; store it as the client wrote it.
+      const contentText = memberText(request.rawJsonBody ?? JSON.stringify(request.body), 'content')!;
+      const bytes = Buffer.from(`${formatJsonText(contentText)}\n`);
+      const { document } = await store.save(mac, bytes, {
+        ...writeConditions(request.headers),
+        allowOverwrite: request.body.allow_overwrite ?? true,
+      });
+      return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(configResponseBody(document));
+    },
+  );
+
+  app.delete(
+    '/api/configs/:mac',
+    {
+      config: { operation: 'delete' },
+      schema: {
+        tags: ['configs'],
+        summary: 'Delete a config',
+        params: MacParamsSchema,
+        headers: ConditionalHeadersSchema,
+        response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(400, 404, 412, 503, 500) },
+      },
+    },
+    async (request, reply) => {
+      await store.remove(parseMac(request.params.mac), writeConditions(request.headers));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/configs/:mac/rename',
+    {
+      config: { operation: 'rename' },
+      schema: {
+        tags: ['configs'],
+        summary: 'Move a config to another MAC address',
+        description: 'One atomic rename: there is never both files nor neither. `If-Match` applies to the source config.',
+        params: MacParamsSchema,
+        headers: ConditionalHeadersSchema,
+        body: RenameConfigRequestSchema,
+        response: {
+          200: { $ref: 'ConfigResponse', headers: etagHeader },
+          ...errorResponses(400, 404, 409, 412, 413, 415, 422, 503, 500),
+        },
+      },
+    },
+    async (request, reply) => {
+      const from = parseMac(request.params.mac);
+      const to = parseMac(request.body.new_mac_address, 'new MAC address');
+      const document = await store.rename(from, to, writeConditions(request.headers));
+      return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(configResponseBody(document));
+    },
+  );
+};
+
+export default configRoutes;

@@ -1,0 +1,74 @@
+import { Type, type Static } from 'typebox';
+
+export const MacParamsSchema = Type.Object({
+  mac: Type.String({
+    description: 'MAC address in any letter case, with `-` or `:` separators or none, e.g. `aa-bb-cc-dd-ee-ff`, `AA:BB:CC:DD:EE:FF`, `aabbccddeeff`',
+  }),
+});
+
+export const ConfigContentSchema = Type.Record(Type.String(), Type.Unknown(), {
+  description:
+    'The device config document (a JSON object). `deviceName`, `deviceEntityId` and `enableOTA` feed the summary fields; all other keys are the device\'s own.',
+});
+
+const summaryFields = {
+  mac_address: Type.String({ description: 'Canonical MAC address: lowercase, hyphen-separated', examples: ['aa-bb-cc-dd-ee-ff'] }),
+  device_name: Type.Union([Type.String(), Type.Null()], { description: 'The content\'s `deviceName` when it is a string, else null' }),
+  device_entity_id: Type.Union([Type.String(), Type.Null()], { description: 'The content\'s `deviceEntityId` when it is a string, else null' }),
+  enable_ota: Type.Union([Type.Boolean(), Type.Null()], { description: 'The content\'s `enableOTA` when it is a boolean, else null' }),
+};
+
+export const ConfigSummarySchema = Type.Object(summaryFields, { $id: 'ConfigSummary' });
+
+export const ConfigResponseSchema = Type.Object(
+  { ...summaryFields, content: ConfigContentSchema },
+  { $id: 'ConfigResponse', description: 'A config with its summary fields' },
+);
+
+export const SkippedFileSchema = Type.Object(
+  {
+    filename: Type.String({ description: 'Name of the file in the config directory' }),
+    reason: Type.String({ description: 'Why it is not listed, so a person can fix it' }),
+  },
+  { $id: 'SkippedFile' },
+);
+
+export const ConfigListResponseSchema = Type.Object(
+  {
+    configs: Type.Array(Type.Ref('ConfigSummary'), { description: 'Every valid config, sorted by MAC address' }),
+    count: Type.Integer({ description: 'Number of entries in `configs`' }),
+    skipped: Type.Array(Type.Ref('SkippedFile'), { description: 'Files in the directory that are not valid configs' }),
+  },
+  { $id: 'ConfigListResponse' },
+);
+
+export const SaveConfigRequestSchema = Type.Object(
+  {
+    content: ConfigContentSchema,
+    allow_overwrite: Type.Optional(
+      Type.Boolean({ default: true, description: 'false: create only, 409 RECORD_EXISTS when the config already exists' }),
+    ),
+  },
+  { $id: 'SaveConfigRequest' },
+);
+
+export const RenameConfigRequestSchema = Type.Object(
+  {
+    new_mac_address: Type.String({ description: 'The MAC address to move the config to, in any accepted form' }),
+  },
+  { $id: 'RenameConfigRequest' },
+);
+
+export const DeviceConfigResponseSchema = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'The stored JSON document itself, byte for byte',
+});
+
+export const ConditionalHeadersSchema = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'Write only if the config\'s current ETag is one of these (`*`: if it exists). 412 otherwise.' })),
+  'if-none-match': Type.Optional(Type.String({ description: '`*`: create only; 412 if the config exists' })),
+});
+
+export type SaveConfigRequest = Static<typeof SaveConfigRequestSchema>;
+export type RenameConfigRequest = Static<typeof RenameConfigRequestSchema>;
+export type ConfigListResponse = Static<typeof ConfigListResponseSchema>;
+export type ConfigResponse = Static<typeof ConfigResponseSchema>;

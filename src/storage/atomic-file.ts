@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { errorCode } from './fs-errors.js';
+
+/** Identifies this process among every replica that shares the directory. */
+export const PROCESS_IDENTITY = {
+  host: os.hostname(),
+  pid: process.pid,
+  instance: randomBytes(6).toString('hex'),
+};
+
+/**
+ * Temp files are hidden and end in `.tmp` (never `.json`, so no reader takes
+ * one for a config). Their name carries the host, pid and instance of the
+ * writer, so a restarted process can tell its dead predecessor's leftovers
+ * from a live replica's write in flight.
+ */
+const TEMP_FILE = /^\.(.+)\.json\.(.+)\.(\d+)\.([0-9a-f]{12})\.[0-9a-z]+\.tmp$/;
+let tempCounter = 0;
+
+function tempFileName(targetName: string): string {
+  const { host, pid, instance } = PROCESS_IDENTITY;
+  return `.${targetName}.${host}.${pid}.${instance}.${(tempCounter++).toString(36)}.tmp`;
+}
+
+export interface Owner {
+  host: string;
+  pid: number;
+  instance: string;
+}
+
+export function tempFileOwner(name: string): Owner | null {
+  const match = TEMP_FILE.exec(name);
+  return match ? { host: match[2]!, pid: Number(match[3]), instance: match[4]! } : null;
+}
+
+/** True when `owner` is certainly dead: it ran on this host and its process is gone (or it was this pid before a restart). */
+export function isOwnerDead(owner: Owner): boolean {
+  if (owner.host !== PROCESS_IDENTITY.host) return false;
+  if (owner.pid === PROCESS_IDENTITY.pid) return owner.instance !== PROCESS_IDENTITY.instance;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return errorCode(error) === 'ESRCH';
+  }
+}
+
+/** Makes a directory entry change (rename, unlink) durable. */
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } catch (error) {
+    // Some filesystems cannot fsync a directory; their renames are durable by other means.
+    if (errorCode(error) !== 'EINVAL' && errorCode(error) !== 'ENOTSUP') throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes `bytes` to `dir/name` so that readers only ever see the old file or
+ * the new one, and so that the new one survives a crash once this resolves:
+ * write a temp file, fsync it, rename it over the target, fsync the directory.
+ * On failure the temp file is removed and the target is untouched.
+ */
+export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array): Promise<void> {
+  const tempPath = path.join(dir, tempFileName(name));
+  try {
+    const handle = await fs.open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tempPath, path.join(dir, name));
+  } catch (error) {
+    await fs.rm(tempPath, { force: true }).catch(() => undefined);
+    throw error;
+  }
+  await fsyncDirectory(dir);
+}

@@ -1,0 +1,553 @@
+import { createHash } from 'node:crypto';
+import { constants, type BigIntStats, type Dirent } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import { summarizeConfig, type ConfigSummary } from '../config-summary.js';
+import {
+  AppError,
+  InvalidOperation,
+  InvalidStoredConfig,
+  PreconditionFailed,
+  RecordExists,
+  RecordNotFound,
+  StorageUnavailable,
+} from '../errors.js';
+import { configFileName, macFromFileName } from '../mac.js';
+import { isOwnerDead, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
+import { errorCode, storageFailure, TRANSIENT_CODES } from './fs-errors.js';
+import { acquireLock, breakLockIfAbandoned, KeyedMutex, LOCK_SUFFIX, type LockOptions } from './lock-file.js';
+import { mapWithConcurrency } from './map-with-concurrency.js';
+
+export interface ConfigStoreOptions {
+  dir: string;
+  /** Create the directory when missing (only for the built-in default directory). */
+  createDir: boolean;
+  logger: FastifyBaseLogger;
+  lock?: Partial<LockOptions>;
+  /** A list younger than this is served as is. */
+  listFreshMs?: number;
+  /** A list older than this is rescanned before it is served; in between it is served and rescanned in the background. */
+  listMaxAgeMs?: number;
+  /** Bound on files read at once while scanning, so a large fleet never runs out of file handles. */
+  scanConcurrency?: number;
+  /** A temp file of a writer that may still be alive is removed only once it is this old. */
+  tempFileMaxAgeMs?: number;
+}
+
+/** A config as stored: its exact bytes, their ETag and the summary fields. */
+export interface ConfigDocument {
+  mac: string;
+  etag: string;
+  bytes: Buffer;
+  summary: ConfigSummary;
+}
+
+/** Conditions checked under the config's lock, atomically with the write they guard. */
+export interface WriteConditions {
+  /** ETags one of which the current file must have (`*`: the file must exist). */
+  ifMatch?: readonly string[] | '*';
+  /** Create only: the file must not exist (412 otherwise). */
+  ifNoneMatchAny?: boolean;
+  /** false: the file must not exist (409 otherwise). */
+  allowOverwrite?: boolean;
+}
+
+export interface SkippedFile {
+  filename: string;
+  reason: string;
+}
+
+export interface ConfigListing {
+  /** Changes whenever the listing does: a cache key for anything derived from it. */
+  version: number;
+  configs: readonly ConfigSummary[];
+  skipped: readonly SkippedFile[];
+}
+
+export type ChangeEvent =
+  | { operation: 'save'; mac: string; etag: string; created: boolean }
+  | { operation: 'delete'; mac: string; etag: null }
+  | { operation: 'rename'; from: string; to: string; etag: string };
+
+export type StorageHealth = { healthy: true } | { healthy: false; reason: string };
+
+/** What is known of one `<mac>.json` as last read; reused while its stat is unchanged. */
+interface FileState {
+  statKey: string;
+  bytes: Buffer;
+  etag: string | null;
+  summary: ConfigSummary | null;
+  /** Why the file is not a usable config, or null. */
+  problem: string | null;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A strong ETag: a hash of the stored bytes, so every replica gives the same one for the same file. */
+export function etagOf(bytes: Uint8Array): string {
+  return `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 32)}"`;
+}
+
+/** Identity of a file version: a new inode on every atomic write, and size/mtime/ctime for in-place edits by hand. */
+function statKey(stat: BigIntStats): string {
+  return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+}
+
+function describeJsonKind(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return `a ${typeof value}`;
+}
+
+function inspectConfig(mac: string, statKeyValue: string, bytes: Buffer): FileState {
+  const state: FileState = { statKey: statKeyValue, bytes, etag: etagOf(bytes), summary: null, problem: null };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    state.problem = 'the file is not valid UTF-8';
+    return state;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    state.problem = `invalid JSON (${(error as Error).message})`;
+    return state;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    state.problem = `the JSON is ${describeJsonKind(value)}, not an object`;
+    return state;
+  }
+  state.summary = summarizeConfig(mac, value as Record<string, unknown>);
+  return state;
+}
+
+function unusableFile(statKeyValue: string, problem: string): FileState {
+  return { statKey: statKeyValue, bytes: Buffer.alloc(0), etag: null, summary: null, problem };
+}
+
+const RAW_TEXT_LIMIT = 64 * 1024;
+
+/**
+ * The config files in one directory. Knows files, locks and ETags; knows
+ * nothing of HTTP. See the README's "Storage and concurrency" section for the
+ * model.
+ */
+export class ConfigStore {
+  readonly dir: string;
+  private readonly options: Required<Omit<ConfigStoreOptions, 'lock' | 'logger'>> & { lock: LockOptions };
+  private readonly logger: FastifyBaseLogger;
+  private readonly files = new Map<string, FileState>();
+  private readonly mutex = new KeyedMutex();
+  private readonly listeners = new Set<(event: ChangeEvent) => void>();
+
+  /** The in-memory index behind the list: one entry per canonical file name. */
+  private index = new Map<string, FileState>();
+  private skippedNames: SkippedFile[] = [];
+  private scannedAt = -Infinity;
+  private scan: Promise<void> | null = null;
+  private version = 0;
+  private sortedListing: ConfigListing | null = null;
+  /** Local changes in order, so a scan that started before one of them does not undo it in the index. */
+  private localChanges: { seq: number; mac: string; state: FileState | null }[] = [];
+  private changeSeq = 0;
+  private readonly warnedSkips = new Map<string, string>();
+  private closed = false;
+
+  constructor(options: ConfigStoreOptions) {
+    this.dir = options.dir;
+    this.logger = options.logger;
+    this.options = {
+      dir: options.dir,
+      createDir: options.createDir,
+      listFreshMs: options.listFreshMs ?? 500,
+      listMaxAgeMs: options.listMaxAgeMs ?? 1500,
+      scanConcurrency: options.scanConcurrency ?? 64,
+      tempFileMaxAgeMs: options.tempFileMaxAgeMs ?? 60_000,
+      lock: { staleMs: 10_000, timeoutMs: 15_000, ...options.lock },
+    };
+  }
+
+  /** Creates the default directory if asked to, and warms the index in the background. */
+  async start(): Promise<void> {
+    if (this.options.createDir) {
+      await fs.mkdir(this.dir, { recursive: true });
+    }
+    const health = await this.health();
+    if (!health.healthy) {
+      this.logger.error({ dir: this.dir }, `Config directory unusable: ${health.reason}`);
+      return;
+    }
+    this.refreshListing().catch((error: unknown) => this.logger.warn({ err: error }, 'Initial scan of the config directory failed'));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.scan?.catch(() => undefined);
+  }
+
+  onChange(listener: (event: ChangeEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async health(): Promise<StorageHealth> {
+    let stat;
+    try {
+      stat = await fs.stat(this.dir);
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { healthy: false, reason: `Directory does not exist: ${this.dir}` };
+      if (code === 'EACCES' || code === 'EPERM') return { healthy: false, reason: `Permission denied: ${this.dir}` };
+      return { healthy: false, reason: `Cannot access directory (${code ?? 'unknown error'}): ${this.dir}` };
+    }
+    if (!stat.isDirectory()) return { healthy: false, reason: `Path is not a directory: ${this.dir}` };
+    try {
+      await fs.access(this.dir, constants.R_OK | constants.W_OK | constants.X_OK);
+    } catch (error) {
+      if (errorCode(error) === 'EROFS') return { healthy: false, reason: `Read-only file system: ${this.dir}` };
+      return { healthy: false, reason: `Permission denied: ${this.dir}` };
+    }
+    return { healthy: true };
+  }
+
+  /** The config as it is on disk now. */
+  async read(mac: string): Promise<ConfigDocument> {
+    const state = await this.guard(`read config ${mac}`, () => this.loadFile(mac));
+    if (state === null) {
+      await this.assertDirectoryUsable();
+      throw new RecordNotFound(mac);
+    }
+    return this.usableDocument(mac, state);
+  }
+
+  /** Writes `bytes` as the config of `mac`, if `conditions` hold. */
+  async save(mac: string, bytes: Buffer, conditions: WriteConditions = {}): Promise<{ document: ConfigDocument; created: boolean }> {
+    const summary = inspectConfig(mac, '', bytes).summary;
+    if (summary === null) throw new InvalidOperation('A config must be a JSON object');
+    return this.withWriteLocks([mac], `save config ${mac}`, async () => {
+      const current = await this.loadFile(mac);
+      checkConditions(mac, current, conditions);
+      await writeFileAtomically(this.dir, configFileName(mac), bytes);
+      const document: ConfigDocument = { mac, etag: etagOf(bytes), bytes, summary };
+      this.recordLocalChange(mac, { statKey: '', bytes, etag: document.etag, summary, problem: null });
+      this.emit({ operation: 'save', mac, etag: document.etag, created: current === null });
+      return { document, created: current === null };
+    });
+  }
+
+  async remove(mac: string, conditions: WriteConditions = {}): Promise<void> {
+    await this.withWriteLocks([mac], `delete config ${mac}`, async () => {
+      const current = await this.loadFile(mac);
+      if (current === null) {
+        await this.assertDirectoryUsable();
+        throw new RecordNotFound(mac);
+      }
+      checkConditions(mac, current, conditions);
+      await fs.unlink(path.join(this.dir, configFileName(mac)));
+      await fsyncDirectory(this.dir);
+      this.recordLocalChange(mac, null);
+      this.emit({ operation: 'delete', mac, etag: null });
+    });
+  }
+
+  /**
+   * Moves a config to another MAC in one rename(2), holding both MACs' locks,
+   * so that there is never both files nor neither.
+   */
+  async rename(from: string, to: string, conditions: WriteConditions = {}): Promise<ConfigDocument> {
+    if (from === to) throw new InvalidOperation(`The new MAC address ${to} is the config's current one`);
+    return this.withWriteLocks([from, to], `rename config ${from} to ${to}`, async () => {
+      const current = await this.loadFile(from);
+      if (current === null) {
+        await this.assertDirectoryUsable();
+        throw new RecordNotFound(from);
+      }
+      checkConditions(from, current, conditions);
+      const source = this.usableDocument(from, current);
+      const target = path.join(this.dir, configFileName(to));
+      const targetExists = await fs.lstat(target).then(
+        () => true,
+        (error: unknown) => {
+          if (errorCode(error) === 'ENOENT') return false;
+          throw error;
+        },
+      );
+      if (targetExists) throw new RecordExists(to);
+      await fs.rename(path.join(this.dir, configFileName(from)), target);
+      await fsyncDirectory(this.dir);
+      const summary = { ...source.summary, mac_address: to };
+      this.recordLocalChange(from, null);
+      this.recordLocalChange(to, { statKey: '', bytes: source.bytes, etag: source.etag, summary, problem: null });
+      this.emit({ operation: 'rename', from, to, etag: source.etag });
+      return { mac: to, etag: source.etag, bytes: source.bytes, summary };
+    });
+  }
+
+  /**
+   * The list of configs, sorted by MAC, from the in-memory index. The index
+   * holds this process's writes at once and is rescanned when older than
+   * `listFreshMs`, so changes by other processes show within `listMaxAgeMs`
+   * plus one scan. A scan re-reads only files whose stat changed.
+   */
+  async list(): Promise<ConfigListing> {
+    const age = Date.now() - this.scannedAt;
+    if (age > this.options.listMaxAgeMs) {
+      await this.refreshListing();
+    } else if (age > this.options.listFreshMs) {
+      this.refreshListing().catch((error: unknown) => this.logger.warn({ err: error }, 'Background rescan of the config directory failed'));
+    }
+    return this.currentListing();
+  }
+
+  /** Number of valid config files on disk now (rescans first). */
+  async countValidConfigs(): Promise<number> {
+    await this.refreshListing();
+    return this.currentListing().configs.length;
+  }
+
+  /** Rescans the directory (one scan at a time; callers during a scan share it). */
+  refreshListing(): Promise<void> {
+    this.scan ??= this.scanDirectory().finally(() => {
+      this.scan = null;
+    });
+    return this.scan;
+  }
+
+  private currentListing(): ConfigListing {
+    if (this.sortedListing === null) {
+      const configs: ConfigSummary[] = [];
+      const skipped: SkippedFile[] = [...this.skippedNames];
+      for (const [mac, state] of this.index) {
+        if (state.summary !== null) configs.push(state.summary);
+        else skipped.push({ filename: configFileName(mac), reason: state.problem ?? 'unusable' });
+      }
+      configs.sort((a, b) => (a.mac_address < b.mac_address ? -1 : 1));
+      skipped.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+      this.sortedListing = { version: this.version, configs, skipped };
+    }
+    return this.sortedListing;
+  }
+
+  private async scanDirectory(): Promise<void> {
+    const startedAt = Date.now();
+    const startSeq = this.changeSeq;
+    let entries: Dirent[];
+    try {
+      entries = await fs.readdir(this.dir, { withFileTypes: true });
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        this.resetIndex();
+        await this.assertDirectoryUsable();
+      }
+      throw storageFailure(error, this.dir, 'list the config directory');
+    }
+    const index = new Map<string, FileState>();
+    const skipped: SkippedFile[] = [];
+    await mapWithConcurrency(entries, this.options.scanConcurrency, async (entry) => {
+      const name = entry.name;
+      if (name.startsWith('.')) {
+        await this.removeIfLeftover(name);
+        return;
+      }
+      const mac = macFromFileName(name);
+      if (mac === null) {
+        skipped.push({ filename: name, reason: 'the name is not a canonical <mac>.json such as aa-bb-cc-dd-ee-ff.json' });
+        return;
+      }
+      let state: FileState | null;
+      try {
+        state = await this.loadFile(mac);
+      } catch (error) {
+        const code = errorCode(error);
+        // A transient error must fail the list, never shorten it.
+        if (code === undefined || TRANSIENT_CODES.has(code)) throw storageFailure(error, this.dir, 'read the config files');
+        state = unusableFile('', code === 'EACCES' || code === 'EPERM' ? 'the file cannot be read (permission denied)' : `the file cannot be read (${code})`);
+      }
+      if (state !== null) index.set(mac, state);
+    }).catch((error: unknown) => {
+      throw error instanceof AppError ? error : storageFailure(error, this.dir, 'read the config files');
+    });
+    if (this.closed) return;
+
+    // Writes this process made while the scan ran win over what the scan saw.
+    for (const change of this.localChanges) {
+      if (change.seq <= startSeq) continue;
+      if (change.state === null) index.delete(change.mac);
+      else index.set(change.mac, change.state);
+    }
+    this.localChanges = [];
+    for (const mac of this.files.keys()) if (!index.has(mac)) this.files.delete(mac);
+    this.warnAboutSkipped(index, skipped);
+    this.index = index;
+    this.skippedNames = skipped;
+    this.scannedAt = startedAt;
+    this.version++;
+    this.sortedListing = null;
+  }
+
+  private warnAboutSkipped(index: Map<string, FileState>, skipped: SkippedFile[]): void {
+    const now = new Map<string, string>(skipped.map((s) => [s.filename, s.reason]));
+    for (const [mac, state] of index) if (state.problem !== null) now.set(configFileName(mac), state.problem);
+    for (const [filename, reason] of now) {
+      if (this.warnedSkips.get(filename) !== reason) this.logger.warn({ filename, reason }, `Skipping ${filename} in the config list: ${reason}`);
+    }
+    this.warnedSkips.clear();
+    for (const [filename, reason] of now) this.warnedSkips.set(filename, reason);
+  }
+
+  private resetIndex(): void {
+    this.index = new Map();
+    this.skippedNames = [];
+    this.files.clear();
+    this.version++;
+    this.sortedListing = null;
+  }
+
+  /**
+   * Removes a temp or lock file left by a crashed writer: at once when its
+   * owner ran on this host and is gone, otherwise only when it is old enough
+   * that no live replica can still be using it.
+   */
+  private async removeIfLeftover(name: string): Promise<void> {
+    const filePath = path.join(this.dir, name);
+    try {
+      if (name.endsWith('.tmp')) {
+        const owner = tempFileOwner(name);
+        if (owner === null) return;
+        const stat = await fs.lstat(filePath);
+        if (isOwnerDead(owner) || Date.now() - stat.mtimeMs > this.options.tempFileMaxAgeMs) {
+          await fs.rm(filePath, { force: true });
+          this.logger.info({ file: name }, 'Removed a temp file left by an interrupted write');
+        }
+      } else if (name.endsWith(LOCK_SUFFIX) || name.includes(`${LOCK_SUFFIX}.broken.`)) {
+        if (await breakLockIfAbandoned(filePath, this.options.lock.staleMs)) {
+          this.logger.info({ file: name }, 'Removed a lock file left by a crashed writer');
+        }
+      }
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') this.logger.warn({ err: error, file: name }, 'Could not remove a leftover file');
+    }
+  }
+
+  private recordLocalChange(mac: string, state: FileState | null): void {
+    this.changeSeq++;
+    if (this.scan !== null) this.localChanges.push({ seq: this.changeSeq, mac, state });
+    this.files.delete(mac);
+    if (state === null) this.index.delete(mac);
+    else this.index.set(mac, state);
+    this.version++;
+    this.sortedListing = null;
+  }
+
+  private emit(event: ChangeEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error({ err: error }, 'A config change listener failed');
+      }
+    }
+  }
+
+  /**
+   * The state of `<mac>.json` now, or null when there is none. One lstat
+   * when the file is unchanged since last read; symlinks are never followed.
+   */
+  private async loadFile(mac: string): Promise<FileState | null> {
+    const filePath = path.join(this.dir, configFileName(mac));
+    let stat: BigIntStats;
+    try {
+      stat = await fs.lstat(filePath, { bigint: true });
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return null;
+      throw error;
+    }
+    if (stat.isSymbolicLink()) return unusableFile(statKey(stat), 'the file is a symbolic link, which is never followed; replace it with a regular file');
+    if (!stat.isFile()) return unusableFile(statKey(stat), 'the path is not a regular file');
+    const cached = this.files.get(mac);
+    if (cached?.statKey === statKey(stat)) return cached;
+
+    let handle;
+    try {
+      handle = await fs.open(filePath, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return null;
+      if (errorCode(error) === 'ELOOP') return unusableFile('', 'the file is a symbolic link, which is never followed; replace it with a regular file');
+      throw error;
+    }
+    try {
+      // Key and bytes both come from the open file, so they always belong together.
+      const opened = await handle.stat({ bigint: true });
+      const state = inspectConfig(mac, statKey(opened), await handle.readFile());
+      this.files.set(mac, state);
+      return state;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private usableDocument(mac: string, state: FileState): ConfigDocument {
+    if (state.summary === null || state.etag === null) {
+      const raw = state.bytes.subarray(0, RAW_TEXT_LIMIT).toString('utf8');
+      throw new InvalidStoredConfig(mac, state.problem ?? 'unusable', raw, state.etag);
+    }
+    return { mac, etag: state.etag, bytes: state.bytes, summary: state.summary };
+  }
+
+  private async assertDirectoryUsable(): Promise<void> {
+    const health = await this.health();
+    if (!health.healthy) throw new StorageUnavailable(health.reason);
+  }
+
+  /** Runs `work`, turning filesystem errors into domain errors (503 when the directory itself is the problem). */
+  private async guard<T>(action: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      const code = errorCode(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR') await this.assertDirectoryUsable();
+      this.logger.error({ err: error }, `Storage failure: ${action}`);
+      throw storageFailure(error, this.dir, action);
+    }
+  }
+
+  /**
+   * Holds the locks of `macs` (in sorted order, so two renames never wait on
+   * each other) around `work`: first an in-process mutex, so local writers
+   * queue, then the lock file, which excludes writers in other processes.
+   */
+  private withWriteLocks<T>(macs: string[], action: string, work: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(macs)].sort();
+    const lockAll = (i: number): Promise<T> => {
+      if (i === sorted.length) return work();
+      const mac = sorted[i]!;
+      return this.mutex.run(mac, async () => {
+        const release = await acquireLock(this.dir, mac, this.options.lock);
+        try {
+          return await lockAll(i + 1);
+        } finally {
+          await release().catch((error: unknown) => this.logger.error({ err: error, mac }, 'Could not release a lock file'));
+        }
+      });
+    };
+    return this.guard(action, () => lockAll(0));
+  }
+}
+
+function checkConditions(mac: string, current: FileState | null, conditions: WriteConditions): void {
+  const currentEtag = current?.etag ?? null;
+  if (conditions.ifMatch !== undefined) {
+    const matches =
+      current !== null && (conditions.ifMatch === '*' || (currentEtag !== null && conditions.ifMatch.includes(currentEtag)));
+    if (!matches) throw new PreconditionFailed(mac, currentEtag);
+  }
+  if (conditions.ifNoneMatchAny && current !== null) throw new PreconditionFailed(mac, currentEtag);
+  if (conditions.allowOverwrite === false && current !== null) throw new RecordExists(mac);
+}
+
+
