@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -18,7 +19,21 @@ export interface Settings {
   corsOrigins: string[];
   logLevel: LogLevel;
   maxBodyBytes: number;
+  /** MQTT change notifications; null when MQTT_URL is unset (MQTT off). */
+  mqtt: MqttSettings | null;
 }
+
+export interface MqttSettings {
+  /** The broker, e.g. `mqtt://broker.local:1883`; scheme mqtt, mqtts, ws or wss. */
+  url: string;
+  /** Set only when both MQTT_USERNAME and MQTT_PASSWORD are. */
+  username?: string;
+  password?: string;
+  /** Topics are `<prefix>/updates/configs` and `<prefix>/devices/<mac>/config`. */
+  topicPrefix: string;
+}
+
+export const MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'ws:', 'wss:'] as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -63,6 +78,61 @@ function readOrigins(env: Env): string[] {
   });
 }
 
+function readMqtt(env: Env): MqttSettings | null {
+  const rawPrefix = env.MQTT_TOPIC_PREFIX?.trim() || 'iotsupport';
+  const topicPrefix = rawPrefix.replace(/\/+$/, '');
+  if (topicPrefix === '' || /[+#\u0000]/.test(topicPrefix)) {
+    throw new SettingsError('MQTT_TOPIC_PREFIX', `expected a topic level such as iotsupport, without + or #, got ${JSON.stringify(rawPrefix)}`);
+  }
+  const raw = env.MQTT_URL?.trim();
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // The value is not echoed: it may carry a password.
+    throw new SettingsError('MQTT_URL', 'not a valid URL; expected mqtt://host[:port], mqtts://host[:port], ws://host[:port]/path or wss://...');
+  }
+  if (!(MQTT_SCHEMES as readonly string[]).includes(url.protocol)) {
+    throw new SettingsError('MQTT_URL', `unsupported scheme ${JSON.stringify(url.protocol.replace(/:$/, ''))}; expected mqtt, mqtts, ws or wss`);
+  }
+  if (url.hostname === '') {
+    throw new SettingsError('MQTT_URL', 'the URL names no host; expected e.g. mqtt://broker.local:1883');
+  }
+  const username = env.MQTT_USERNAME;
+  const password = env.MQTT_PASSWORD;
+  return { url: raw, topicPrefix, ...(username && password ? { username, password } : {}) };
+}
+
+/** A bearer token fit for a header: visible ASCII, long enough not to be guessed. */
+function checkToken(variable: string, token: string): string {
+  if (!/^[\x21-\x7e]{16,4096}$/.test(token)) {
+    throw new SettingsError(variable, 'a token must be 16 to 4096 visible ASCII characters without spaces (e.g. `openssl rand -hex 32`)');
+  }
+  return token;
+}
+
+function readAdminTokens(env: Env, cwd: string): string[] {
+  const tokens: string[] = [];
+  const single = env.ADMIN_TOKEN?.trim();
+  if (single) tokens.push(checkToken('ADMIN_TOKEN', single));
+  const file = env.ADMIN_TOKENS_FILE?.trim();
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(path.resolve(cwd, file), 'utf8');
+    } catch (error) {
+      throw new SettingsError('ADMIN_TOKENS_FILE', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    // One token per line; blank lines and # comments are ignored, so old and new tokens can overlap during a rotation.
+    const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+    // An empty file would silently leave the service open: refuse it.
+    if (lines.length === 0) throw new SettingsError('ADMIN_TOKENS_FILE', `${file} holds no token`);
+    for (const line of lines) tokens.push(checkToken('ADMIN_TOKENS_FILE', line));
+  }
+  return [...new Set(tokens)];
+}
+
 /** Parses and validates the environment. Throws {@link SettingsError} on the first bad value. */
 export function loadSettings(env: Env, cwd = process.cwd()): Settings {
   const dirFromEnv = env.ESP32_CONFIGS_DIR?.trim();
@@ -84,5 +154,9 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     corsOrigins: readOrigins(env),
     logLevel: logLevel as LogLevel,
     maxBodyBytes: readInteger(env, 'MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    adminTokens: readAdminTokens(env, cwd),
+    deviceTokens: env.DEVICE_TOKEN?.trim() ? [checkToken('DEVICE_TOKEN', env.DEVICE_TOKEN.trim())] : [],
+    rateLimitPerMinute: readInteger(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
+    mqtt: readMqtt(env),
   };
 }
