@@ -1,0 +1,135 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
+
+describe('GET /api/health', () => {
+  it('is healthy on a usable directory', async () => {
+    const { app } = await buildTestApp();
+    const res = await app.inject('/api/health');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'healthy' });
+  });
+
+  it('is 503 with the reason when the directory does not exist, and config routes are 503 STORAGE_UNAVAILABLE', async () => {
+    const missing = path.join(await tempDir(), 'not-mounted');
+    const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: missing });
+    const health = await app.inject('/api/health');
+    expect(health.statusCode).toBe(503);
+    expect(health.json()).toMatchObject({ status: 'unhealthy', reason: `Directory does not exist: ${missing}` });
+    for (const request of [
+      { method: 'GET' as const, url: '/api/configs' },
+      { method: 'GET' as const, url: `/api/configs/${MAC}` },
+      { method: 'GET' as const, url: `/api/configs/${MAC}.json` },
+      { method: 'PUT' as const, url: `/api/configs/${MAC}`, payload: { content: {} } },
+      { method: 'DELETE' as const, url: `/api/configs/${MAC}` },
+      { method: 'POST' as const, url: `/api/configs/${MAC}/rename`, payload: { new_mac_address: '11-22-33-44-55-66' } },
+    ]) {
+      const res = await app.inject(request);
+      expect(res.statusCode, `${request.method} ${request.url}`).toBe(503);
+      expect(res.json()).toMatchObject({ code: 'STORAGE_UNAVAILABLE', error: expect.stringContaining('Directory does not exist') });
+    }
+    // The missing mount is never papered over with a local folder.
+    await expect(fs.access(missing)).rejects.toThrow();
+  });
+
+  it('recovers by itself when the directory appears', async () => {
+    const missing = path.join(await tempDir(), 'late-mount');
+    const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: missing });
+    expect((await app.inject('/api/configs')).statusCode).toBe(503);
+    await fs.mkdir(missing);
+    expect((await app.inject('/api/health')).statusCode).toBe(200);
+    expect((await app.inject('/api/configs')).statusCode).toBe(200);
+    expect((await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: {} } })).statusCode).toBe(200);
+  });
+
+  it('is 503 when the path is not a directory', async () => {
+    const file = path.join(await tempDir(), 'a-file');
+    await fs.writeFile(file, 'x');
+    const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: file });
+    const res = await app.inject('/api/health');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ status: 'unhealthy', reason: `Path is not a directory: ${file}` });
+    expect((await app.inject(`/api/configs/${MAC}`)).json().code).toBe('STORAGE_UNAVAILABLE');
+  });
+});
+
+describe('GET /metrics', () => {
+  it('counts operations by outcome, times them, and reports the valid files count', async () => {
+    const { app, dir } = await buildTestApp();
+    await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: {} } });
+    await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: 1 } });
+    await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: {} , allow_overwrite: false } });
+    await app.inject('/api/configs/nope');
+    await app.inject('/api/configs/11-22-33-44-55-66');
+    await app.inject(`/api/configs/${MAC}.json`);
+    await app.inject('/api/configs');
+    await fs.writeFile(path.join(dir, '11-11-11-11-11-11.json'), '{"deviceName": "by hand"}');
+    await fs.writeFile(path.join(dir, '22-22-22-22-22-22.json'), 'not json');
+
+    const res = await app.inject('/metrics');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    const text = res.body;
+    expect(text).toContain('iot_config_operations_total{operation="save",status="success"} 1');
+    expect(text).toContain('iot_config_operations_total{operation="save",status="invalid_body"} 1');
+    expect(text).toContain('iot_config_operations_total{operation="save",status="conflict"} 1');
+    expect(text).toContain('iot_config_operations_total{operation="get",status="invalid_mac"} 1');
+    expect(text).toContain('iot_config_operations_total{operation="get",status="not_found"} 1');
+    expect(text).toContain('iot_config_operations_total{operation="get_raw",status="success"} 1');
+    expect(text).toContain('iot_config_operations_total{operation="list",status="success"} 1');
+    expect(text).toMatch(/iot_config_operation_duration_seconds_count\{operation="save"\} 3/);
+    expect(text).toContain('iot_config_files_count 2');
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="PUT",route="\/api\/configs\/:mac",status_code="200"\} 1/);
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('keeps metrics per app instance', async () => {
+    const { app: first } = await buildTestApp();
+    const { app: second } = await buildTestApp();
+    await first.inject('/api/configs');
+    expect((await second.inject('/metrics')).body).not.toContain('iot_config_operations_total{operation="list"');
+  });
+});
+
+describe('API docs', () => {
+  it('serves Swagger UI at /api/docs', async () => {
+    const { app } = await buildTestApp();
+    const res = await app.inject('/api/docs/');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Swagger UI');
+  });
+
+  it('describes every route with its request and responses, errors included', async () => {
+    const { app } = await buildTestApp();
+    const res = await app.inject('/api/docs/openapi.json');
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      ['/api/configs', '/api/configs/{mac}', '/api/configs/{mac}.json', '/api/configs/{mac}/rename', '/api/health', '/esp32/config/{mac}.json', '/metrics'].sort(),
+    );
+    const put = doc.paths['/api/configs/{mac}'].put;
+    expect(put.requestBody.content['application/json'].schema).toBeDefined();
+    expect(Object.keys(put.responses).sort()).toEqual(['200', '400', '409', '412', '413', '415', '500', '503', '507']);
+    expect(Object.keys(doc.paths['/api/configs/{mac}.json'].get.responses)).toEqual(expect.arrayContaining(['200', '304', '400', '404', '500']));
+    expect(doc.components.schemas.ErrorResponse.properties).toHaveProperty('correlationId');
+    expect(doc.paths['/api/configs'].get.responses['200'].content['application/json'].schema).toBeDefined();
+  });
+});
+
+describe('CORS', () => {
+  it('allows only the configured origins', async () => {
+    const { app } = await buildTestApp({ CORS_ORIGINS: 'https://admin.example.org' });
+    const allowed = await app.inject({ url: '/api/configs', headers: { origin: 'https://admin.example.org' } });
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://admin.example.org');
+    const other = await app.inject({ url: '/api/configs', headers: { origin: 'https://evil.example' } });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('sends no CORS headers by default', async () => {
+    const { app } = await buildTestApp();
+    const res = await app.inject({ url: '/api/configs', headers: { origin: 'https://admin.example.org' } });
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});

@@ -1,0 +1,76 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/app.js';
+import { freePort, spawnServer, waitForServer } from '../helpers/server-process.js';
+
+describe('server process', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'Invalid setting PORT: expected a whole number from 0 to 65535, got "abc"'],
+    [{ LOG_LEVEL: 'loud' }, 'Invalid setting LOG_LEVEL'],
+    [{ MAX_BODY_BYTES: 'lots' }, 'Invalid setting MAX_BODY_BYTES'],
+  ])('stops with one clear line and exit code 1 for %j', async (env, message) => {
+    const server = spawnServer(env);
+    const { code } = await server.exited;
+    expect(code).toBe(1);
+    const lines = server.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(message);
+    expect(server.output()).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it('creates and uses ./data/configs when ESP32_CONFIGS_DIR is not set', async () => {
+    const cwd = await tempDir();
+    const port = await freePort();
+    const server = spawnServer({ PORT: String(port) }, cwd);
+    await waitForServer(server);
+    const put = await fetch(`${server.url}/api/configs/aa-bb-cc-dd-ee-ff`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: { deviceName: 'x' } }),
+    });
+    expect(put.status).toBe(200);
+    expect(JSON.parse(await fs.readFile(path.join(cwd, 'data/configs/aa-bb-cc-dd-ee-ff.json'), 'utf8'))).toEqual({ deviceName: 'x' });
+  });
+
+  it('starts with a missing ESP32_CONFIGS_DIR, logs an error, and reports 503', async () => {
+    const missing = path.join(await tempDir(), 'missing');
+    const port = await freePort();
+    const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: missing });
+    await waitForServer(server);
+    const health = await fetch(`${server.url}/api/health`);
+    expect(health.status).toBe(503);
+    expect(server.output()).toContain('Directory does not exist');
+    await expect(fs.access(missing)).rejects.toThrow();
+  });
+
+  it('on SIGTERM lets an in-flight request finish, refuses new ones, and exits 0', async () => {
+    const dir = await tempDir();
+    const port = await freePort();
+    const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: dir });
+    await waitForServer(server);
+    // A slow upload keeps a request in flight while the signal arrives.
+    const body = JSON.stringify({ content: { deviceName: 'slow' } });
+    const { request } = await import('node:http');
+    const inFlight = new Promise<number>((resolve, reject) => {
+      const req = request(`${server.url}/api/configs/aa-bb-cc-dd-ee-ff`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 10));
+      setTimeout(() => {
+        server.child.kill('SIGTERM');
+        setTimeout(() => req.end(body.slice(10)), 300);
+      }, 200);
+    });
+    expect(await inFlight).toBe(200);
+    expect((await server.exited).code).toBe(0);
+    await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
+    expect(JSON.parse(await fs.readFile(path.join(dir, 'aa-bb-cc-dd-ee-ff.json'), 'utf8')).deviceName).toBe('slow');
+  });
+});

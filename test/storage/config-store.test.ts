@@ -1,0 +1,230 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StorageBusy, StorageFull } from '../../src/errors.js';
+import { PROCESS_IDENTITY } from '../../src/storage/atomic-file.js';
+import { ConfigStore, type ConfigStoreOptions } from '../../src/storage/config-store.js';
+import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
+
+const silent = pino({ level: 'silent' });
+
+async function newStore(options: Partial<ConfigStoreOptions> = {}): Promise<ConfigStore> {
+  const dir = options.dir ?? (await tempDir());
+  const store = new ConfigStore({ dir, createDir: false, logger: silent, ...options });
+  await store.start();
+  return store;
+}
+
+const bytesOf = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('atomic writes', () => {
+  it('a failing rename leaves the previous file intact and no temp file', async () => {
+    const { app, dir } = await buildTestApp();
+    await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'old' } } });
+    vi.spyOn(fs, 'rename').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' }));
+    const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'new' } } });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ code: 'STORAGE_BUSY' });
+    expect(await fs.readdir(dir)).toEqual([`${MAC}.json`]);
+    expect(JSON.parse(await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8'))).toEqual({ deviceName: 'old' });
+  });
+
+  it('a full disk while writing gives 507 STORAGE_FULL, the previous file intact and no temp file', async () => {
+    const { app, dir } = await buildTestApp();
+    await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'old' } } });
+    const realOpen = fs.open;
+    vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
+      const handle = await realOpen(...args);
+      if (String(args[0]).endsWith('.tmp')) {
+        handle.writeFile = async () => {
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        };
+      }
+      return handle;
+    });
+    const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'new' } } });
+    expect(res.statusCode).toBe(507);
+    expect(res.json()).toMatchObject({ code: 'STORAGE_FULL', error: expect.stringContaining('No space left') });
+    expect(await fs.readdir(dir)).toEqual([`${MAC}.json`]);
+    expect(JSON.parse(await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8'))).toEqual({ deviceName: 'old' });
+  });
+
+  it('fsyncs the temp file before the rename and the directory after it', async () => {
+    const store = await newStore();
+    const calls: string[] = [];
+    const realOpen = fs.open;
+    vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
+      const handle = await realOpen(...args);
+      const realSync = handle.sync.bind(handle);
+      handle.sync = async () => {
+        calls.push(`fsync ${String(args[0]).endsWith('.tmp') ? 'temp' : String(args[0]) === store.dir ? 'dir' : 'other'}`);
+        return realSync();
+      };
+      return handle;
+    });
+    const realRename = fs.rename;
+    vi.spyOn(fs, 'rename').mockImplementation(async (from, to) => {
+      calls.push('rename');
+      return realRename(from, to);
+    });
+    await store.save(MAC, bytesOf({ a: 1 }));
+    expect(calls).toEqual(['fsync temp', 'rename', 'fsync dir']);
+  });
+
+  it('50 concurrent PUTs to one MAC leave a file equal to one of the 50 bodies', async () => {
+    const { app, dir } = await buildTestApp();
+    const bodies = Array.from({ length: 50 }, (_, i) => ({ deviceName: `writer ${i}`, blob: 'x'.repeat(i * 997) }));
+    const results = await Promise.all(bodies.map((content) => app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content } })));
+    expect(results.every((r) => r.statusCode === 200)).toBe(true);
+    const stored = await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8');
+    expect(bodies.map((b) => `${JSON.stringify(b, null, 2)}\n`)).toContain(stored);
+    expect(await fs.readdir(dir)).toEqual([`${MAC}.json`]);
+  });
+
+  it('of N concurrent writers with the same If-Match, exactly one succeeds', async () => {
+    const { app, dir } = await buildTestApp();
+    const created = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { v: 0 } } });
+    const etag = created.headers.etag as string;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'if-match': etag }, payload: { content: { v: i + 1 } } }),
+      ),
+    );
+    const statuses = results.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 412)).toHaveLength(19);
+    const winner = results.find((r) => r.statusCode === 200)!;
+    expect(await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8')).toBe(`${JSON.stringify(winner.json().content, null, 2)}\n`);
+  });
+});
+
+describe('locks', () => {
+  it('breaks a lock left by a crashed process once it is stale', async () => {
+    const store = await newStore({ lock: { staleMs: 400, timeoutMs: 5000 } });
+    const lockPath = path.join(store.dir, `.${MAC}.lock`);
+    await fs.writeFile(lockPath, JSON.stringify({ host: 'another-replica', pid: 1, instance: 'aaaaaaaaaaaa' }));
+    const started = Date.now();
+    await store.save(MAC, bytesOf({ a: 1 }));
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(300);
+    expect(waited).toBeLessThan(3000);
+    expect(await fs.readdir(store.dir)).toEqual([`${MAC}.json`]);
+  });
+
+  it('breaks at once a lock whose owner ran on this host and is gone', async () => {
+    const store = await newStore({ lock: { staleMs: 60_000, timeoutMs: 5000 } });
+    const lockPath = path.join(store.dir, `.${MAC}.lock`);
+    await fs.writeFile(lockPath, JSON.stringify({ host: os.hostname(), pid: 2 ** 22 + 12345, instance: 'bbbbbbbbbbbb' }));
+    const started = Date.now();
+    await store.save(MAC, bytesOf({ a: 1 }));
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('waits for a live lock and gives 503 STORAGE_BUSY after the timeout, writing nothing', async () => {
+    const store = await newStore({ lock: { staleMs: 60_000, timeoutMs: 300 } });
+    await fs.writeFile(path.join(store.dir, `.${MAC}.lock`), JSON.stringify({ ...PROCESS_IDENTITY }));
+    await expect(store.save(MAC, bytesOf({ a: 1 }))).rejects.toBeInstanceOf(StorageBusy);
+    await expect(fs.access(path.join(store.dir, `${MAC}.json`))).rejects.toThrow();
+  });
+});
+
+describe('leftover files', () => {
+  it('removes temp and lock files of dead writers, and only old ones of possibly live replicas', async () => {
+    const dir = await tempDir();
+    const host = os.hostname();
+    const deadTemp = `.${MAC}.json.${host}.${2 ** 22 + 7}.cccccccccccc.0.tmp`;
+    const liveReplicaTemp = `.${MAC}.json.other-host.42.dddddddddddd.0.tmp`;
+    const oldReplicaTemp = `.${MAC}.json.other-host.43.eeeeeeeeeeee.0.tmp`;
+    const deadLock = '.11-22-33-44-55-66.lock';
+    for (const name of [deadTemp, liveReplicaTemp, oldReplicaTemp]) await fs.writeFile(path.join(dir, name), '{"partial');
+    await fs.writeFile(path.join(dir, deadLock), JSON.stringify({ host, pid: 2 ** 22 + 8, instance: 'ffffffffffff' }));
+    const old = new Date(Date.now() - 120_000);
+    await fs.utimes(path.join(dir, oldReplicaTemp), old, old);
+
+    const store = await newStore({ dir });
+    await store.refreshListing();
+    expect((await fs.readdir(dir)).sort()).toEqual([liveReplicaTemp]);
+    expect((await store.list()).configs).toEqual([]);
+  });
+});
+
+describe('list', () => {
+  it('fails with 503 rather than returning a shorter list on a transient error', async () => {
+    const dir = await tempDir();
+    for (const last of ['01', '02', '03']) {
+      await fs.writeFile(path.join(dir, `aa-bb-cc-dd-ee-${last}.json`), '{}');
+    }
+    const realOpen = fs.open;
+    vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
+      if (String(args[0]).endsWith('-02.json')) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+      return realOpen(...args);
+    });
+    const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: dir });
+    const res = await app.inject('/api/configs');
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ code: 'STORAGE_BUSY' });
+    vi.restoreAllMocks();
+    expect((await app.inject('/api/configs')).json().count).toBe(3);
+  });
+
+  it('reads a large directory with a bounded number of open files', async () => {
+    const dir = await tempDir();
+    await Promise.all(
+      Array.from({ length: 2000 }, (_, i) => {
+        const hex = i.toString(16).padStart(4, '0');
+        return fs.writeFile(path.join(dir, `aa-bb-cc-dd-${hex.slice(0, 2)}-${hex.slice(2)}.json`), JSON.stringify({ deviceName: `d${i}` }));
+      }),
+    );
+    let open = 0;
+    let peak = 0;
+    const realOpen = fs.open;
+    vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
+      const handle = await realOpen(...args);
+      peak = Math.max(peak, ++open);
+      const realClose = handle.close.bind(handle);
+      handle.close = async () => {
+        open--;
+        return realClose();
+      };
+      return handle;
+    });
+    const store = new ConfigStore({ dir, createDir: false, logger: silent, scanConcurrency: 16 });
+    const listing = await store.list();
+    expect(listing.configs).toHaveLength(2000);
+    expect(peak).toBeLessThanOrEqual(16);
+    expect(listing.configs[0]!.mac_address < listing.configs[1]!.mac_address).toBe(true);
+  });
+
+  it('never follows a symlinked config: it is skipped in the list and not readable through the API', async () => {
+    const { app, dir } = await buildTestApp();
+    const outside = await tempDir('outside-');
+    await fs.writeFile(path.join(outside, 'secret.json'), '{"deviceName": "secret"}');
+    await fs.symlink(path.join(outside, 'secret.json'), path.join(dir, `${MAC}.json`));
+    await app.configStore.refreshListing();
+    const list = (await app.inject('/api/configs')).json();
+    expect(list.count).toBe(0);
+    expect(list.skipped[0]).toMatchObject({ filename: `${MAC}.json`, reason: expect.stringContaining('symbolic link') });
+    const get = await app.inject(`/api/configs/${MAC}`);
+    expect(get.statusCode).toBe(422);
+    expect(get.body).not.toContain('secret');
+    expect((await app.inject(`/api/configs/${MAC}.json`)).statusCode).toBe(500);
+    // A save replaces the link itself and never writes through it.
+    expect((await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'mine' } } })).statusCode).toBe(200);
+    expect(await fs.readFile(path.join(outside, 'secret.json'), 'utf8')).toBe('{"deviceName": "secret"}');
+    expect((await fs.lstat(path.join(dir, `${MAC}.json`))).isSymbolicLink()).toBe(false);
+  });
+});
+
+describe('errors', () => {
+  it('maps ENOSPC to StorageFull', async () => {
+    const store = await newStore();
+    vi.spyOn(fs, 'rename').mockRejectedValueOnce(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
+    await expect(store.save(MAC, bytesOf({}))).rejects.toBeInstanceOf(StorageFull);
+  });
+});

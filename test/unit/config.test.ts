@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSettings, SettingsError } from '../../src/config.js';
+
+describe('loadSettings', () => {
+  it('has the documented defaults', () => {
+    const settings = loadSettings({}, '/srv/app');
+    expect(settings).toMatchObject({
+      configsDir: path.resolve('/srv/app', 'data/configs'),
+      configsDirFromEnv: false,
+      port: 3201,
+      host: '0.0.0.0',
+      corsOrigins: [],
+      logLevel: 'info',
+      maxBodyBytes: 1_048_576,
+    });
+  });
+
+  it('reads every variable', () => {
+    const settings = loadSettings({
+      ESP32_CONFIGS_DIR: '/mnt/configs',
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      CORS_ORIGINS: 'https://a.example, http://b.example:8080',
+      LOG_LEVEL: 'WARN',
+      MAX_BODY_BYTES: '2048',
+    });
+    expect(settings).toMatchObject({
+      configsDir: '/mnt/configs',
+      configsDirFromEnv: true,
+      port: 8080,
+      host: '127.0.0.1',
+      corsOrigins: ['https://a.example', 'http://b.example:8080'],
+      logLevel: 'warn',
+      maxBodyBytes: 2048,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /^Invalid setting PORT: expected a whole number from 0 to 65535, got "abc"$/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ MAX_BODY_BYTES: '-1' }, /MAX_BODY_BYTES/],
+    [{ LOG_LEVEL: 'loud' }, /^Invalid setting LOG_LEVEL: expected one of fatal, error/],
+    [{ CORS_ORIGINS: 'not a url' }, /CORS_ORIGINS/],
+    [{ CORS_ORIGINS: 'https://a.example/path' }, /CORS_ORIGINS/],
+    [{ ESP32_CONFIGS_DIR: '  ' }, /ESP32_CONFIGS_DIR/],
+  ])('rejects %j with one line naming the variable', (env, message) => {
+    expect(() => loadSettings(env)).toThrow(SettingsError);
+    expect(() => loadSettings(env)).toThrow(message);
+  });
+});
