@@ -6,6 +6,7 @@ import type { Settings } from './config.js';
 import configStore from './plugins/config-store.js';
 import errorHandler, { toEnvelope } from './plugins/error-handler.js';
 import metrics from './plugins/metrics.js';
+import mqtt from './plugins/mqtt.js';
 import openapi from './plugins/openapi.js';
 import requestBody from './plugins/request-body.js';
 import { VERSION } from './package-info.js';
@@ -64,6 +65,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(configStore, { settings });
   await app.register(openapi, { version: VERSION });
   await app.register(metrics);
+  await app.register(mqtt, { settings });
 
   await app.register(healthRoutes);
   await app.register(configRoutes);

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Settings } from '../config.js';
+import { createMqttMetrics } from '../notifications/mqtt-metrics.js';
+import { MqttNotifier, type MqttStatus } from '../notifications/mqtt-notifier.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** MQTT change notifications: whether they are on and the broker is connected. */
+    mqtt: { status(): MqttStatus };
+  }
+}
+
+/**
+ * Publishes an MQTT message after every stored config change, when MQTT_URL
+ * is set. Without it, no client is created and nothing connects. The broker
+ * is connected in the background once the app is ready; a broker that is down
+ * never delays start-up, a request or shutdown (see MqttNotifier).
+ */
+export default fp(
+  async function mqttNotifications(app: FastifyInstance, options: { settings: Settings }) {
+    const settings = options.settings.mqtt;
+    let notifier: MqttNotifier | null = null;
+    const status = (): MqttStatus => ({ enabled: notifier !== null, connected: notifier?.connected ?? false });
+    const metrics = createMqttMetrics(app.metrics.registry, { status, queueDepth: () => notifier?.queueDepth ?? 0 });
+    app.decorate('mqtt', { status });
+    if (settings === null) return;
+
+    notifier = new MqttNotifier({
+      ...settings,
+      logger: app.log.child({ component: 'mqtt' }),
+      onPublished: (topic, publishStatus) => metrics.published(topic, publishStatus),
+      onDropped: (count) => metrics.dropped(count),
+    });
+    metrics.initialiseTopics([notifier.topics.updates, notifier.topics.deviceFilter]);
+    const active = notifier;
+    const stopListening = app.configStore.onChange((event) => active.notify(event));
+
+    app.addHook('onReady', async () => active.start());
+    app.addHook('onClose', async () => {
+      stopListening();
+      await active.close();
+    });
+  },
+  { name: 'mqtt', dependencies: ['config-store', 'metrics'] },
+);
