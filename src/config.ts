@@ -19,6 +19,12 @@ export interface Settings {
   corsOrigins: string[];
   logLevel: LogLevel;
   maxBodyBytes: number;
+  /** Bearer tokens that open every route (ADMIN_TOKEN plus ADMIN_TOKENS_FILE); empty: no authentication. */
+  adminTokens: string[];
+  /** Bearer tokens for the device routes (DEVICE_TOKEN); empty: device routes stay open. */
+  deviceTokens: string[];
+  /** Requests per minute per client address before 429 (RATE_LIMIT_PER_MINUTE); 0: no limit. Loopback is exempt. */
+  rateLimitPerMinute: number;
   /** MQTT change notifications; null when MQTT_URL is unset (MQTT off). */
   mqtt: MqttSettings | null;
 }

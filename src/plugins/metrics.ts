@@ -37,6 +37,7 @@ export default fp(
     app.get(
       '/metrics',
       {
+        config: { access: 'public' },
         schema: {
           tags: ['operations'],
           summary: 'Prometheus metrics',

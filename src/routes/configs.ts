@@ -31,7 +31,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/configs',
     {
-      config: { operation: 'list' },
+      config: { operation: 'list', access: 'admin' },
       schema: {
         tags: ['configs'],
         summary: 'List every config',
@@ -46,7 +46,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/configs/:mac',
     {
-      config: { operation: 'get' },
+      config: { operation: 'get', access: 'admin' },
       schema: {
         tags: ['configs'],
         summary: 'Read a config with its summary',
@@ -66,7 +66,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/api/configs/:mac',
     {
-      config: { operation: 'save' },
+      config: { operation: 'save', access: 'admin' },
       schema: {
         tags: ['configs'],
         summary: 'Create or replace a config',
@@ -97,7 +97,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/api/configs/:mac',
     {
-      config: { operation: 'delete' },
+      config: { operation: 'delete', access: 'admin' },
       schema: {
         tags: ['configs'],
         summary: 'Delete a config',
@@ -115,7 +115,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/configs/:mac/rename',
     {
-      config: { operation: 'rename' },
+      config: { operation: 'rename', access: 'admin' },
       schema: {
         tags: ['configs'],
         summary: 'Move a config to another MAC address',

@@ -50,8 +50,8 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.type(JSON_CONTENT_TYPE).send(document.bytes);
   };
 
-  app.get('/api/configs/:mac.json', { config: { operation: 'get_raw' }, schema: schema(false) }, handler);
-  app.get('/esp32/config/:mac.json', { config: { operation: 'get_raw' }, schema: schema(true) }, handler);
+  app.get('/api/configs/:mac.json', { config: { operation: 'get_raw', access: 'device' }, schema: schema(false) }, handler);
+  app.get('/esp32/config/:mac.json', { config: { operation: 'get_raw', access: 'device' }, schema: schema(true) }, handler);
 };
 
 export default deviceConfigRoutes;

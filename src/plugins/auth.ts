@@ -1,0 +1,143 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Settings } from '../config.js';
+import { AppError } from '../errors.js';
+
+/**
+ * Who may call a route once tokens are configured:
+ * - `admin`: an admin token is required (data-changing routes, the list, the wrapped GET);
+ * - `device`: open, unless DEVICE_TOKEN is set; then a device or an admin token is required;
+ * - `public`: always open (health, metrics, docs, the UI's static files).
+ */
+export type Access = 'admin' | 'device' | 'public';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call this route; see {@link Access}. Unmarked routes follow `defaultAccess`. */
+    access?: Access;
+  }
+}
+
+export const AUTH_REALM = 'iot-config-manager';
+/** Failed attempts (a wrong token) allowed per client address and minute before 429. */
+export const AUTH_FAILURES_PER_MINUTE = 10;
+const WINDOW_MS = 60_000;
+
+export class Unauthorized extends AppError {
+  constructor(message: string) {
+    super(message, 'UNAUTHORIZED', 401);
+  }
+}
+
+export class RateLimited extends AppError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, 'RATE_LIMITED', 429, { retry_after_seconds: retryAfterSeconds });
+  }
+}
+
+const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
+
+/**
+ * True when `presented` is one of the tokens whose digests are `known`.
+ * Digests have one length, so timingSafeEqual never throws and the time
+ * taken does not depend on how much of a token was right; every entry is
+ * compared, so it does not depend on which one matched either.
+ */
+export function tokenMatches(presented: string, known: readonly Buffer[]): boolean {
+  const candidate = digest(presented);
+  let matched = false;
+  for (const entry of known) matched = timingSafeEqual(candidate, entry) || matched;
+  return matched;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  const match = /^Bearer[ ]+([\x21-\x7e]+)[ ]*$/i.exec(header ?? '');
+  return match ? match[1]! : null;
+}
+
+/**
+ * Access of routes not marked with `config.access`: the docs and anything
+ * read outside `/api` (the UI's files, /metrics) are public; CORS
+ * preflights carry no credentials by design; everything else under `/api`,
+ * and every other method, needs an admin token, so a route added later
+ * without a mark fails closed.
+ */
+export function defaultAccess(method: string, url: string | undefined): Access {
+  if (url === undefined) return 'public'; // no route: the 404/405 envelope reveals nothing
+  if (method === 'OPTIONS') return 'public';
+  if (url === '/api/docs' || url.startsWith('/api/docs/')) return 'public';
+  if ((method === 'GET' || method === 'HEAD') && !url.startsWith('/api/')) return 'public';
+  return 'admin';
+}
+
+/**
+ * Optional bearer-token authentication, enforced in one onRequest hook from
+ * each route's `config.access`. Without tokens it is not registered at all
+ * and the service says once, at start-up, that it is open.
+ */
+export default fp(
+  async function auth(app: FastifyInstance, options: { settings: Settings }) {
+    const { adminTokens, deviceTokens } = options.settings;
+    if (adminTokens.length === 0 && deviceTokens.length === 0) {
+      app.log.warn('Authentication is off: ADMIN_TOKEN / ADMIN_TOKENS_FILE are not set, so anyone who can reach this service can change configs');
+      return;
+    }
+    if (adminTokens.length === 0) {
+      app.log.warn('Only DEVICE_TOKEN is set: the admin API stays open; set ADMIN_TOKEN to protect it');
+    }
+    const admin = adminTokens.map(digest);
+    const device = [...admin, ...deviceTokens.map(digest)];
+
+    // Failed attempts are counted with @fastify/rate-limit's store; an address over the limit is refused
+    // before its token is even checked, so a guess made while blocked tells the guesser nothing.
+    const countFailure = app.createRateLimit({ max: AUTH_FAILURES_PER_MINUTE, timeWindow: WINDOW_MS, keyGenerator: (request) => request.ip, allowList: () => false });
+    const blockedUntil = new Map<string, number>();
+
+    const refuseIfBlocked = (request: FastifyRequest, reply: FastifyReply): void => {
+      const until = blockedUntil.get(request.ip);
+      if (until === undefined) return;
+      const now = Date.now();
+      if (until <= now) {
+        blockedUntil.delete(request.ip);
+        return;
+      }
+      const seconds = Math.ceil((until - now) / 1000);
+      reply.header('retry-after', String(seconds));
+      throw new RateLimited(`Too many failed authentication attempts from ${request.ip}; retry in ${seconds} s`, seconds);
+    };
+
+    const recordFailure = async (request: FastifyRequest): Promise<void> => {
+      const result = await countFailure(request);
+      if (!result.isAllowed && result.isExceeded) {
+        if (blockedUntil.size >= 10_000) {
+          const now = Date.now();
+          for (const [ip, until] of blockedUntil) if (until <= now) blockedUntil.delete(ip);
+        }
+        blockedUntil.set(request.ip, Date.now() + result.ttl);
+      }
+    };
+
+    app.addHook('onRequest', async (request, reply) => {
+      const access = request.routeOptions.config.access ?? defaultAccess(request.method, request.routeOptions.url);
+      if (access === 'public') return;
+      const accepted = access === 'admin' ? admin : device;
+      if (accepted.length === 0 || (access === 'device' && deviceTokens.length === 0)) return;
+
+      refuseIfBlocked(request, reply);
+      reply.header('www-authenticate', `Bearer realm="${AUTH_REALM}"`);
+      const token = bearerToken(request.headers.authorization);
+      if (token === null) {
+        throw new Unauthorized(access === 'admin' ? 'Authentication required: send Authorization: Bearer <admin token>' : 'Authentication required: send Authorization: Bearer <device token>');
+      }
+      if (!tokenMatches(token, accepted)) {
+        await recordFailure(request);
+        refuseIfBlocked(request, reply);
+        throw new Unauthorized('The bearer token is not valid for this route');
+      }
+      reply.removeHeader('www-authenticate');
+    });
+  },
+  { name: 'auth', dependencies: ['@fastify/rate-limit'] },
+);

@@ -1,0 +1,33 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+
+/** What Node's HTTP parser reports, mapped to a status and the envelope's code and message. */
+function describe(code: string | undefined): { status: number; reason: string; envelopeCode: string; message: string } {
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return { status: 431, reason: 'Request Header Fields Too Large', envelopeCode: 'HEADERS_TOO_LARGE', message: 'Request headers are too large' };
+  }
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return { status: 408, reason: 'Request Timeout', envelopeCode: 'REQUEST_TIMEOUT', message: 'The request was not received in time' };
+  }
+  return { status: 400, reason: 'Bad Request', envelopeCode: 'BAD_REQUEST', message: 'Malformed HTTP request' };
+}
+
+/**
+ * Fastify's `clientErrorHandler`: HTTP that Node cannot parse (bad request
+ * line, oversized headers, a request too slow to arrive) never reaches a
+ * route, so the error envelope is written by hand on the raw socket.
+ */
+export function handleClientError(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, reason, envelopeCode, message } = describe(error.code);
+  const correlationId = randomUUID();
+  this.log.debug({ err: error, correlationId }, `HTTP client error: ${message}`);
+  if (socket.writable) {
+    const body = JSON.stringify({ error: message, code: envelopeCode, details: {}, correlationId });
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}

@@ -1,0 +1,52 @@
+import { isIP } from 'node:net';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Settings } from '../config.js';
+import { RateLimited } from './auth.js';
+
+/**
+ * The content security policy of the UI and the docs: everything from this
+ * origin only, no inline scripts; inline styles are allowed because the
+ * editor (CodeMirror) and Swagger UI set style attributes.
+ */
+export const CONTENT_SECURITY_POLICY = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'", "'unsafe-inline'"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
+
+/** Loopback clients (the host itself: benchmarks, health checks, a local script) are exempt from the per-client limit. */
+export function isLoopback(ip: string): boolean {
+  if (isIP(ip) === 4) return ip.startsWith('127.');
+  return ip === '::1' || ip.startsWith('::ffff:127.');
+}
+
+/** Security headers on every response, and the per-client request limit. */
+export default fp(
+  async function security(app: FastifyInstance, options: { settings: Settings }) {
+    await app.register(helmet, {
+      // Only these directives: helmet's defaults add upgrade-insecure-requests, which breaks the UI on plain HTTP.
+      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+      frameguard: { action: 'deny' },
+      referrerPolicy: { policy: 'no-referrer' },
+      // HSTS belongs to the TLS-terminating proxy: sent by a plain-HTTP homelab service it could lock browsers out later.
+      strictTransportSecurity: false,
+    });
+
+    const perMinute = options.settings.rateLimitPerMinute;
+    await app.register(rateLimit, {
+      global: perMinute > 0,
+      max: perMinute,
+      timeWindow: 60_000,
+      allowList: (request) => isLoopback(request.ip),
+      errorResponseBuilder: (request, context) =>
+        new RateLimited(`Too many requests from ${request.ip}: at most ${context.max} per minute; retry in ${context.after}`, Math.ceil(context.ttl / 1000)),
+    });
+  },
+  { name: 'security' },
+);

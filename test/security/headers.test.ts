@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { buildTestApp, MAC } from '../helpers/app.js';
+
+const CSP = "default-src 'self';script-src 'self';style-src 'self' 'unsafe-inline';img-src 'self' data:;connect-src 'self';frame-ancestors 'none'";
+
+describe('security headers', () => {
+  it.each(['/api/configs', `/api/configs/${MAC}.json`, '/api/health', '/api/docs/', '/api/docs/static/swagger-ui-bundle.js', '/api/nothing-here'])(
+    'are on %s',
+    async (url) => {
+      const { app } = await buildTestApp();
+      const res = await app.inject({ url });
+      expect(res.headers['content-security-policy']).toBe(CSP);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+    },
+  );
+
+  it('let Swagger UI work under the CSP: no inline script, every script and stylesheet from this origin', async () => {
+    const { app } = await buildTestApp();
+    const page = await app.inject({ url: '/api/docs/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const assets = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.length).toBeGreaterThan(3);
+    for (const asset of assets) {
+      expect(asset).not.toMatch(/^(?:https?:)?\/\//);
+      const res = await app.inject({ url: new URL(asset, 'http://x/api/docs/').pathname });
+      expect(res.statusCode, asset).toBe(200);
+    }
+    // The initializer names no validator badge from another origin (img-src is 'self' data:).
+    const init = await app.inject({ url: '/api/docs/static/swagger-initializer.js' });
+    expect(init.body).toContain('validatorUrl: null');
+  });
+});
+
+describe('CORS', () => {
+  it('answers only the configured origins', async () => {
+    const { app } = await buildTestApp({ CORS_ORIGINS: 'https://admin.example.org' });
+    const allowed = await app.inject({ url: '/api/configs', headers: { origin: 'https://admin.example.org' } });
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://admin.example.org');
+    const other = await app.inject({ url: '/api/configs', headers: { origin: 'https://evil.example' } });
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('lets a preflight through without a token when auth is on', async () => {
+    const { app } = await buildTestApp({ CORS_ORIGINS: 'https://admin.example.org', ADMIN_TOKEN: 'admin-token-0123456789abcdef' });
+    const res = await app.inject({
+      method: 'OPTIONS',
+      url: `/api/configs/${MAC}`,
+      headers: { origin: 'https://admin.example.org', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(res.statusCode).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('https://admin.example.org');
+  });
+
+  it('is off by default', async () => {
+    const { app } = await buildTestApp();
+    const res = await app.inject({ url: '/api/configs', headers: { origin: 'https://admin.example.org' } });
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('per-client rate limit', () => {
+  it('answers 429 RATE_LIMITED with Retry-After past RATE_LIMIT_PER_MINUTE, per client address', async () => {
+    const { app } = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '5' });
+    const client = { remoteAddress: '198.51.100.4' };
+    for (let i = 0; i < 5; i++) expect((await app.inject({ url: '/api/configs', ...client })).statusCode).toBe(200);
+    const limited = await app.inject({ url: `/api/configs/${MAC}.json`, ...client });
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', error: expect.stringContaining('5 per minute'), correlationId: expect.any(String) });
+    expect((await app.inject({ url: '/api/configs', remoteAddress: '198.51.100.5' })).statusCode).toBe(200);
+  });
+
+  it('exempts loopback clients (benchmarks, local scripts)', async () => {
+    const { app } = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '2' });
+    for (const remoteAddress of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
+      for (let i = 0; i < 5; i++) expect((await app.inject({ url: '/api/health', remoteAddress })).statusCode).toBe(200);
+    }
+  });
+
+  it('is off with RATE_LIMIT_PER_MINUTE=0', async () => {
+    const { app } = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '0' });
+    for (let i = 0; i < 20; i++) expect((await app.inject({ url: '/api/health', remoteAddress: '198.51.100.6' })).statusCode).toBe(200);
+  });
+});
