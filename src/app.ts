@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import type { Server } from 'node:http';
+import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Settings } from './config.js';
+import auth from './plugins/auth.js';
+import { handleClientError } from './plugins/client-errors.js';
 import configStore from './plugins/config-store.js';
 import errorHandler, { toEnvelope } from './plugins/error-handler.js';
 import metrics from './plugins/metrics.js';
 import mqtt from './plugins/mqtt.js';
 import openapi from './plugins/openapi.js';
 import requestBody from './plugins/request-body.js';
+import security from './plugins/security.js';
 import { VERSION } from './package-info.js';
 import configRoutes from './routes/configs.js';
 import deviceConfigRoutes from './routes/device-configs.js';
@@ -26,7 +30,7 @@ export function correlationIdFor(header: string | string[] | undefined): string 
  * Fastify's options for these settings. The server and the tests both build
  * the app from this one function, so tests run the configuration that ships.
  */
-export function serverOptions(settings: Settings): FastifyServerOptions {
+export function serverOptions(settings: Settings): FastifyHttpOptions<Server> {
   return {
     logger: {
       level: settings.logLevel,
@@ -40,6 +44,17 @@ export function serverOptions(settings: Settings): FastifyServerOptions {
     requestTimeout: 30_000,
     keepAliveTimeout: 72_000,
     maxRequestsPerSocket: 0,
+    http: {
+      // Node's default, stated: larger headers get 431 (in the envelope, from handleClientError).
+      maxHeaderSize: 16_384,
+      // A client must send its headers within 10 s (slowloris); the whole request within requestTimeout.
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      // How often Node looks for requests over those limits (its default, 30 s, lets a slow client hold a socket for a minute).
+      connectionsCheckingInterval: 2_000,
+    },
+    // Malformed HTTP (unparsable, oversized headers, too slow) still gets an envelope-shaped answer.
+    clientErrorHandler: handleClientError,
     routerOptions: { maxParamLength: 256 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
     return503OnClosing: true,
@@ -62,6 +77,9 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(errorHandler);
   await app.register(requestBody);
   await app.register(cors, { origin: settings.corsOrigins.length > 0 ? settings.corsOrigins : false, exposedHeaders: ['ETag', 'X-Request-Id'] });
+  // Before every route: their hooks (headers, limits, access) must see each route as it is added.
+  await app.register(security, { settings });
+  await app.register(auth, { settings });
   await app.register(configStore, { settings });
   await app.register(openapi, { version: VERSION });
   await app.register(metrics);
