@@ -1,0 +1,196 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, openSync, closeSync, readFileSync, writeFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const NGINX_BIN = '/usr/sbin/nginx';
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** Every process this script started, so that they are all stopped even when the run fails. */
+const started = new Set<ChildProcess>();
+
+export function killAllStarted(): void {
+  for (const child of started) {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  started.clear();
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A started server process: its pid (whose CPU and memory we read), its port, and how to stop it. */
+export interface RunningServer {
+  name: string;
+  pid: number;
+  port: number;
+  /** Pid whose /proc figures describe the server (nginx: the worker, not the master). */
+  statPid: number;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+function track(child: ChildProcess, name: string, logFile: string, port: number, statPid = child.pid!): RunningServer {
+  started.add(child);
+  return {
+    name,
+    pid: child.pid!,
+    port,
+    statPid,
+    logFile,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const timedOut = await Promise.race([exited.then(() => false), sleep(10_000).then(() => true)]);
+        if (timedOut) {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      }
+      started.delete(child);
+    },
+  };
+}
+
+export function logTail(logFile: string, lines = 20): string {
+  try {
+    return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** Starts the built service as production would run it, logging at warn, on a free loopback port. */
+export async function startService(repoRoot: string, configsDir: string, logDir: string): Promise<RunningServer> {
+  const port = await freePort();
+  const logFile = path.join(logDir, `service-${port}.log`);
+  const fd = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/server/server.js')], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      ESP32_CONFIGS_DIR: configsDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      // No rate limit: the benchmark measures the service, not the limiter.
+      RATE_LIMIT_PER_MINUTE: '0',
+    },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  return track(child, 'service', logFile, port);
+}
+
+export function nginxVersion(): string | null {
+  if (!existsSync(NGINX_BIN)) return null;
+  const result = spawnSync(NGINX_BIN, ['-v'], { encoding: 'utf8' });
+  return result.status === 0 ? (result.stderr.trim().replace(/^nginx version:\s*/, '') || 'nginx') : null;
+}
+
+/**
+ * nginx with one worker serving `configsDir` statically at the service's
+ * device path, with the same Cache-Control header, in its own temp prefix.
+ */
+export async function startNginx(configsDir: string, workDir: string): Promise<RunningServer> {
+  const port = await freePort();
+  const prefix = path.join(workDir, `nginx-${port}`);
+  await fs.mkdir(path.join(prefix, 'logs'), { recursive: true });
+  const conf = path.join(prefix, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1;
+daemon off;
+pid ${prefix}/nginx.pid;
+error_log ${prefix}/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  keepalive_timeout 75s;
+  default_type application/json;
+  client_body_temp_path ${prefix}/body;
+  proxy_temp_path ${prefix}/proxy;
+  fastcgi_temp_path ${prefix}/fastcgi;
+  uwsgi_temp_path ${prefix}/uwsgi;
+  scgi_temp_path ${prefix}/scgi;
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    location /api/configs/ {
+      alias ${configsDir}/;
+      add_header Cache-Control no-cache;
+    }
+  }
+}
+`,
+  );
+  const logFile = path.join(prefix, 'logs', 'error.log');
+  const child = spawn(NGINX_BIN, ['-p', prefix, '-e', logFile, '-c', conf], { stdio: 'ignore' });
+  const server = track(child, 'nginx', logFile, port);
+  // The figures that matter are the single worker's: find it among the master's children.
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const children = readFileSafe(`/proc/${child.pid}/task/${child.pid}/children`).trim().split(/\s+/).filter(Boolean);
+    if (children.length > 0) {
+      server.statPid = Number(children[0]);
+      return server;
+    }
+    if (child.exitCode !== null) break;
+    await sleep(20);
+  }
+  await server.stop();
+  throw new Error(`nginx did not start: ${logTail(logFile)}`);
+}
+
+function readFileSafe(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** CPU seconds (user + system, every thread) the process has used so far. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSafe(`/proc/${pid}/stat`);
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSafe(`/proc/${pid}/status`));
+  return match ? Number(match[1]) : NaN;
+}
+
+export const rssMb = (pid: number): number => statusKb(pid, 'VmRSS') / 1024;
+export const peakRssMb = (pid: number): number => statusKb(pid, 'VmHWM') / 1024;
+
+/** Resets the process's peak RSS (VmHWM) to its current RSS, so each scenario reports its own peak. */
+export function resetPeakRss(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not permitted here: the peak then covers the process's whole life, which is still an upper bound.
+  }
+}

@@ -1,0 +1,127 @@
+import type { Measurement } from './load.js';
+
+export interface ScenarioResult {
+  id: string;
+  label: string;
+  target: 'service' | 'nginx';
+  fleet: number;
+  runs: Measurement[];
+  /** Median of each figure over the runs, taken figure by figure. */
+  median: Measurement;
+  /** Figures derived from the runs (e.g. the read throughput of the mixed load), medians too. */
+  extra?: Record<string, number>;
+}
+
+export interface StartupResult {
+  fleet: number;
+  runs: { readyMs: number; rssMb: number }[];
+  median: { readyMs: number; rssMb: number };
+}
+
+export interface TargetCheck {
+  name: string;
+  measured: string;
+  goal: string;
+  met: boolean | null;
+}
+
+export interface BenchResult {
+  meta: {
+    date: string;
+    commit: string;
+    node: string;
+    cpus: number;
+    cpuModel: string;
+    loadAverageBefore: number[];
+    quick: boolean;
+    repetitions: number;
+    warmupSeconds: number;
+    seconds: number;
+    nginx: string | null;
+    averageConfigBytes: number;
+    fleetFilesystem: string;
+  };
+  scenarios: ScenarioResult[];
+  startup: StartupResult | null;
+  ratios: Record<string, number>;
+  targets: TargetCheck[];
+}
+
+export function median(values: readonly number[]): number {
+  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (finite.length === 0) return NaN;
+  const mid = finite.length >> 1;
+  return finite.length % 2 === 1 ? finite[mid]! : (finite[mid - 1]! + finite[mid]!) / 2;
+}
+
+export function medianOf<T extends object>(runs: readonly T[]): T {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(runs[0] ?? {})) {
+    out[key] = median(runs.map((run) => (run as Record<string, number>)[key]!));
+  }
+  return out as T;
+}
+
+const num = (value: number | undefined, digits = 0): string =>
+  value === undefined || !Number.isFinite(value) ? '–' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const ms = (value: number): string => (!Number.isFinite(value) ? '–' : value < 10 ? num(value, 2) : value < 100 ? num(value, 1) : num(value, 0));
+
+export function markdownReport(result: BenchResult): string {
+  const lines: string[] = [];
+  const m = result.meta;
+  lines.push(
+    `Benchmark of ${m.commit} on ${m.cpus} × ${m.cpuModel}, Node ${m.node}, nginx ${m.nginx ?? 'absent'}; ` +
+      `${m.repetitions} runs of ${m.seconds} s after ${m.warmupSeconds} s warm-up per scenario, medians; ` +
+      `configs of ${m.averageConfigBytes} bytes on ${m.fleetFilesystem}; load average before: ${m.loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}.`,
+  );
+  lines.push('');
+  lines.push('| Scenario | Fleet | req/s | p50 ms | p99 ms | max ms | errors | server CPU % | peak RSS MB | load-gen CPU % | vs nginx |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of result.scenarios) {
+    const r = s.median;
+    const ratio = result.ratios[s.id];
+    lines.push(
+      `| ${s.label} | ${s.fleet.toLocaleString('en-US')} | ${num(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${num(r.errors)} | ${num(r.serverCpu)} | ${num(r.serverPeakRssMb)} | ${num(r.loadgenCpu)} | ${ratio === undefined ? '' : `${num(ratio * 100)}%`} |`,
+    );
+  }
+  if (result.startup) {
+    lines.push('');
+    lines.push(
+      `Start-up with ${result.startup.fleet.toLocaleString('en-US')} configs: ready (health 200 and the list complete) in ${num(result.startup.median.readyMs)} ms, RSS ${num(result.startup.median.rssMb)} MB (runs: ${result.startup.runs.map((r) => `${num(r.readyMs)} ms`).join(', ')}).`,
+    );
+  }
+  lines.push('');
+  lines.push('| Target | Measured | Goal | Met |');
+  lines.push('|---|---|---|:-:|');
+  for (const t of result.targets) lines.push(`| ${t.name} | ${t.measured} | ${t.goal} | ${t.met === null ? 'n/a' : t.met ? 'yes' : '**no**'} |`);
+  return lines.join('\n');
+}
+
+/** Deltas of `result` against an older run, scenario by scenario. */
+export function comparisonReport(result: BenchResult, old: BenchResult): string {
+  const lines = [`Compared with ${old.meta.commit} (${old.meta.date}):`, ''];
+  lines.push('| Scenario | req/s before | req/s now | Δ req/s | p99 before | p99 now | Δ p99 |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|');
+  const pct = (now: number, before: number) => {
+    if (!Number.isFinite(now) || !Number.isFinite(before) || before === 0) return '–';
+    const delta = (100 * (now - before)) / before;
+    return `${delta >= 0 ? '+' : ''}${delta.toFixed(1)}%`;
+  };
+  for (const s of result.scenarios) {
+    const before = old.scenarios.find((o) => o.id === s.id);
+    if (!before) {
+      lines.push(`| ${s.label} | – | ${num(s.median.rps)} | new | – | ${ms(s.median.p99)} | new |`);
+      continue;
+    }
+    lines.push(
+      `| ${s.label} | ${num(before.median.rps)} | ${num(s.median.rps)} | ${pct(s.median.rps, before.median.rps)} | ${ms(before.median.p99)} | ${ms(s.median.p99)} | ${pct(s.median.p99, before.median.p99)} |`,
+    );
+  }
+  if (result.startup && old.startup) {
+    lines.push(
+      `| Start-up (ms) | ${num(old.startup.median.readyMs)} | ${num(result.startup.median.readyMs)} | ${pct(result.startup.median.readyMs, old.startup.median.readyMs)} | | | |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,428 @@
+/**
+ * `npm run bench`: generates fleets of 200 and 10,000 configs, starts the
+ * built service (and nginx, when installed, serving the same files), and
+ * measures every scenario of the performance issue. Prints a Markdown table
+ * and writes the figures as JSON to bench/results/.
+ *
+ *   npm run bench                         full run (a few minutes)
+ *   npm run bench -- --quick              short runs, for development
+ *   npm run bench -- --compare old.json   also print deltas against an earlier run
+ *   npm run bench -- --only 'raw|list'    only the scenarios whose id matches (ids: see the JSON)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Request } from 'autocannon';
+import { writeFleet, type Fleet } from './fleet.js';
+import { measureBootStorm, measureLoad, type LoadSpec, type Measurement, type Timing } from './load.js';
+import { killAllStarted, logTail, nginxVersion, rssMb, startNginx, startService, type RunningServer } from './processes.js';
+import { comparisonReport, markdownReport, medianOf, type BenchResult, type ScenarioResult, type StartupResult, type TargetCheck } from './report.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    compare: { type: 'string' },
+    repetitions: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+    'skip-nginx': { type: 'boolean', default: false },
+    only: { type: 'string' },
+  },
+});
+
+const quick = args.quick!;
+const repetitions = Math.max(3, Number(args.repetitions ?? 3));
+const timing: Timing = quick ? { warmupSeconds: 1, seconds: 2 } : { warmupSeconds: 2, seconds: 8 };
+const only = args.only ? new RegExp(args.only) : null;
+const selected = (id: string) => only === null || only.test(id);
+const CONNECTIONS = 10;
+const STORM_DEVICES = 1000;
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+function sh(command: string, commandArgs: string[], cwd = repoRoot): string {
+  const result = spawnSync(command, commandArgs, { cwd, encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : '';
+}
+
+function build(): void {
+  if (args['no-build']) {
+    if (!existsSync(path.join(repoRoot, 'dist/server/server.js'))) throw new Error('dist/server/server.js is missing: run without --no-build');
+    return;
+  }
+  log('building the server (npm run build:server)');
+  const result = spawnSync('npm', ['run', '--silent', 'build:server'], { cwd: repoRoot, stdio: 'inherit' });
+  if (result.status !== 0) {
+    // tsc still emits on type errors (e.g. someone's work in progress): measure what was emitted, but say so.
+    if (!existsSync(path.join(repoRoot, 'dist/server/server.js'))) throw new Error('npm run build:server failed');
+    log('warning: npm run build:server reported errors; benchmarking the JavaScript it emitted');
+  }
+}
+
+async function getJson(port: number, urlPath: string): Promise<{ status: number; body: unknown; etag: string | null }> {
+  const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(5000) });
+  const text = await response.text();
+  let body: unknown = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: only the status matters then.
+  }
+  return { status: response.status, body, etag: response.headers.get('etag') };
+}
+
+/** Time from spawn until health answers 200 and the list holds the whole fleet. */
+async function waitUntilReady(server: RunningServer, fleetSize: number, startedAt: number): Promise<number> {
+  const deadline = startedAt + 30_000;
+  while (performance.now() < deadline) {
+    try {
+      const health = await getJson(server.port, '/api/health');
+      if (health.status === 200) {
+        const list = await getJson(server.port, '/api/configs');
+        if (list.status === 200 && (list.body as { count: number }).count === fleetSize) return performance.now() - startedAt;
+      }
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(5);
+  }
+  throw new Error(`the service was not ready within 30 s:\n${logTail(server.logFile)}`);
+}
+
+async function startReadyService(fleet: Fleet, workDir: string): Promise<{ server: RunningServer; readyMs: number }> {
+  const startedAt = performance.now();
+  const server = await startService(repoRoot, fleet.dir, workDir);
+  const readyMs = await waitUntilReady(server, fleet.devices.length, startedAt);
+  return { server, readyMs };
+}
+
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+
+function get(urlPath: string, headers?: Record<string, string>): Request {
+  return { method: 'GET', path: urlPath, ...(headers ? { headers } : {}) };
+}
+
+function randomGet(paths: readonly string[]): Request {
+  return { method: 'GET', path: paths[0], setupRequest: (request) => ({ ...request, path: pick(paths) }) };
+}
+
+function putBody(fleet: Fleet, index: number): string {
+  // The content each device already has: the stored bytes stay the same, every write is still a full durable write.
+  return JSON.stringify({ content: fleet.devices[index]!.content });
+}
+
+interface Scenario {
+  id: string;
+  label: string;
+  target: 'service' | 'nginx';
+  fleet: number;
+  spec: LoadSpec;
+  /** Figures derived from a run, e.g. the read throughput of the mixed load. */
+  extra?: (m: Measurement) => Record<string, number>;
+}
+
+function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean): Scenario[] {
+  const macs = fleet.devices.map((d) => d.mac);
+  const first = macs[0]!;
+  const rawPaths = macs.map((mac) => `/api/configs/${mac}.json`);
+  const bodies = fleet.devices.map((_d, i) => putBody(fleet, i));
+  const jsonHeaders = { 'content-type': 'application/json' };
+  const n = fleet.devices.length;
+  const spec = (request: Request, expectedStatus = [200]): LoadSpec => ({ request, connections: CONNECTIONS, expectedStatus });
+
+  let nextPut = 0;
+  const putDistinct: Request = {
+    method: 'PUT',
+    path: `/api/configs/${first}`,
+    headers: jsonHeaders,
+    body: bodies[0],
+    setupRequest: (request) => {
+      const i = nextPut++ % n;
+      return { ...request, path: `/api/configs/${macs[i]}`, body: bodies[i] };
+    },
+  };
+
+  const mixedCounts = { reads: 0, lists: 0, writes: 0 };
+  const mixed: Request = {
+    method: 'GET',
+    path: rawPaths[0],
+    setupRequest: (request) => {
+      const r = Math.random();
+      if (r < 0.9) {
+        mixedCounts.reads++;
+        return { ...request, method: 'GET', path: pick(rawPaths), headers: {}, body: Buffer.alloc(0) };
+      }
+      if (r < 0.98) {
+        mixedCounts.lists++;
+        return { ...request, method: 'GET', path: '/api/configs', headers: {}, body: Buffer.alloc(0) };
+      }
+      mixedCounts.writes++;
+      const i = Math.floor(Math.random() * n);
+      return { ...request, method: 'PUT', path: `/api/configs/${macs[i]}`, headers: jsonHeaders, body: bodies[i] };
+    },
+  };
+
+  const scenarios: Scenario[] = [];
+  const both = (id: string, label: string, request: Request) => {
+    if (withNginx) scenarios.push({ id: `nginx-${id}`, label: `nginx: ${label}`, target: 'nginx', fleet: n, spec: spec(request) });
+    scenarios.push({ id, label, target: 'service', fleet: n, spec: spec(request) });
+  };
+  both('raw-one', 'Raw GET, one MAC', get(`/api/configs/${first}.json`));
+  both('raw-random', 'Raw GET, random MACs', randomGet(rawPaths));
+  scenarios.push(
+    { id: 'raw-304', label: 'Raw GET, If-None-Match → 304', target: 'service', fleet: n, spec: spec(get(`/api/configs/${first}.json`, { 'if-none-match': etagOfFirst }), [304]) },
+    { id: 'wrapped-one', label: 'Wrapped GET, one MAC', target: 'service', fleet: n, spec: spec(get(`/api/configs/${first}`)) },
+    { id: `list-${n}`, label: `List of ${n.toLocaleString('en-US')}`, target: 'service', fleet: n, spec: spec(get('/api/configs')) },
+    { id: 'put-distinct', label: 'PUT, distinct MACs (durable)', target: 'service', fleet: n, spec: spec(putDistinct) },
+    {
+      id: 'put-one',
+      label: 'PUT, one MAC (durable)',
+      target: 'service',
+      fleet: n,
+      spec: spec({ method: 'PUT', path: `/api/configs/${first}`, headers: jsonHeaders, body: bodies[0] }),
+    },
+    {
+      id: 'mixed',
+      label: 'Mixed 90% raw GET / 8% list / 2% PUT',
+      target: 'service',
+      fleet: n,
+      spec: {
+        ...spec(mixed),
+        beforeMeasuredRun: () => {
+          mixedCounts.reads = mixedCounts.lists = mixedCounts.writes = 0;
+        },
+      },
+      extra: (m) => ({ readRps: mixedCounts.reads / m.seconds, listRps: mixedCounts.lists / m.seconds, writeRps: mixedCounts.writes / m.seconds }),
+    },
+  );
+  return scenarios;
+}
+
+/** Runs each scenario `repetitions` times, round-robin, so that noise from the shared machine spreads over all of them alike. */
+async function runScenarios(all: Scenario[], servers: { service: RunningServer; nginx?: RunningServer }): Promise<ScenarioResult[]> {
+  // An nginx scenario runs whenever its service counterpart does: its figures are the yardstick.
+  const scenarios = all.filter((s) => selected(s.id) || (s.target === 'nginx' && selected(s.id.replace(/^nginx-/, ''))));
+  const runs = new Map<string, { measurements: Measurement[]; extras: Record<string, number>[] }>();
+  for (let rep = 1; rep <= repetitions; rep++) {
+    for (const scenario of scenarios) {
+      const server = scenario.target === 'nginx' ? servers.nginx! : servers.service;
+      const m = await measureLoad(server, scenario.spec, timing);
+      const entry = runs.get(scenario.id) ?? { measurements: [], extras: [] };
+      entry.measurements.push(m);
+      if (scenario.extra) entry.extras.push(scenario.extra(m));
+      runs.set(scenario.id, entry);
+      log(`${rep}/${repetitions} ${scenario.label}: ${Math.round(m.rps)} req/s, p99 ${m.p99.toFixed(2)} ms, errors ${m.errors}, server CPU ${Math.round(m.serverCpu)}%`);
+    }
+  }
+  return scenarios.map((s) => {
+    const { measurements, extras } = runs.get(s.id)!;
+    return {
+      id: s.id,
+      label: s.label,
+      target: s.target,
+      fleet: s.fleet,
+      runs: measurements,
+      median: medianOf(measurements),
+      ...(extras.length > 0 ? { extra: medianOf(extras) } : {}),
+    };
+  });
+}
+
+function targetChecks(scenarios: ScenarioResult[], ratios: Record<string, number>, startup: StartupResult | null): TargetCheck[] {
+  const by = (id: string) => scenarios.find((s) => s.id === id);
+  const pct = (v: number | undefined) => (v === undefined ? '–' : `${Math.round(v * 100)}%`);
+  const checks: TargetCheck[] = [];
+  const rawOne = by('raw-one');
+  const rawRandom = by('raw-random');
+  for (const [id, label] of [['raw-one', 'one MAC'], ['raw-random', 'random MACs']] as const) {
+    const s = by(id);
+    if (!s) continue;
+    checks.push({
+      name: `Raw GET (${label}) vs nginx, p99`,
+      measured: `${pct(ratios[id])}, p99 ${s.median.p99.toFixed(2)} ms`,
+      goal: '≥ 50%, p99 < 5 ms',
+      met: ratios[id] === undefined ? null : ratios[id]! >= 0.5 && s.median.p99 < 5,
+    });
+  }
+  const notModified = by('raw-304');
+  if (notModified && rawOne) {
+    checks.push({
+      name: '304 path vs raw GET',
+      measured: `${Math.round(notModified.median.rps)} vs ${Math.round(rawOne.median.rps)} req/s`,
+      goal: 'at least as fast (within 5% noise)',
+      met: notModified.median.rps >= rawOne.median.rps * 0.95,
+    });
+  }
+  const wrapped = by('wrapped-one');
+  if (wrapped) checks.push({ name: 'Wrapped GET vs nginx raw', measured: pct(ratios['wrapped-one']), goal: '≥ 40%', met: ratios['wrapped-one'] === undefined ? null : ratios['wrapped-one']! >= 0.4 });
+  const list200 = by('list-200');
+  if (list200) checks.push({ name: 'List of 200', measured: `${Math.round(list200.median.rps)} req/s`, goal: '≥ 5,000 req/s', met: list200.median.rps >= 5000 });
+  const list10k = by('list-10000');
+  if (list10k) {
+    checks.push({
+      name: 'List of 10,000',
+      measured: `${Math.round(list10k.median.rps)} req/s, p99 ${list10k.median.p99.toFixed(1)} ms`,
+      goal: '≥ 200 req/s, p99 < 100 ms',
+      met: list10k.median.rps >= 200 && list10k.median.p99 < 100,
+    });
+  }
+  const put = by('put-distinct');
+  if (put) checks.push({ name: 'PUT, distinct MACs', measured: `${Math.round(put.median.rps)} writes/s`, goal: '≥ 300 durable writes/s', met: put.median.rps >= 300 && put.median.errors === 0 });
+  const mixed = by('mixed');
+  if (mixed?.extra && rawRandom) {
+    const ratio = mixed.extra.readRps! / rawRandom.median.rps;
+    checks.push({ name: 'Reads under mixed load vs pure reads', measured: `${Math.round(mixed.extra.readRps!)} vs ${Math.round(rawRandom.median.rps)} req/s (${pct(ratio)})`, goal: '≥ 70%', met: ratio >= 0.7 });
+  }
+  const storm = by('boot-storm');
+  if (storm) {
+    const answered = storm.runs.every((r) => r.errors === 0 && r.requests === STORM_DEVICES);
+    const worst = Math.max(...storm.runs.map((r) => r.max));
+    checks.push({ name: `Boot storm of ${STORM_DEVICES.toLocaleString('en-US')}`, measured: `${answered ? 'all' : 'not all'} answered, slowest ${Math.round(worst)} ms (worst run)`, goal: 'all answered, none > 1 s', met: answered && worst < 1000 });
+  }
+  if (startup) {
+    checks.push({ name: 'Start-up with 10,000 configs', measured: `${Math.round(startup.median.readyMs)} ms`, goal: '< 2 s', met: startup.median.readyMs < 2000 });
+    const list10kRss = list10k ? list10k.median.serverPeakRssMb : startup.median.rssMb;
+    const peak = Math.max(startup.median.rssMb, list10kRss, storm?.median.serverPeakRssMb ?? 0);
+    checks.push({ name: 'RSS with 10,000 configs', measured: `${Math.round(peak)} MB (peak under load)`, goal: '< 150 MB', met: peak < 150 });
+  }
+  return checks;
+}
+
+async function main(): Promise<void> {
+  build();
+  const loadAverageBefore = os.loadavg();
+  const nginx = args['skip-nginx'] ? null : nginxVersion();
+  if (!nginx) log(args['skip-nginx'] ? 'nginx skipped' : 'nginx not found: no static-server comparison in this run');
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'iot-bench-'));
+  // nginx started as root serves as an unprivileged worker, which must be able to read the fleet.
+  await fs.chmod(workDir, 0o755);
+  const cleanUp = () => {
+    killAllStarted();
+    spawnSync('rm', ['-rf', workDir]);
+  };
+  process.once('SIGINT', () => {
+    cleanUp();
+    process.exit(130);
+  });
+
+  try {
+    log(`generating fleets in ${workDir}`);
+    const fleet200 = await writeFleet(workDir, 200);
+    const fleet10k = await writeFleet(workDir, 10_000);
+    const scenarios: ScenarioResult[] = [];
+
+    // Phase 1: the fleet of 200, against the service and nginx serving the same directory.
+    if (['raw-one', 'raw-random', 'raw-304', 'wrapped-one', 'list-200', 'put-distinct', 'put-one', 'mixed'].some(selected)) {
+      const { server } = await startReadyService(fleet200, workDir);
+      const nginxServer = nginx ? await startNginx(fleet200.dir, workDir) : undefined;
+      try {
+        const first = await getJson(server.port, `/api/configs/${fleet200.devices[0]!.mac}.json`);
+        if (first.status !== 200 || first.etag === null) throw new Error(`raw GET answered ${first.status}`);
+        if (nginxServer) {
+          const viaNginx = await fetch(`http://127.0.0.1:${nginxServer.port}/api/configs/${fleet200.devices[0]!.mac}.json`);
+          const bytes = Buffer.from(await viaNginx.arrayBuffer());
+          if (viaNginx.status !== 200 || !bytes.equals(fleet200.devices[0]!.bytes)) throw new Error(`nginx answered ${viaNginx.status} with other bytes`);
+        }
+        scenarios.push(...(await runScenarios(fleetScenarios(fleet200, first.etag, nginxServer !== undefined), { service: server, nginx: nginxServer })));
+      } finally {
+        await nginxServer?.stop();
+        await server.stop();
+      }
+    }
+
+    // Phase 2: the fleet of 10,000: start-up, the big list, random reads and the boot storm.
+    let startup: StartupResult | null = null;
+    if (['startup', 'list-10000', 'raw-random-10000', 'boot-storm'].some(selected)) {
+      const runs: { readyMs: number; rssMb: number }[] = [];
+      let server: RunningServer | null = null;
+      try {
+        for (let rep = 1; rep <= (selected('startup') ? repetitions : 1); rep++) {
+          await server?.stop();
+          const started = await startReadyService(fleet10k, workDir);
+          server = started.server;
+          runs.push({ readyMs: started.readyMs, rssMb: rssMb(server.pid) });
+          log(`${rep}/${repetitions} start-up with 10,000 configs: ${Math.round(started.readyMs)} ms, RSS ${Math.round(runs.at(-1)!.rssMb)} MB`);
+        }
+        if (selected('startup')) startup = { fleet: fleet10k.devices.length, runs, median: medianOf(runs) };
+        const rawPaths = fleet10k.devices.map((d) => `/api/configs/${d.mac}.json`);
+        const bigScenarios: Scenario[] = [
+          { id: 'list-10000', label: 'List of 10,000', target: 'service', fleet: 10_000, spec: { request: get('/api/configs'), connections: CONNECTIONS, expectedStatus: [200] } },
+          { id: 'raw-random-10000', label: 'Raw GET, random MACs', target: 'service', fleet: 10_000, spec: { request: randomGet(rawPaths), connections: CONNECTIONS, expectedStatus: [200] } },
+        ];
+        scenarios.push(...(await runScenarios(bigScenarios, { service: server! })));
+
+        const stormPaths = fleet10k.devices.filter((_d, i) => i % 10 === 0).slice(0, STORM_DEVICES).map((d) => `/esp32/config/${d.mac}.json`);
+        const stormRuns: Measurement[] = [];
+        for (let rep = 1; rep <= (selected('boot-storm') ? repetitions : 0); rep++) {
+          const m = await measureBootStorm(server!, stormPaths);
+          stormRuns.push(m);
+          log(`${rep}/${repetitions} boot storm: ${m.requests}/${STORM_DEVICES} answered, max ${Math.round(m.max)} ms, errors ${m.errors}`);
+          await sleep(500);
+        }
+        if (stormRuns.length > 0) scenarios.push({ id: 'boot-storm', label: `Boot storm, ${STORM_DEVICES.toLocaleString('en-US')} devices at once (new connections)`, target: 'service', fleet: 10_000, runs: stormRuns, median: medianOf(stormRuns) });
+      } finally {
+        await server?.stop();
+      }
+    }
+
+    const ratios: Record<string, number> = {};
+    const nginxRawOne = scenarios.find((s) => s.id === 'nginx-raw-one');
+    const nginxRawRandom = scenarios.find((s) => s.id === 'nginx-raw-random');
+    for (const s of scenarios) {
+      if (s.target !== 'service' || s.fleet !== 200) continue;
+      if (s.id === 'raw-random' && nginxRawRandom) ratios[s.id] = s.median.rps / nginxRawRandom.median.rps;
+      else if (['raw-one', 'raw-304', 'wrapped-one'].includes(s.id) && nginxRawOne) ratios[s.id] = s.median.rps / nginxRawOne.median.rps;
+    }
+
+    const result: BenchResult = {
+      meta: {
+        date: new Date().toISOString(),
+        commit: `${sh('git', ['rev-parse', '--short', 'HEAD']) || 'unknown'}${sh('git', ['status', '--porcelain', '--', 'src']) ? '-dirty' : ''}`,
+        node: process.versions.node,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
+        loadAverageBefore,
+        quick,
+        repetitions,
+        warmupSeconds: timing.warmupSeconds,
+        seconds: timing.seconds,
+        nginx,
+        averageConfigBytes: fleet200.averageBytes,
+        fleetFilesystem: sh('stat', ['-f', '-c', '%T', workDir]) || 'unknown',
+      },
+      scenarios,
+      startup,
+      ratios,
+      targets: targetChecks(scenarios, ratios, startup),
+    };
+
+    const resultsDir = path.join(repoRoot, 'bench/results');
+    await fs.mkdir(resultsDir, { recursive: true });
+    const file = path.join(resultsDir, `${result.meta.date.replace(/[:.]/g, '-')}.json`);
+    await fs.writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+
+    process.stdout.write(`${markdownReport(result)}\n\n`);
+    if (args.compare) {
+      const old = JSON.parse(readFileSync(args.compare, 'utf8')) as BenchResult;
+      process.stdout.write(`${comparisonReport(result, old)}\n\n`);
+    }
+    log(`figures written to ${path.relative(process.cwd(), file)}`);
+  } finally {
+    cleanUp();
+  }
+}
+
+main().catch((error: unknown) => {
+  killAllStarted();
+  process.stderr.write(`[bench] failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
