@@ -87,7 +87,7 @@ function readOrigins(env: Env): string[] {
 function readMqtt(env: Env): MqttSettings | null {
   const rawPrefix = env.MQTT_TOPIC_PREFIX?.trim() || 'iotsupport';
   const topicPrefix = rawPrefix.replace(/\/+$/, '');
-  if (topicPrefix === '' || /[+#\u0000]/.test(topicPrefix)) {
+  if (topicPrefix === '' || /[+#]/.test(topicPrefix) || topicPrefix.includes('\0')) {
     throw new SettingsError('MQTT_TOPIC_PREFIX', `expected a topic level such as iotsupport, without + or #, got ${JSON.stringify(rawPrefix)}`);
   }
   const raw = env.MQTT_URL?.trim();

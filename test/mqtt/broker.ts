@@ -62,6 +62,10 @@ export interface Broker {
   stop(): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
+  /** Freezes (SIGSTOP) the broker: connections stay open but nothing is answered. */
+  pause(): void;
+  /** Kills it at once (SIGKILL, even while paused): it saves nothing and answers nothing more. */
+  kill(): Promise<void>;
   /** The broker's log so far. */
   log(): Promise<string>;
 }
@@ -162,6 +166,16 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
       }
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    async kill() {
+      const running = child;
+      if (running === null) return;
+      child = null;
+      running.kill('SIGKILL');
+      await exited;
     },
     log: () => fs.readFile(logFile, 'utf8').catch(() => ''),
   };
