@@ -51,4 +51,29 @@ describe('MQTT username/password authentication', () => {
     expect(await app.metrics.registry.getSingleMetricAsString('iot_mqtt_queue_depth')).toMatch(/^iot_mqtt_queue_depth 2$/m);
     expect(subscriber.messages).toEqual([]);
   }, 60_000);
+
+  it('counts a publish the broker refuses as an error, and carries on with the rest', async () => {
+    // The service may write the shared topic only: every per-device publish is refused (PUBACK reason 135).
+    const acl = 'user config-manager\ntopic write iotsupport/updates/#\n\nuser device\ntopic read iotsupport/#\n';
+    const broker = await startBroker({ users: USERS, acl });
+    const subscriber = await subscribe(broker.url, ['iotsupport/#'], { username: 'device', password: 'device-secret' });
+    const { app } = await buildTestApp({ MQTT_URL: broker.url, MQTT_USERNAME: 'config-manager', MQTT_PASSWORD: 'app-secret' });
+
+    for (const mac of ['aa-bb-cc-dd-ee-01', 'aa-bb-cc-dd-ee-02']) {
+      expect((await app.inject({ method: 'PUT', url: `/api/configs/${mac}`, payload: { content: sampleContent() } })).statusCode).toBe(200);
+    }
+    const messages = await subscriber.waitForMessages(2);
+    expect(messages.map((message) => message.topic)).toEqual(['iotsupport/updates/configs', 'iotsupport/updates/configs']);
+    const publishes = async () => (await app.metrics.registry.getSingleMetricAsString('iot_mqtt_publish_total')).split('\n').filter((line) => !line.startsWith('#'));
+    await waitUntil(async () => (await publishes()).includes('iot_mqtt_publish_total{topic="iotsupport/devices/+/config",status="error"} 2'), 'two refused publishes');
+    expect(await publishes()).toEqual([
+      'iot_mqtt_publish_total{topic="iotsupport/updates/configs",status="success"} 2',
+      'iot_mqtt_publish_total{topic="iotsupport/updates/configs",status="error"} 0',
+      'iot_mqtt_publish_total{topic="iotsupport/devices/+/config",status="success"} 0',
+      'iot_mqtt_publish_total{topic="iotsupport/devices/+/config",status="error"} 2',
+    ]);
+    // Refused messages are not retried: the queue is empty and the connection stays up.
+    expect(await app.metrics.registry.getSingleMetricAsString('iot_mqtt_queue_depth')).toMatch(/^iot_mqtt_queue_depth 0$/m);
+    expect(await mqttHealth(app)).toEqual({ enabled: true, connected: true });
+  });
 });

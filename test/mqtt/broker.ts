@@ -52,6 +52,8 @@ export interface BrokerOptions {
   users?: Record<string, string>;
   /** Keep sessions and queued messages across a restart (in the broker's temp directory). */
   persistence?: boolean;
+  /** Contents of a Mosquitto ACL file (`user x` / `topic write a/#` lines), with `users`. */
+  acl?: string;
 }
 
 /** A real Mosquitto on a free loopback port, with its config, log and data in a temp directory. */
@@ -87,9 +89,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<Broker> 
     'log_type all',
     'connection_messages true',
     options.users ? `allow_anonymous false\npassword_file ${path.join(dir, 'passwords')}` : 'allow_anonymous true',
+    options.acl ? `acl_file ${path.join(dir, 'acl')}` : '',
     options.persistence ? `persistence true\npersistence_location ${dir}/\nautosave_interval 1` : 'persistence false',
   ];
 
+  if (options.acl) await fs.writeFile(path.join(dir, 'acl'), options.acl);
   if (options.users) {
     const passwordFile = path.join(dir, 'passwords');
     let create = true;

@@ -178,5 +178,14 @@ describe('MQTT notifications while the broker is unreachable', () => {
     expect(Date.now() - closing).toBeLessThan(4000);
     expect(dropped).toBe(2);
     expect(offline.connected).toBe(false);
+
+    // Once closed, it stays closed: a late change is counted as dropped, and start() connects nothing.
+    offline.notify({ operation: 'save', mac: macs[1], etag: '"2"', created: false });
+    expect(dropped).toBe(4);
+    offline.start();
+    await broker.start();
+    expect(offline.connected).toBe(false);
+    expect(offline.queueDepth).toBe(0);
+    await offline.close();
   });
 });
