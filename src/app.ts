@@ -13,6 +13,7 @@ import mqtt from './plugins/mqtt.js';
 import openapi from './plugins/openapi.js';
 import requestBody from './plugins/request-body.js';
 import security from './plugins/security.js';
+import ui from './plugins/ui.js';
 import { VERSION } from './package-info.js';
 import configRoutes from './routes/configs.js';
 import deviceConfigRoutes from './routes/device-configs.js';
@@ -88,6 +89,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(configRoutes);
   await app.register(deviceConfigRoutes);
+  await app.register(ui);
 
   return app;
 }

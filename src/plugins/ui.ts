@@ -1,0 +1,84 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from '../errors.js';
+import { PACKAGE_ROOT } from '../package-info.js';
+
+/** Where `npm run build:web` puts the UI. */
+export const DEFAULT_UI_ROOT = path.join(PACKAGE_ROOT, 'dist', 'web');
+
+const ASSET_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+/** The UI's client-side routes: each is answered with index.html, and the UI's router takes over. */
+export const UI_ROUTES = ['/devices', '/devices/new', '/devices/:mac'] as const;
+
+/**
+ * Vite names every file under assets/ by its content hash, so such a name
+ * never changes meaning and is cached for a year. index.html is revalidated
+ * on every load (no-cache), so a new build's asset names are picked up at
+ * once. Other files (the favicon) are cached for an hour.
+ */
+export function cacheControlFor(relativePath: string): string {
+  if (relativePath.startsWith(`assets${path.sep}`)) return 'public, max-age=31536000, immutable';
+  if (relativePath === 'index.html') return 'no-cache';
+  return 'public, max-age=3600';
+}
+
+/**
+ * Serves the web UI built into `dist/web`. Only named routes are registered
+ * (the client routes, `/assets/*` and the few files at the top of the
+ * build), never a catch-all: `/api/*`, `/metrics` and `/esp32/*` keep their
+ * own routes and unknown ones keep the JSON 404 envelope.
+ */
+export default fp(
+  async function ui(app: FastifyInstance, options: { root?: string } = {}) {
+    const root = options.root ?? DEFAULT_UI_ROOT;
+    const routeOptions = { schema: { hide: true } };
+
+    if (!existsSync(path.join(root, 'index.html'))) {
+      app.log.warn({ root }, 'The web UI is not built, so only the API is served; run `npm run build` to build it');
+      app.get('/', routeOptions, async (_request, reply) =>
+        reply
+          .type('text/plain; charset=utf-8')
+          .header('cache-control', 'no-cache')
+          .send(
+            'IoT Config Manager is running, but its web UI is not built.\n' +
+              'Run `npm run build` (or `npm start`, which builds first) and reload this page.\n' +
+              'The API is at /api/configs and its documentation at /api/docs.\n',
+          ),
+      );
+      return;
+    }
+
+    // Files are sent only by the routes below (`serve: false`). Cache headers are set only when a file is found.
+    await app.register(fastifyStatic, {
+      root,
+      serve: false,
+      cacheControl: false,
+      setHeaders: (reply, filePath) => void reply.header('cache-control', cacheControlFor(path.relative(root, filePath))),
+    });
+
+    const sendIndex = async (_request: unknown, reply: FastifyReply) => reply.sendFile('index.html');
+    app.get('/', routeOptions, async (_request, reply) => reply.redirect('/devices'));
+    for (const url of UI_ROUTES) app.get(url, routeOptions, sendIndex);
+
+    // Vite writes assets flat into assets/. Anything else is a 404 from here: left to @fastify/static,
+    // a missing file would reach the not-found handler, which sees this route and answers 405.
+    app.get<{ Params: { '*': string } }>('/assets/*', routeOptions, async (request, reply) => {
+      const name = request.params['*'];
+      if (!ASSET_NAME.test(name) || !existsSync(path.join(root, 'assets', name))) {
+        throw new AppError(`No UI asset ${name}`, 'ROUTE_NOT_FOUND', 404);
+      }
+      return reply.sendFile(`assets/${name}`);
+    });
+
+    // Unhashed files at the top of the build, such as the favicon.
+    for (const entry of readdirSync(root, { withFileTypes: true })) {
+      if (!entry.isFile() || entry.name === 'index.html') continue;
+      app.get(`/${entry.name}`, routeOptions, async (_request, reply) => reply.sendFile(entry.name));
+    }
+  },
+  { name: 'ui' },
+);

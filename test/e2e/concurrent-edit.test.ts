@@ -1,0 +1,116 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { editorText, launchBrowser, openPage, PHONE, putConfig, readStored, sample, screenshot, setEditorText, startApp } from './harness.js';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(() => browser?.close());
+
+const MAC = 'aa-bb-cc-dd-ee-01';
+const ORIGINAL = sample('Kitchen sensor', 'sensor.kitchen', true, { wifi: { ssid: 'home', channel: 6 }, interval: 30 });
+const THEIRS = { ...ORIGINAL, deviceName: 'Kitchen (theirs)', interval: 60 };
+const MINE = { ...ORIGINAL, deviceName: 'Kitchen (mine)', enableOTA: false };
+
+async function openEditor(page: Page): Promise<void> {
+  await page.goto(`/devices/${MAC}`);
+  await page.getByTestId('json-editor-input').waitFor();
+}
+
+/** Two admins open the same config; the other one saves first, then "I" save and get the 412 flow. */
+async function raceToConflict(options: { viewport?: { width: number; height: number } } = {}) {
+  const running = await startApp();
+  await putConfig(running.baseUrl, MAC, ORIGINAL);
+  const me = await openPage(browser, running.baseUrl, options);
+  const them = await openPage(browser, running.baseUrl);
+  await openEditor(me.page);
+  await openEditor(them.page);
+
+  await setEditorText(them.page, JSON.stringify(THEIRS, null, 2));
+  await them.page.getByTestId('save').click();
+  await expect.poll(() => readStored(running.dir, MAC)).toEqual(THEIRS);
+
+  await setEditorText(me.page, JSON.stringify(MINE, null, 2));
+  await me.page.getByTestId('save').click();
+  await me.page.getByTestId('conflict-panel').waitFor();
+  return { ...running, me, them };
+}
+
+describe('concurrent edits', () => {
+  it('a save over a colleague\'s newer save gets the 412 flow: the difference, then overwrite', async () => {
+    const { dir, me } = await raceToConflict();
+    const { page, problems } = me;
+    expect(await page.getByTestId('conflict-panel').textContent()).toContain('changed since you opened it');
+    // Nothing of mine was written, and my text is still in the editor.
+    expect(await readStored(dir, MAC)).toEqual(THEIRS);
+    expect(JSON.parse(await editorText(page))).toEqual(MINE);
+
+    await page.getByTestId('show-diff').click();
+    const diff = page.getByTestId('diff-view');
+    await diff.waitFor();
+    expect(await diff.getAttribute('data-layout')).toBe('split');
+    await expect.poll(() => diff.locator('.cm-merge-a').textContent()).toContain('Kitchen (theirs)');
+    expect(await diff.locator('.cm-merge-b').textContent()).toContain('Kitchen (mine)');
+    expect(await diff.locator('.cm-merge-a .cm-changedLine').count()).toBeGreaterThan(0);
+    await screenshot(page, 'conflict-desktop');
+
+    await page.getByTestId('diff-layout-unified').click();
+    await expect.poll(() => diff.getAttribute('data-layout')).toBe('unified');
+    await diff.locator('.cm-deletedChunk').first().waitFor();
+    expect(await diff.textContent()).toContain('Kitchen (theirs)');
+    await screenshot(page, 'conflict-desktop-unified');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.getByTestId('diff-layout-split').click();
+    await screenshot(page, 'conflict-desktop-dark');
+
+    await page.getByTestId('overwrite').click();
+    await expect.poll(() => page.getByTestId('toast').last().textContent()).toContain(`Saved ${MAC}`);
+    expect(await readStored(dir, MAC)).toEqual(MINE);
+    expect(await page.getByTestId('conflict-panel').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('offers to drop my edit and load the stored version instead (phone width)', async () => {
+    const { dir, me } = await raceToConflict({ viewport: PHONE });
+    const { page, problems } = me;
+    await page.getByTestId('show-diff').click();
+    const diff = page.getByTestId('diff-view');
+    await diff.waitFor();
+    // Narrow screens start with the unified difference.
+    expect(await diff.getAttribute('data-layout')).toBe('unified');
+    await screenshot(page, 'conflict-phone');
+
+    await page.getByTestId('reload-latest').click();
+    await expect.poll(async () => JSON.parse(await editorText(page)) as unknown).toEqual(THEIRS);
+    expect(await page.getByTestId('conflict-panel').count()).toBe(0);
+    expect(await page.getByTestId('save').isDisabled()).toBe(true);
+    expect(await readStored(dir, MAC)).toEqual(THEIRS);
+
+    // The reloaded version carries the new ETag: the next save goes through.
+    const next = { ...THEIRS, interval: 90 };
+    await setEditorText(page, JSON.stringify(next, null, 2));
+    await page.getByTestId('save').click();
+    await expect.poll(() => readStored(dir, MAC)).toEqual(next);
+    expect(problems).toEqual([]);
+  });
+
+  it('a config deleted by someone else is saved again only when asked', async () => {
+    const running = await startApp();
+    await putConfig(running.baseUrl, MAC, ORIGINAL);
+    const { page, problems } = await openPage(browser, running.baseUrl);
+    await openEditor(page);
+    await fetch(`${running.baseUrl}/api/configs/${MAC}`, { method: 'DELETE' });
+
+    await setEditorText(page, JSON.stringify(MINE, null, 2));
+    await page.getByTestId('save').click();
+    const panel = page.getByTestId('conflict-panel');
+    await panel.waitFor();
+    expect(await panel.textContent()).toContain('deleted since you opened it');
+    expect(await readStored(running.dir, MAC)).toBeNull();
+
+    await page.getByTestId('overwrite').click();
+    await expect.poll(() => readStored(running.dir, MAC)).toEqual(MINE);
+    expect(problems).toEqual([]);
+  });
+});

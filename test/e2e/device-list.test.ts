@@ -1,0 +1,180 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openPage, PHONE, putConfig, sample, screenshot, scrollWidth, startApp } from './harness.js';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(() => browser?.close());
+
+const FLEET: [string, Record<string, unknown>][] = [
+  ['aa-bb-cc-00-00-03', sample('Kitchen sensor', 'sensor.kitchen', true, { wifi: { ssid: 'home' } })],
+  ['aa-bb-cc-00-00-01', sample('Garage door', 'cover.garage', false)],
+  ['10-20-30-40-50-60', sample('Attic fan', 'fan.attic', null)],
+  ['de-ad-be-ef-00-01', { deviceEntityId: 'light.porch', enableOTA: true }],
+];
+
+async function seedFleet(baseUrl: string): Promise<void> {
+  for (const [mac, content] of FLEET) await putConfig(baseUrl, mac, content);
+}
+
+async function shownMacs(page: Page): Promise<string[]> {
+  return page.getByTestId('device-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-mac')!));
+}
+
+describe('device list', () => {
+  it('redirects / to /devices, lists every device with its summary, and shows OTA as icon plus words', async () => {
+    const { baseUrl } = await startApp();
+    await seedFleet(baseUrl);
+    const { page, problems } = await openPage(browser, baseUrl);
+
+    await page.goto('/');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/devices');
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Device Configs');
+    await page.getByTestId('device-table').waitFor();
+
+    await expect.poll(() => shownMacs(page)).toEqual(['10-20-30-40-50-60', 'aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01']);
+    expect(await page.getByTestId('device-count').textContent()).toBe('4 devices');
+    const kitchen = page.locator('[data-mac="aa-bb-cc-00-00-03"]');
+    expect(await kitchen.getByTestId('device-name').textContent()).toBe('Kitchen sensor');
+    expect(await kitchen.getByTestId('device-entity-id').textContent()).toBe('sensor.kitchen');
+    const ota = await page.getByTestId('ota-badge').evaluateAll((badges) => badges.map((badge) => badge.textContent!.trim()));
+    expect(ota).toEqual(['Not set', 'Off', 'On', 'On']);
+    expect(await page.locator('[data-mac="de-ad-be-ef-00-01"]').getByTestId('device-name').textContent()).toBe('—');
+
+    await screenshot(page, 'list-desktop');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'list-desktop-dark');
+    expect(problems).toEqual([]);
+  });
+
+  it('sorts by a column header, ascending then descending with missing values last, and remembers it across reloads', async () => {
+    const { baseUrl } = await startApp();
+    await seedFleet(baseUrl);
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices');
+    await page.getByTestId('device-table').waitFor();
+
+    await page.getByTestId('sort-device_name').click();
+    await expect.poll(() => shownMacs(page)).toEqual(['10-20-30-40-50-60', 'aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01']);
+    await expect.poll(() => page.locator('th[aria-sort="ascending"]').textContent()).toBe('Device name');
+
+    await page.getByTestId('sort-device_name').click();
+    // Descending by name; the device without a name stays last.
+    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-03', 'aa-bb-cc-00-00-01', '10-20-30-40-50-60', 'de-ad-be-ef-00-01']);
+    await expect.poll(() => page.locator('th[aria-sort="descending"]').textContent()).toBe('Device name');
+
+    await page.getByTestId('sort-enable_ota').click();
+    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01', '10-20-30-40-50-60']);
+
+    await page.getByTestId('sort-enable_ota').click();
+    await page.reload();
+    await page.getByTestId('device-table').waitFor();
+    await expect.poll(() => page.locator('th[aria-sort="descending"]').textContent()).toBe('OTA');
+    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01', 'aa-bb-cc-00-00-01', '10-20-30-40-50-60']);
+    expect(problems).toEqual([]);
+  });
+
+  it('filters as you type by MAC in any format, name or entity ID, and keeps the filter in the URL', async () => {
+    const { baseUrl } = await startApp();
+    await seedFleet(baseUrl);
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices');
+    await page.getByTestId('device-table').waitFor();
+    const search = page.getByTestId('search');
+
+    await search.fill('AA:BB:CC:00');
+    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03']);
+    await expect.poll(() => page.getByTestId('device-count').textContent()).toBe('Showing 2 of 4 devices');
+    expect(new URL(page.url()).searchParams.get('q')).toBe('AA:BB:CC:00');
+
+    await search.fill('aabbcc000003');
+    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-03']);
+    await search.fill('garage');
+    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-01']);
+    await search.fill('light.');
+    await expect.poll(() => shownMacs(page)).toEqual(['de-ad-be-ef-00-01']);
+    await search.fill('nothing like this');
+    await page.getByTestId('no-matches').waitFor();
+
+    // A bookmarked search opens filtered.
+    await page.goto('/devices?q=fan');
+    await page.getByTestId('device-table').waitFor();
+    await expect.poll(() => shownMacs(page)).toEqual(['10-20-30-40-50-60']);
+    expect(await search.inputValue()).toBe('fan');
+    await expect.poll(() => page.getByTestId('device-count').textContent()).toBe('Showing 1 of 4 devices');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows an empty state with a New device button, and names skipped files with their reason', async () => {
+    const { baseUrl } = await startApp({ seed: { 'notes.txt.json': '{}', 'aa-bb-cc-dd-ee-01.json': '{"deviceName": ' } });
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices');
+
+    await page.getByTestId('empty-state').waitFor();
+    const banner = page.getByTestId('skipped-banner');
+    await expect.poll(() => banner.textContent()).toContain('2 files in the config folder are not listed');
+    const skipped = await page.getByTestId('skipped-file').allTextContents();
+    expect(skipped).toHaveLength(2);
+    expect(skipped.find((line) => line.startsWith('aa-bb-cc-dd-ee-01.json'))).toMatch(/JSON/i);
+    expect(skipped.some((line) => line.startsWith('notes.txt.json'))).toBe(true);
+    await screenshot(page, 'list-empty-with-skipped');
+
+    await page.getByTestId('empty-new-device').click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/devices/new');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a loading skeleton, then a clear error with the correlation id when the API fails, and recovers on retry', async () => {
+    const parent = await startApp();
+    const missing = path.join(parent.dir, 'not-mounted-yet');
+    const { baseUrl } = await startApp({ env: { ESP32_CONFIGS_DIR: missing } });
+    const { page, problems } = await openPage(browser, baseUrl);
+
+    // Hold the first list call to see the skeleton.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/configs', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto('/devices');
+    await page.getByTestId('list-skeleton').waitFor();
+    release();
+
+    const alert = page.getByTestId('error-alert');
+    await alert.waitFor();
+    await expect.poll(() => alert.textContent()).toContain('The device list could not be loaded');
+    expect(await alert.getAttribute('data-code')).toBe('STORAGE_UNAVAILABLE');
+    expect(await page.getByTestId('error-correlation-id').textContent()).toMatch(/^[0-9a-f-]{36}$/);
+    await screenshot(page, 'list-error');
+
+    await fs.mkdir(missing);
+    await putConfig(baseUrl, 'aa-bb-cc-dd-ee-ff', sample('Recovered', 'sensor.recovered', true));
+    await page.getByTestId('retry').click();
+    await page.getByTestId('device-table').waitFor();
+    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-dd-ee-ff']);
+    expect(problems).toEqual([]);
+  });
+
+  it('collapses to cards at phone width with every action reachable', async () => {
+    const { baseUrl } = await startApp();
+    await seedFleet(baseUrl);
+    const { page, problems } = await openPage(browser, baseUrl, { viewport: PHONE });
+    await page.goto('/devices');
+    await page.getByTestId('device-table').waitFor();
+
+    const width = await scrollWidth(page);
+    expect(width).toBeLessThanOrEqual(PHONE.width);
+    const row = page.locator('[data-mac="aa-bb-cc-00-00-03"]');
+    await row.getByTestId('delete-device').waitFor({ state: 'visible' });
+    await row.getByTestId('edit-device').waitFor({ state: 'visible' });
+    await screenshot(page, 'list-phone');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'list-phone-dark');
+    expect(problems).toEqual([]);
+  });
+});

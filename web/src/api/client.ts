@@ -1,0 +1,173 @@
+import type { Static } from 'typebox';
+import type {
+  ConfigListResponse as ConfigListWithRefs,
+  ConfigResponse,
+  ConfigSummarySchema,
+  RenameConfigRequest,
+  SkippedFileSchema,
+} from '../../../src/schemas/configs.js';
+import type { ErrorResponse } from '../../../src/schemas/errors.js';
+
+// Types come from the service's TypeBox schemas, never copied by hand.
+export type { ConfigResponse, ErrorResponse };
+export type ConfigSummary = Static<typeof ConfigSummarySchema>;
+export type SkippedFile = Static<typeof SkippedFileSchema>;
+/** The list response; its schema refers to the item schemas by $ref, which Static leaves as unknown. */
+export type ConfigListResponse = Omit<ConfigListWithRefs, 'configs' | 'skipped'> & { configs: ConfigSummary[]; skipped: SkippedFile[] };
+
+/** A failed API call: the service's error envelope, or a stand-in when the service could not be reached. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: Record<string, unknown>;
+  readonly correlationId: string | null;
+
+  constructor(status: number, body: Partial<ErrorResponse>) {
+    super(body.error ?? `Request failed with status ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = body.code ?? 'UNKNOWN_ERROR';
+    this.details = body.details ?? {};
+    this.correlationId = body.correlationId ?? null;
+  }
+}
+
+/** A response body with the ETag it was served with. */
+export interface Tagged<T> {
+  body: T;
+  etag: string | null;
+}
+
+/**
+ * Asks the person for the admin token. `rejected` is true when the token in
+ * use was refused. Resolves to null when they cancel.
+ */
+export type TokenPrompt = (rejected: boolean) => Promise<string | null>;
+
+export interface TokenStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+const TOKEN_KEY = 'iot-config-manager.admin-token';
+
+/**
+ * The one way the UI talks to the service. Sends the admin token (kept in
+ * sessionStorage) on every call; on a 401 it asks for a token and retries.
+ */
+export class ApiClient {
+  private tokenPrompt: TokenPrompt | null = null;
+  private pendingPrompt: Promise<string | null> | null = null;
+
+  constructor(
+    private readonly tokens: TokenStore,
+    private readonly fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args),
+  ) {}
+
+  /** Installed by the UI's token dialog. */
+  setTokenPrompt(prompt: TokenPrompt | null): void {
+    this.tokenPrompt = prompt;
+  }
+
+  listConfigs(): Promise<ConfigListResponse> {
+    return this.request<ConfigListResponse>('GET', '/api/configs').then((r) => r.body);
+  }
+
+  getConfig(mac: string): Promise<Tagged<ConfigResponse>> {
+    return this.request<ConfigResponse>('GET', `/api/configs/${encodeURIComponent(mac)}`);
+  }
+
+  /**
+   * Saves `contentText` (the editor's text, already checked to be a JSON
+   * object) as the config's content. The text is sent as written, so the
+   * service keeps numbers such as `1.50` verbatim.
+   */
+  saveConfig(
+    mac: string,
+    contentText: string,
+    options: { ifMatch?: string | null; allowOverwrite?: boolean } = {},
+  ): Promise<Tagged<ConfigResponse>> {
+    const overwrite = options.allowOverwrite === undefined ? '' : `,"allow_overwrite":${options.allowOverwrite}`;
+    return this.request<ConfigResponse>('PUT', `/api/configs/${encodeURIComponent(mac)}`, {
+      rawBody: `{"content":${contentText}${overwrite}}`,
+      ifMatch: options.ifMatch,
+    });
+  }
+
+  async deleteConfig(mac: string, ifMatch?: string | null): Promise<void> {
+    await this.request<null>('DELETE', `/api/configs/${encodeURIComponent(mac)}`, { ifMatch });
+  }
+
+  renameConfig(mac: string, newMac: string, ifMatch?: string | null): Promise<Tagged<ConfigResponse>> {
+    const body: RenameConfigRequest = { new_mac_address: newMac };
+    return this.request<ConfigResponse>('POST', `/api/configs/${encodeURIComponent(mac)}/rename`, {
+      rawBody: JSON.stringify(body),
+      ifMatch,
+    });
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    options: { rawBody?: string; ifMatch?: string | null } = {},
+  ): Promise<Tagged<T>> {
+    for (;;) {
+      const token = this.tokens.getItem(TOKEN_KEY);
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (options.rawBody !== undefined) headers['content-type'] = 'application/json';
+      if (options.ifMatch) headers['if-match'] = options.ifMatch;
+      if (token) headers.authorization = `Bearer ${token}`;
+
+      let response: Response;
+      try {
+        response = await this.fetchImpl(path, { method, headers, body: options.rawBody, cache: 'no-store' });
+      } catch {
+        throw new ApiError(0, {
+          error: 'Cannot reach the config service. Check your network connection and that the service is running.',
+          code: 'NETWORK_ERROR',
+        });
+      }
+
+      if (response.status === 401 && this.tokenPrompt) {
+        if (token) this.tokens.removeItem(TOKEN_KEY);
+        const next = await this.askForToken(Boolean(token));
+        if (next) {
+          this.tokens.setItem(TOKEN_KEY, next);
+          continue;
+        }
+      }
+
+      const text = await response.text();
+      if (!response.ok) throw new ApiError(response.status, parseEnvelope(text, response));
+      return { body: (text ? JSON.parse(text) : null) as T, etag: response.headers.get('etag') };
+    }
+  }
+
+  /** One dialog for all the calls that hit a 401 at the same time. */
+  private askForToken(rejected: boolean): Promise<string | null> {
+    this.pendingPrompt ??= this.tokenPrompt!(rejected).finally(() => {
+      this.pendingPrompt = null;
+    });
+    return this.pendingPrompt;
+  }
+}
+
+function parseEnvelope(text: string, response: Response): Partial<ErrorResponse> {
+  try {
+    const body = JSON.parse(text) as Partial<ErrorResponse>;
+    if (typeof body.error === 'string') return body;
+  } catch {
+    // Not the service's envelope: a proxy's error page, for instance.
+  }
+  return {
+    error: `The service answered ${response.status} ${response.statusText}`.trim(),
+    correlationId: response.headers.get('x-request-id') ?? undefined,
+  };
+}
+
+/** Anything a call threw, as an ApiError (a bug in the page shows up the same way as a failed call). */
+export function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError(0, { error: error instanceof Error ? error.message : String(error), code: 'CLIENT_ERROR' });
+}

@@ -1,0 +1,76 @@
+import type { Ref } from 'react';
+import { summarizeConfig, type ConfigTextCheck } from '../lib/config-text.js';
+import { CheckIcon, XIcon } from './icons.js';
+import { JsonEditor, type JsonEditorHandle } from './json-editor.js';
+import { OtaBadge } from './ota-badge.js';
+
+/** The JSON editor with its validity line and the summary the service will derive from it. */
+export function ConfigEditorPanel({
+  initialText,
+  check,
+  dirty,
+  onChange,
+  editorRef,
+}: {
+  initialText: string;
+  check: ConfigTextCheck;
+  dirty: boolean;
+  onChange: (text: string) => void;
+  editorRef: Ref<JsonEditorHandle>;
+}) {
+  const summary = check.valid ? summarizeConfig('', check.content) : null;
+  return (
+    <div className="editor-layout">
+      <div className="card editor-card">
+        <JsonEditor ref={editorRef} initialText={initialText} onChange={onChange} label="Config JSON" />
+        <div className={`editor-status ${check.valid ? 'is-valid' : 'is-invalid'}`} data-testid="json-status" data-valid={check.valid}>
+          {check.valid ? (
+            <span className="status-ok">
+              <CheckIcon /> Valid JSON
+            </span>
+          ) : (
+            <span className="status-error" role="status">
+              <XIcon /> {check.message}
+            </span>
+          )}
+          <span className="spacer" />
+          {dirty ? (
+            <span className="dirty-indicator" data-testid="dirty-indicator">
+              Unsaved changes
+            </span>
+          ) : (
+            <span className="muted">No changes</span>
+          )}
+        </div>
+      </div>
+      <aside className="card summary-card" data-testid="summary" aria-label="Summary">
+        <h2 className="summary-title">Summary</h2>
+        {summary ? (
+          <dl className="summary-list">
+            <div>
+              <dt>Device name</dt>
+              <dd data-testid="summary-name">{summary.device_name || <span className="muted">not set</span>}</dd>
+            </div>
+            <div>
+              <dt>Entity ID</dt>
+              <dd data-testid="summary-entity-id" className="mono">
+                {summary.device_entity_id || <span className="muted">not set</span>}
+              </dd>
+            </div>
+            <div>
+              <dt>OTA updates</dt>
+              <dd>
+                <OtaBadge value={summary.enable_ota} />
+              </dd>
+            </div>
+          </dl>
+        ) : (
+          <p className="muted">Fix the JSON to see the summary.</p>
+        )}
+        <p className="summary-note muted">
+          From the keys <code>deviceName</code>, <code>deviceEntityId</code> and <code>enableOTA</code>.
+        </p>
+      </aside>
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+import { json } from '@codemirror/lang-json';
+import { MergeView, unifiedMergeView } from '@codemirror/merge';
+import { EditorState } from '@codemirror/state';
+import { EditorView, lineNumbers } from '@codemirror/view';
+import { useEffect, useRef } from 'react';
+import { editorTheme } from './editor-theme.js';
+
+const readOnly = [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), json(), editorTheme];
+
+/** The stored config next to (or merged into) the person's own version, read-only. */
+export function DiffView({ stored, mine, layout }: { stored: string; mine: string; layout: 'split' | 'unified' }) {
+  const host = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const parent = host.current!;
+    if (layout === 'split') {
+      const merge = new MergeView({
+        parent,
+        a: { doc: stored, extensions: readOnly },
+        b: { doc: mine, extensions: readOnly },
+        collapseUnchanged: { margin: 3, minSize: 6 },
+      });
+      return () => merge.destroy();
+    }
+    const unified = new EditorView({
+      parent,
+      doc: mine,
+      extensions: [...readOnly, unifiedMergeView({ original: stored, mergeControls: false, collapseUnchanged: { margin: 3, minSize: 6 } })],
+    });
+    return () => unified.destroy();
+  }, [stored, mine, layout]);
+
+  return (
+    <div className="diff" data-testid="diff-view" data-layout={layout}>
+      {layout === 'split' && (
+        <div className="diff-labels" aria-hidden="true">
+          <span>Stored now</span>
+          <span>Your version</span>
+        </div>
+      )}
+      <div ref={host} className="diff-host" />
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+import { json, jsonParseLinter } from '@codemirror/lang-json';
+import { lintGutter, linter } from '@codemirror/lint';
+import { EditorState } from '@codemirror/state';
+import { EditorView } from '@codemirror/view';
+import { basicSetup } from 'codemirror';
+import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
+import { editorTheme } from './editor-theme.js';
+
+export interface JsonEditorHandle {
+  /** Replaces the whole text (reload, format); it can be undone. */
+  setText(text: string): void;
+  focus(): void;
+}
+
+/** CodeMirror 6 with JSON highlighting, folding and live linting. */
+export function JsonEditor({
+  initialText,
+  onChange,
+  label,
+  ref,
+}: {
+  initialText: string;
+  onChange: (text: string) => void;
+  label: string;
+  ref?: Ref<JsonEditorHandle>;
+}) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const latestOnChange = useRef(onChange);
+  useEffect(() => {
+    latestOnChange.current = onChange;
+  }, [onChange]);
+
+  useImperativeHandle(ref, () => ({
+    setText(text) {
+      const current = view.current;
+      if (!current || current.state.doc.toString() === text) return;
+      current.dispatch({ changes: { from: 0, to: current.state.doc.length, insert: text } });
+    },
+    focus() {
+      view.current?.focus();
+    },
+  }));
+
+  // Created once per mount: the editor owns its text, later changes go through setText.
+  useEffect(() => {
+    const editor = new EditorView({
+      parent: host.current!,
+      state: EditorState.create({
+        doc: initialText,
+        extensions: [
+          basicSetup,
+          json(),
+          linter(jsonParseLinter(), { delay: 200 }),
+          lintGutter(),
+          editorTheme,
+          EditorView.contentAttributes.of({ 'aria-label': label, 'data-testid': 'json-editor-input' }),
+          EditorView.updateListener.of((update) => {
+            if (update.docChanged) latestOnChange.current(update.state.doc.toString());
+          }),
+        ],
+      }),
+    });
+    view.current = editor;
+    return () => {
+      editor.destroy();
+      view.current = null;
+    };
+  }, []);
+
+  return <div ref={host} className="json-editor" data-testid="json-editor" />;
+}

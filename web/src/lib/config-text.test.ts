@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { checkConfigText, formatConfigText, NEW_CONFIG_TEMPLATE, normaliseMac, summarizeConfig } from './config-text.js';
+
+describe('checkConfigText', () => {
+  it('accepts a JSON object and returns it', () => {
+    expect(checkConfigText('{"deviceName": "x", "n": 1}')).toEqual({ valid: true, content: { deviceName: 'x', n: 1 } });
+  });
+
+  it('rejects invalid JSON with the parser message, and JSON that is not an object', () => {
+    const broken = checkConfigText('{"a": }');
+    expect(broken.valid).toBe(false);
+    for (const text of ['[]', '"text"', '42', 'null', 'true']) {
+      expect(checkConfigText(text)).toEqual({ valid: false, message: 'A config must be a JSON object ({ … })' });
+    }
+  });
+});
+
+describe('shared with the service', () => {
+  it('normalises MACs exactly as the API does', () => {
+    expect(normaliseMac('AA:BB:CC:DD:EE:FF')).toBe('aa-bb-cc-dd-ee-ff');
+    expect(normaliseMac('aabbccddeeff')).toBe('aa-bb-cc-dd-ee-ff');
+    expect(normaliseMac('aa:bb-cc:dd:ee:ff')).toBeNull();
+    expect(normaliseMac('aa:bb:cc:dd:ee')).toBeNull();
+  });
+
+  it('derives the summary as the list shows it', () => {
+    expect(summarizeConfig('aa-bb-cc-dd-ee-ff', { deviceName: 'x', deviceEntityId: 3, enableOTA: 'yes' })).toEqual({
+      mac_address: 'aa-bb-cc-dd-ee-ff',
+      device_name: 'x',
+      device_entity_id: null,
+      enable_ota: null,
+    });
+  });
+});
+
+it('formats with a 2-space indent, and the template is the one the issue asks for', () => {
+  expect(formatConfigText({ a: [1] })).toBe('{\n  "a": [\n    1\n  ]\n}');
+  expect(JSON.parse(NEW_CONFIG_TEMPLATE)).toEqual({ deviceName: '', deviceEntityId: '', enableOTA: false });
+});

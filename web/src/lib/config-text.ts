@@ -1,0 +1,28 @@
+// The service's own pure helpers, so the UI parses MACs and derives summaries exactly as it does.
+export { normaliseMac } from '../../../src/mac.js';
+export { summarizeConfig } from '../../../src/config-summary.js';
+
+/** The editor's text checked as a config: a JSON object, or the reason it is not one. */
+export type ConfigTextCheck =
+  | { valid: true; content: Record<string, unknown> }
+  | { valid: false; message: string };
+
+export function checkConfigText(text: string): ConfigTextCheck {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { valid: false, message: error instanceof SyntaxError ? error.message : 'Not valid JSON' };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { valid: false, message: 'A config must be a JSON object ({ … })' };
+  }
+  return { valid: true, content: value as Record<string, unknown> };
+}
+
+/** Pretty-printed the way the service stores it: 2-space indent. */
+export function formatConfigText(content: unknown): string {
+  return JSON.stringify(content, null, 2);
+}
+
+export const NEW_CONFIG_TEMPLATE = formatConfigText({ deviceName: '', deviceEntityId: '', enableOTA: false });

@@ -1,0 +1,37 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createBrowserRouter, Navigate, RouterProvider } from 'react-router-dom';
+import { ApiContext } from './api/api-context.js';
+import { ApiClient } from './api/client.js';
+import { Layout, NotFoundPage } from './components/layout.js';
+import { ToastProvider } from './components/toast.js';
+import { TokenDialog } from './components/token-dialog.js';
+import { DeviceListPage } from './pages/device-list-page.js';
+import './styles.css';
+
+const client = new ApiClient(window.sessionStorage);
+
+const router = createBrowserRouter([
+  {
+    element: <Layout />,
+    children: [
+      { index: true, element: <Navigate to="/devices" replace /> },
+      { path: 'devices', element: <DeviceListPage /> },
+      // The editor pages (and CodeMirror) load on first use, so the list shows fast.
+      { path: 'devices/new', lazy: () => import('./pages/new-device-page.js').then((page) => ({ Component: page.NewDevicePage })) },
+      { path: 'devices/:mac', lazy: () => import('./pages/edit-device-page.js').then((page) => ({ Component: page.EditDeviceRoute })) },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+]);
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ApiContext.Provider value={client}>
+      <ToastProvider>
+        <RouterProvider router={router} />
+        <TokenDialog client={client} />
+      </ToastProvider>
+    </ApiContext.Provider>
+  </StrictMode>,
+);

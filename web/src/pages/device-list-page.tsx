@@ -1,0 +1,283 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
+import { asApiError, type ApiError, type ConfigListResponse, type ConfigSummary } from '../api/client.js';
+import { useApi } from '../api/api-context.js';
+import { DeleteDialog } from '../components/delete-dialog.js';
+import { ErrorAlert } from '../components/error-alert.js';
+import {
+  AlertIcon,
+  ArrowDownIcon,
+  ArrowUpIcon,
+  ChipIcon,
+  CopyIcon,
+  EditIcon,
+  PlusIcon,
+  SearchIcon,
+  SortIcon,
+  TrashIcon,
+} from '../components/icons.js';
+import { OtaBadge } from '../components/ota-badge.js';
+import { useToast } from '../components/toast.js';
+import { filterConfigs, nextSortOrder, parseSortOrder, sortConfigs, type SortKey, type SortOrder } from '../lib/device-list.js';
+
+const SORT_STORAGE_KEY = 'iot-config-manager.device-sort';
+
+type ListState = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ready'; list: ConfigListResponse };
+
+const COLUMNS: { key: SortKey; label: string }[] = [
+  { key: 'mac_address', label: 'MAC address' },
+  { key: 'device_name', label: 'Device name' },
+  { key: 'device_entity_id', label: 'Entity ID' },
+  { key: 'enable_ota', label: 'OTA' },
+];
+
+function readStoredSort(): SortOrder {
+  try {
+    return parseSortOrder(localStorage.getItem(SORT_STORAGE_KEY));
+  } catch {
+    return parseSortOrder(null);
+  }
+}
+
+export function DeviceListPage() {
+  const api = useApi();
+  const toast = useToast();
+  const [searchParams, setSearchParams] = useSearchParams();
+  const query = searchParams.get('q') ?? '';
+  const [state, setState] = useState<ListState>({ status: 'loading' });
+  const [sort, setSort] = useState<SortOrder>(readStoredSort);
+  const [deleting, setDeleting] = useState<ConfigSummary | null>(null);
+
+  const load = useCallback(
+    async (quiet = false) => {
+      if (!quiet) setState({ status: 'loading' });
+      try {
+        setState({ status: 'ready', list: await api.listConfigs() });
+      } catch (error) {
+        setState({ status: 'error', error: asApiError(error) });
+      }
+    },
+    [api],
+  );
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const changeSort = (key: SortKey) => {
+    const next = nextSortOrder(sort, key);
+    setSort(next);
+    try {
+      localStorage.setItem(SORT_STORAGE_KEY, JSON.stringify(next));
+    } catch {
+      // Storage can be disabled; sorting still works for this visit.
+    }
+  };
+
+  const setQuery = (value: string) => {
+    setSearchParams(value ? { q: value } : {}, { replace: true });
+  };
+
+  const rows = useMemo(
+    () => (state.status === 'ready' ? sortConfigs(filterConfigs(state.list.configs, query), sort) : []),
+    [state, query, sort],
+  );
+
+  return (
+    <section className="stack" data-testid="device-list-page">
+      <div className="page-header">
+        <div>
+          <h1>Device Configs</h1>
+          <p className="muted">Every ESP32 in the fleet and the config it loads at boot.</p>
+        </div>
+        <Link to="/devices/new" className="btn btn-primary" data-testid="new-device">
+          <PlusIcon /> New device
+        </Link>
+      </div>
+
+      {state.status === 'ready' && state.list.skipped.length > 0 && (
+        <div className="alert alert-warning" role="status" data-testid="skipped-banner">
+          <AlertIcon className="alert-icon" />
+          <div className="alert-body">
+            <p className="alert-title">
+              {state.list.skipped.length === 1 ? '1 file in the config folder is' : `${state.list.skipped.length} files in the config folder are`}{' '}
+              not listed
+            </p>
+            <ul className="skipped-list">
+              {state.list.skipped.map((file) => (
+                <li key={file.filename} data-testid="skipped-file">
+                  <code>{file.filename}</code>: {file.reason}
+                </li>
+              ))}
+            </ul>
+          </div>
+        </div>
+      )}
+
+      <div className="toolbar">
+        <label className="search">
+          <SearchIcon className="search-icon" />
+          <span className="visually-hidden">Search devices</span>
+          <input
+            type="search"
+            className="input"
+            placeholder="Search by MAC, name or entity ID"
+            value={query}
+            onChange={(event) => setQuery(event.target.value)}
+            data-testid="search"
+          />
+        </label>
+        {state.status === 'ready' && (
+          <p className="count muted" data-testid="device-count" aria-live="polite">
+            {rows.length === state.list.count
+              ? `${state.list.count} ${state.list.count === 1 ? 'device' : 'devices'}`
+              : `Showing ${rows.length} of ${state.list.count} devices`}
+          </p>
+        )}
+      </div>
+
+      {state.status === 'loading' && <ListSkeleton />}
+
+      {state.status === 'error' && (
+        <ErrorAlert error={state.error} title="The device list could not be loaded" onRetry={() => void load()} />
+      )}
+
+      {state.status === 'ready' && state.list.count === 0 && (
+        <div className="empty-state card" data-testid="empty-state">
+          <span className="empty-icon">
+            <ChipIcon />
+          </span>
+          <h2>No devices yet</h2>
+          <p className="muted">Create the first config; a device fetches it by its MAC address at boot.</p>
+          <Link to="/devices/new" className="btn btn-primary" data-testid="empty-new-device">
+            <PlusIcon /> New device
+          </Link>
+        </div>
+      )}
+
+      {state.status === 'ready' && state.list.count > 0 && rows.length === 0 && (
+        <div className="empty-state card" data-testid="no-matches">
+          <h2>No device matches “{query}”</h2>
+          <p className="muted">Search by any part of the MAC address (any format), the device name or the entity ID.</p>
+          <button type="button" className="btn btn-secondary" onClick={() => setQuery('')}>
+            Clear search
+          </button>
+        </div>
+      )}
+
+      {state.status === 'ready' && rows.length > 0 && (
+        <div className="table-wrap card">
+          <table className="device-table" data-testid="device-table">
+            <thead>
+              <tr>
+                {COLUMNS.map((column) => {
+                  const active = sort.key === column.key;
+                  return (
+                    <th
+                      key={column.key}
+                      scope="col"
+                      aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'}
+                    >
+                      <button
+                        type="button"
+                        className={`sort-button${active ? ' is-active' : ''}`}
+                        onClick={() => changeSort(column.key)}
+                        data-testid={`sort-${column.key}`}
+                      >
+                        {column.label}
+                        {active ? sort.direction === 'asc' ? <ArrowUpIcon /> : <ArrowDownIcon /> : <SortIcon className="sort-idle" />}
+                      </button>
+                    </th>
+                  );
+                })}
+                <th scope="col" className="actions-col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((config) => (
+                <tr key={config.mac_address} data-testid="device-row" data-mac={config.mac_address}>
+                  <td data-label="MAC address">
+                    <Link to={`/devices/${config.mac_address}`} className="mac-link mono" data-testid="device-mac">
+                      {config.mac_address}
+                    </Link>
+                  </td>
+                  <td data-label="Device name" data-testid="device-name">
+                    {config.device_name || <span className="muted">—</span>}
+                  </td>
+                  <td data-label="Entity ID" data-testid="device-entity-id">
+                    {config.device_entity_id ? <span className="mono">{config.device_entity_id}</span> : <span className="muted">—</span>}
+                  </td>
+                  <td data-label="OTA">
+                    <OtaBadge value={config.enable_ota} />
+                  </td>
+                  <td className="actions-cell">
+                    <div className="row-actions">
+                      <Link
+                        to={`/devices/${config.mac_address}`}
+                        className="btn btn-ghost btn-icon"
+                        aria-label={`Edit ${config.mac_address}`}
+                        title="Edit"
+                        data-testid="edit-device"
+                      >
+                        <EditIcon />
+                      </Link>
+                      <Link
+                        to={`/devices/new?from=${config.mac_address}`}
+                        className="btn btn-ghost btn-icon"
+                        aria-label={`Duplicate ${config.mac_address}`}
+                        title="Duplicate"
+                        data-testid="duplicate-device"
+                      >
+                        <CopyIcon />
+                      </Link>
+                      <button
+                        type="button"
+                        className="btn btn-ghost btn-icon btn-icon-danger"
+                        aria-label={`Delete ${config.mac_address}`}
+                        title="Delete"
+                        onClick={() => setDeleting(config)}
+                        data-testid="delete-device"
+                      >
+                        <TrashIcon />
+                      </button>
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      {deleting && (
+        <DeleteDialog
+          mac={deleting.mac_address}
+          deviceName={deleting.device_name}
+          onClose={() => setDeleting(null)}
+          onDeleted={() => {
+            toast('success', `Deleted ${deleting.mac_address}`);
+            setDeleting(null);
+            void load(true);
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+function ListSkeleton() {
+  return (
+    <div className="card skeleton-list" data-testid="list-skeleton" aria-busy="true" aria-label="Loading devices">
+      {Array.from({ length: 5 }, (_, index) => (
+        <div key={index} className="skeleton-row">
+          <span className="skeleton" style={{ width: '9.5rem' }} />
+          <span className="skeleton" style={{ width: '8rem' }} />
+          <span className="skeleton" style={{ width: '10rem' }} />
+          <span className="skeleton" style={{ width: '3.5rem' }} />
+        </div>
+      ))}
+    </div>
+  );
+}

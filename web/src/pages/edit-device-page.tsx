@@ -1,0 +1,383 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Link, Navigate, useNavigate, useParams } from 'react-router-dom';
+import { asApiError, type ApiError, type ConfigResponse, type Tagged } from '../api/client.js';
+import { useApi } from '../api/api-context.js';
+import { ConfigEditorPanel } from '../components/config-editor-panel.js';
+import { DeleteDialog } from '../components/delete-dialog.js';
+import { DiffView } from '../components/diff-view.js';
+import { ErrorAlert } from '../components/error-alert.js';
+import { AlertIcon, CopyIcon, FormatIcon, RenameIcon, SaveIcon, TrashIcon } from '../components/icons.js';
+import type { JsonEditorHandle } from '../components/json-editor.js';
+import { RenameDialog } from '../components/rename-dialog.js';
+import { useToast } from '../components/toast.js';
+import { useUnsavedChangesGuard } from '../components/unsaved-changes-guard.js';
+import { useSaveShortcut } from '../components/use-save-shortcut.js';
+import { checkConfigText, formatConfigText, normaliseMac, summarizeConfig } from '../lib/config-text.js';
+
+/** A config as loaded for editing. `repair`: the stored file is not valid JSON and `text` is its raw text. */
+interface Loaded {
+  text: string;
+  etag: string | null;
+  repair: boolean;
+}
+
+type PageState =
+  | { status: 'loading' }
+  | { status: 'missing'; error: ApiError }
+  | { status: 'error'; error: ApiError }
+  | { status: 'ready'; loaded: Loaded };
+
+/** `/devices/:mac`: canonicalises the MAC in the URL, then edits that config. */
+export function EditDeviceRoute() {
+  const { mac = '' } = useParams();
+  const canonical = normaliseMac(mac);
+  if (canonical === null) {
+    return (
+      <div className="empty-state card" data-testid="invalid-mac">
+        <h1>Not a MAC address</h1>
+        <p className="muted">
+          <code>{mac}</code> is not a MAC address.
+        </p>
+        <Link className="btn btn-primary" to="/devices">
+          Back to devices
+        </Link>
+      </div>
+    );
+  }
+  if (canonical !== mac) return <Navigate to={`/devices/${canonical}`} replace />;
+  return <EditDevicePage key={canonical} mac={canonical} />;
+}
+
+function useLatestConfig(mac: string): () => Promise<Loaded> {
+  const api = useApi();
+  return useCallback(async () => {
+    try {
+      const { body, etag } = await api.getConfig(mac);
+      return { text: formatConfigText(body.content), etag, repair: false };
+    } catch (caught) {
+      const error = asApiError(caught);
+      if (error.code === 'INVALID_STORED_CONFIG' && typeof error.details.raw === 'string') {
+        return { text: error.details.raw, etag: typeof error.details.etag === 'string' ? error.details.etag : null, repair: true };
+      }
+      throw error;
+    }
+  }, [api, mac]);
+}
+
+function EditDevicePage({ mac }: { mac: string }) {
+  const fetchLatest = useLatestConfig(mac);
+  const [state, setState] = useState<PageState>({ status: 'loading' });
+
+  const load = useCallback(() => {
+    setState({ status: 'loading' });
+    fetchLatest().then(
+      (loaded) => setState({ status: 'ready', loaded }),
+      (caught: unknown) => {
+        const error = asApiError(caught);
+        setState({ status: error.code === 'RECORD_NOT_FOUND' ? 'missing' : 'error', error });
+      },
+    );
+  }, [fetchLatest]);
+
+  useEffect(load, [load]);
+
+  return (
+    <section className="stack" data-testid="edit-device-page">
+      <nav className="breadcrumbs" aria-label="Breadcrumb">
+        <Link to="/devices">Devices</Link> <span aria-hidden="true">/</span> <span className="mono">{mac}</span>
+      </nav>
+      {state.status === 'loading' && (
+        <>
+          <div className="skeleton skeleton-title" />
+          <div className="card skeleton-block" aria-busy="true" aria-label="Loading" />
+        </>
+      )}
+      {state.status === 'missing' && (
+        <div className="empty-state card" data-testid="not-found">
+          <h1>No config for {mac}</h1>
+          <p className="muted">It may have been deleted or renamed.</p>
+          <div className="row">
+            <Link className="btn btn-secondary" to="/devices">
+              Back to devices
+            </Link>
+            <Link className="btn btn-primary" to="/devices/new">
+              Create a config
+            </Link>
+          </div>
+        </div>
+      )}
+      {state.status === 'error' && <ErrorAlert error={state.error} title={`The config of ${mac} could not be loaded`} onRetry={load} />}
+      {state.status === 'ready' && <DeviceEditor mac={mac} initial={state.loaded} fetchLatest={fetchLatest} />}
+    </section>
+  );
+}
+
+interface Conflict {
+  /** The ETag the service reported with the 412 (null: the config is gone). */
+  currentEtag: string | null;
+  /** The stored version, once fetched to show the difference ('deleted' if it is gone). */
+  latest: Loaded | 'deleted' | null;
+  layout: 'split' | 'unified';
+  busy: boolean;
+}
+
+function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loaded; fetchLatest: () => Promise<Loaded> }) {
+  const api = useApi();
+  const toast = useToast();
+  const navigate = useNavigate();
+  const editorRef = useRef<JsonEditorHandle>(null);
+  const [baseline, setBaseline] = useState(initial.text);
+  const [text, setText] = useState(initial.text);
+  const [etag, setEtag] = useState(initial.etag);
+  const [repair, setRepair] = useState(initial.repair);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [dialog, setDialog] = useState<'rename' | 'delete' | null>(null);
+
+  const check = useMemo(() => checkConfigText(text), [text]);
+  const dirty = text !== baseline;
+  const { allowNextNavigation, guardDialog } = useUnsavedChangesGuard(dirty);
+  const canSave = check.valid && dirty && !saving;
+  // The title shows the stored name, so it does not flicker while typing.
+  const stored = useMemo(() => {
+    const parsed = checkConfigText(baseline);
+    return parsed.valid ? summarizeConfig(mac, parsed.content) : null;
+  }, [baseline, mac]);
+
+  const showStored = (loaded: Loaded) => {
+    setBaseline(loaded.text);
+    setText(loaded.text);
+    editorRef.current?.setText(loaded.text);
+    setEtag(loaded.etag);
+    setRepair(loaded.repair);
+    setConflict(null);
+  };
+
+  const applySaved = (saved: Tagged<ConfigResponse>) => showStored({ text: formatConfigText(saved.body.content), etag: saved.etag, repair: false });
+
+  /** Saves with If-Match; `recreate` stores the config again after someone deleted it (create-only). */
+  const save = async (ifMatch: string | null = etag, recreate = false) => {
+    if (!check.valid) return;
+    setSaving(true);
+    setError(null);
+    try {
+      applySaved(await api.saveConfig(mac, text, recreate ? { allowOverwrite: false } : { ifMatch }));
+      toast('success', `Saved ${mac}`);
+    } catch (caught) {
+      const failure = asApiError(caught);
+      if (failure.code === 'PRECONDITION_FAILED') {
+        const currentEtag = typeof failure.details.current_etag === 'string' ? failure.details.current_etag : null;
+        const narrow = window.matchMedia('(max-width: 720px)').matches;
+        setConflict({ currentEtag, latest: null, layout: narrow ? 'unified' : 'split', busy: false });
+      } else setError(failure);
+    } finally {
+      setSaving(false);
+    }
+  };
+  useSaveShortcut(() => {
+    if (canSave) void save();
+  });
+
+  const fetchConflictVersion = async (): Promise<Loaded | 'deleted' | null> => {
+    if (!conflict) return null;
+    if (conflict.latest) return conflict.latest;
+    setConflict({ ...conflict, busy: true });
+    try {
+      const latest = await fetchLatest();
+      setConflict({ ...conflict, latest, busy: false });
+      return latest;
+    } catch (caught) {
+      const failure = asApiError(caught);
+      if (failure.code === 'RECORD_NOT_FOUND') {
+        setConflict({ ...conflict, latest: 'deleted', busy: false });
+        return 'deleted';
+      }
+      setConflict({ ...conflict, busy: false });
+      setError(failure);
+      return null;
+    }
+  };
+
+  const overwrite = async () => {
+    if (!conflict) return;
+    const latest = conflict.latest;
+    if (latest === 'deleted' || (latest === null && conflict.currentEtag === null)) await save(null, true);
+    else await save(latest?.etag ?? conflict.currentEtag);
+  };
+
+  const reloadLatest = async () => {
+    const latest = await fetchConflictVersion();
+    if (latest === 'deleted') {
+      setError(null);
+      return;
+    }
+    if (latest) {
+      showStored(latest);
+      toast('success', 'Loaded the latest stored version');
+    }
+  };
+
+  return (
+    <>
+      <div className="page-header">
+        <div className="title-block">
+          <h1 data-testid="editor-title">{stored?.device_name || mac}</h1>
+          <p className="muted">
+            <span className="mono" data-testid="editor-mac">
+              {mac}
+            </span>
+            {stored?.device_entity_id && (
+              <>
+                {' '}
+                · <span className="mono">{stored.device_entity_id}</span>
+              </>
+            )}
+          </p>
+        </div>
+        <div className="header-actions">
+          <Link to={`/devices/new?from=${mac}`} className="btn btn-secondary" data-testid="duplicate">
+            <CopyIcon /> Duplicate
+          </Link>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            onClick={() => setDialog('rename')}
+            disabled={dirty}
+            title={dirty ? 'Save or discard your changes first' : undefined}
+            data-testid="rename"
+          >
+            <RenameIcon /> Rename
+          </button>
+          <button type="button" className="btn btn-danger-outline" onClick={() => setDialog('delete')} data-testid="delete">
+            <TrashIcon /> Delete
+          </button>
+        </div>
+      </div>
+
+      {repair && (
+        <div className="alert alert-warning" role="status" data-testid="repair-notice">
+          <AlertIcon className="alert-icon" />
+          <div className="alert-body">
+            <p className="alert-title">The stored file is not valid JSON</p>
+            <p>Devices cannot load it. Its raw text is in the editor: fix it and save.</p>
+          </div>
+        </div>
+      )}
+
+      {conflict && (
+        <div className="alert alert-warning conflict" role="alert" data-testid="conflict-panel">
+          <AlertIcon className="alert-icon" />
+          <div className="alert-body">
+            <p className="alert-title">
+              {conflict.latest === 'deleted' || conflict.currentEtag === null
+                ? 'This config was deleted since you opened it.'
+                : 'This config was changed since you opened it.'}
+            </p>
+            <p>Your changes are not saved yet. Compare them with the stored version, then keep yours or load the stored one.</p>
+            <div className="row">
+              {conflict.latest === null && (
+                <button
+                  type="button"
+                  className="btn btn-secondary btn-sm"
+                  disabled={conflict.busy}
+                  onClick={() => void fetchConflictVersion()}
+                  data-testid="show-diff"
+                >
+                  Show the difference
+                </button>
+              )}
+              <button type="button" className="btn btn-primary btn-sm" disabled={saving || conflict.busy} onClick={() => void overwrite()} data-testid="overwrite">
+                {conflict.latest === 'deleted' ? 'Save mine again' : 'Overwrite with mine'}
+              </button>
+              <button
+                type="button"
+                className="btn btn-secondary btn-sm"
+                disabled={conflict.busy || conflict.latest === 'deleted'}
+                onClick={() => void reloadLatest()}
+                data-testid="reload-latest"
+              >
+                Discard mine, load stored
+              </button>
+            </div>
+          </div>
+        </div>
+      )}
+
+      {conflict?.latest && conflict.latest !== 'deleted' && (
+        <div className="card diff-card">
+          <div className="diff-toolbar">
+            <h2 className="summary-title">Stored version vs yours</h2>
+            <div className="segmented" role="group" aria-label="Difference layout">
+              {(['split', 'unified'] as const).map((layout) => (
+                <button
+                  key={layout}
+                  type="button"
+                  aria-pressed={conflict.layout === layout}
+                  onClick={() => setConflict({ ...conflict, layout })}
+                  data-testid={`diff-layout-${layout}`}
+                >
+                  {layout === 'split' ? 'Side by side' : 'Unified'}
+                </button>
+              ))}
+            </div>
+          </div>
+          <DiffView stored={conflict.latest.text} mine={text} layout={conflict.layout} />
+        </div>
+      )}
+
+      {error && <ErrorAlert error={error} title="The config was not saved" />}
+
+      <div className="action-bar">
+        <button type="button" className="btn btn-primary" disabled={!canSave} onClick={() => void save()} data-testid="save">
+          <SaveIcon /> {saving ? 'Saving…' : 'Save'}
+        </button>
+        <button
+          type="button"
+          className="btn btn-secondary"
+          disabled={!check.valid}
+          onClick={() => check.valid && editorRef.current?.setText(formatConfigText(check.content))}
+          data-testid="format"
+        >
+          <FormatIcon /> Format JSON
+        </button>
+        <Link to="/devices" className="btn btn-ghost" data-testid="cancel">
+          Cancel
+        </Link>
+        <span className="kbd-hint muted">
+          <kbd>Ctrl</kbd>+<kbd>S</kbd> saves
+        </span>
+      </div>
+
+      <ConfigEditorPanel initialText={initial.text} check={check} dirty={dirty} onChange={setText} editorRef={editorRef} />
+
+
+      {dialog === 'delete' && (
+        <DeleteDialog
+          mac={mac}
+          deviceName={stored?.device_name ?? null}
+          etag={etag}
+          onClose={() => setDialog(null)}
+          onDeleted={() => {
+            allowNextNavigation();
+            toast('success', `Deleted ${mac}`);
+            navigate('/devices');
+          }}
+        />
+      )}
+      {dialog === 'rename' && (
+        <RenameDialog
+          mac={mac}
+          etag={etag}
+          onClose={() => setDialog(null)}
+          onRenamed={(renamed) => {
+            allowNextNavigation();
+            toast('success', `Renamed ${mac} to ${renamed.body.mac_address}`);
+            navigate(`/devices/${renamed.body.mac_address}`, { replace: true });
+          }}
+        />
+      )}
+      {guardDialog}
+    </>
+  );
+}

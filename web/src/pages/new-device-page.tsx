@@ -1,0 +1,154 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { asApiError, type ApiError } from '../api/client.js';
+import { useApi } from '../api/api-context.js';
+import { ConfigEditorPanel } from '../components/config-editor-panel.js';
+import { ErrorAlert } from '../components/error-alert.js';
+import { AlertIcon, SaveIcon } from '../components/icons.js';
+import type { JsonEditorHandle } from '../components/json-editor.js';
+import { MacField } from '../components/mac-field.js';
+import { useToast } from '../components/toast.js';
+import { useUnsavedChangesGuard } from '../components/unsaved-changes-guard.js';
+import { useSaveShortcut } from '../components/use-save-shortcut.js';
+import { checkConfigText, formatConfigText, NEW_CONFIG_TEMPLATE, normaliseMac } from '../lib/config-text.js';
+
+type Source = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ready'; text: string };
+
+/** `/devices/new`, prefilled with the template, or with another device's config (`?from=<mac>`, Duplicate). */
+export function NewDevicePage() {
+  const api = useApi();
+  const [searchParams] = useSearchParams();
+  const from = searchParams.get('from');
+  const [source, setSource] = useState<Source>(from ? { status: 'loading' } : { status: 'ready', text: NEW_CONFIG_TEMPLATE });
+
+  useEffect(() => {
+    if (!from) {
+      setSource({ status: 'ready', text: NEW_CONFIG_TEMPLATE });
+      return;
+    }
+    let live = true;
+    setSource({ status: 'loading' });
+    api.getConfig(from).then(
+      ({ body }) => live && setSource({ status: 'ready', text: formatConfigText(body.content) }),
+      (caught: unknown) => {
+        if (!live) return;
+        const error = asApiError(caught);
+        // Duplicating a broken file still gives its text to fix.
+        if (error.code === 'INVALID_STORED_CONFIG' && typeof error.details.raw === 'string') {
+          setSource({ status: 'ready', text: error.details.raw });
+        } else setSource({ status: 'error', error });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, from]);
+
+  return (
+    <section className="stack" data-testid="new-device-page">
+      <nav className="breadcrumbs" aria-label="Breadcrumb">
+        <Link to="/devices">Devices</Link> <span aria-hidden="true">/</span> <span>New</span>
+      </nav>
+      <div className="page-header">
+        <div>
+          <h1>New device</h1>
+          {from && (
+            <p className="muted" data-testid="duplicate-source">
+              A copy of <span className="mono">{from}</span>: enter the MAC address of the new device.
+            </p>
+          )}
+        </div>
+      </div>
+      {source.status === 'loading' && <div className="card skeleton-block" aria-busy="true" aria-label="Loading" />}
+      {source.status === 'error' && <ErrorAlert error={source.error} title={`The config of ${from} could not be loaded`} />}
+      {source.status === 'ready' && <NewDeviceForm key={from ?? ''} initialText={source.text} />}
+    </section>
+  );
+}
+
+function NewDeviceForm({ initialText }: { initialText: string }) {
+  const api = useApi();
+  const toast = useToast();
+  const navigate = useNavigate();
+  const editorRef = useRef<JsonEditorHandle>(null);
+  const [macInput, setMacInput] = useState('');
+  const [text, setText] = useState(initialText);
+  const [saving, setSaving] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const check = useMemo(() => checkConfigText(text), [text]);
+  const mac = normaliseMac(macInput.trim());
+  const dirty = macInput.trim() !== '' || text !== initialText;
+  const { allowNextNavigation, guardDialog } = useUnsavedChangesGuard(dirty);
+  const canSave = mac !== null && check.valid && !saving;
+
+  const save = async () => {
+    if (!canSave) return;
+    setSaving(true);
+    setError(null);
+    try {
+      await api.saveConfig(mac, text, { allowOverwrite: false });
+      allowNextNavigation();
+      toast('success', `Created ${mac}`);
+      navigate(`/devices/${mac}`, { replace: true });
+    } catch (caught) {
+      setError(asApiError(caught));
+      setSaving(false);
+    }
+  };
+  useSaveShortcut(() => void save());
+
+  return (
+    <form
+      className="stack"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void save();
+      }}
+    >
+      <div className="card form-card">
+        <MacField label="MAC address" value={macInput} onChange={setMacInput} testId="mac-input" autoFocus />
+      </div>
+
+      {error?.code === 'RECORD_EXISTS' ? (
+        <div className="alert alert-warning" role="alert" data-testid="exists-alert">
+          <AlertIcon className="alert-icon" />
+          <div className="alert-body">
+            <p className="alert-title">A config for this MAC already exists.</p>
+            <p>
+              {error.message}. Nothing was overwritten and your text is still here.{' '}
+              <Link to={`/devices/${mac}`} data-testid="open-existing">
+                Open the existing config
+              </Link>
+            </p>
+          </div>
+        </div>
+      ) : (
+        error && <ErrorAlert error={error} title="The config was not saved" />
+      )}
+
+      <ConfigEditorPanel initialText={initialText} check={check} dirty={dirty} onChange={setText} editorRef={editorRef} />
+
+      <div className="action-bar">
+        <button type="submit" className="btn btn-primary" disabled={!canSave} data-testid="save">
+          <SaveIcon /> {saving ? 'Creating…' : 'Create device'}
+        </button>
+        <button
+          type="button"
+          className="btn btn-secondary"
+          disabled={!check.valid}
+          onClick={() => check.valid && editorRef.current?.setText(formatConfigText(check.content))}
+          data-testid="format"
+        >
+          Format JSON
+        </button>
+        <Link to="/devices" className="btn btn-ghost" data-testid="cancel">
+          Cancel
+        </Link>
+        <span className="kbd-hint muted">
+          <kbd>Ctrl</kbd>+<kbd>S</kbd> saves
+        </span>
+      </div>
+      {guardDialog}
+    </form>
+  );
+}
