@@ -16,12 +16,13 @@ export const PROCESS_IDENTITY = {
  * Temp files are hidden and end in `.tmp` (never `.json`, so no reader takes
  * one for a config). Their name carries the host, pid and instance of the
  * writer, so a restarted process can tell its dead predecessor's leftovers
- * from a live replica's write in flight.
+ * from a live replica's write in flight. Targets are configs and lock files.
  */
-const TEMP_FILE = /^\.(.+)\.json\.(.+)\.(\d+)\.([0-9a-f]{12})\.[0-9a-z]+\.tmp$/;
+const TEMP_FILE = /^\.(.+\.(?:json|lock))\.(.+)\.(\d+)\.([0-9a-f]{12})\.[0-9a-z]+\.tmp$/;
 let tempCounter = 0;
 
-function tempFileName(targetName: string): string {
+/** A unique hidden name for a temp file that will become `targetName`. */
+export function tempFileName(targetName: string): string {
   const { host, pid, instance } = PROCESS_IDENTITY;
   return `.${targetName}.${host}.${pid}.${instance}.${(tempCounter++).toString(36)}.tmp`;
 }

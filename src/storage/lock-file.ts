@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageBusy } from '../errors.js';
-import { isOwnerDead, PROCESS_IDENTITY, type Owner } from './atomic-file.js';
+import { isOwnerDead, PROCESS_IDENTITY, tempFileName, type Owner } from './atomic-file.js';
 import { errorCode } from './fs-errors.js';
 
 export interface LockOptions {
@@ -75,23 +75,35 @@ export async function breakLockIfAbandoned(filePath: string, staleMs: number): P
 }
 
 /**
- * Takes the lock `key` in `dir`: a file created with O_EXCL, which holds
- * across every process sharing the directory (replicas on one volume).
- * Resolves to a function that releases it.
+ * Takes the lock `key` in `dir`: a file that only one process can create,
+ * which holds across every process sharing the directory (replicas on one
+ * volume). Resolves to a function that releases it.
+ *
+ * The owner is written to a temp file first, which is then hard-linked to the
+ * lock name (link(2) fails if the name exists, like O_EXCL). So a lock file
+ * always names its owner: a process killed between creating the lock and
+ * writing into it can no longer leave an empty lock that nobody can prove
+ * abandoned, and that would block the config for the full `staleMs`.
  */
 export async function acquireLock(dir: string, key: string, options: LockOptions): Promise<() => Promise<void>> {
   const lockPath = path.join(dir, lockFileName(key));
   const deadline = Date.now() + options.timeoutMs;
   const body = JSON.stringify({ ...PROCESS_IDENTITY, acquiredAt: new Date().toISOString() });
+  const tempPath = path.join(dir, tempFileName(lockFileName(key)));
+  try {
+    await fs.writeFile(tempPath, body, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode: 0o644 });
+    return await takeLock(lockPath, tempPath, key, deadline, options);
+  } finally {
+    // Also when writing the owner failed (a full disk): nothing half-made is left behind.
+    await fs.rm(tempPath, { force: true }).catch(() => undefined);
+  }
+}
+
+async function takeLock(lockPath: string, ownerFile: string, key: string, deadline: number, options: LockOptions): Promise<() => Promise<void>> {
   let wait = 2;
   for (;;) {
     try {
-      const handle = await fs.open(lockPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
-      try {
-        await handle.writeFile(body);
-      } finally {
-        await handle.close();
-      }
+      await fs.link(ownerFile, lockPath);
       return async () => {
         await fs.rm(lockPath, { force: true });
       };
