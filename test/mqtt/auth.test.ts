@@ -18,7 +18,7 @@ async function refusals(broker: Broker, times: number): Promise<void> {
   await waitUntil(async () => (await count()) >= times, `${times} refused connections from the app`, 30_000);
 }
 
-describe('MQTT username/password authentication', () => {
+describe('MQTT username/password authentication', { timeout: 60_000 }, () => {
   it('connects and publishes with the right credentials', async () => {
     const broker = await startBroker({ users: USERS });
     const subscriber = await subscribe(broker.url, ['iotsupport/#'], { username: 'device', password: 'device-secret' });

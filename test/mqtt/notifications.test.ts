@@ -25,7 +25,7 @@ async function health(app: FastifyInstance) {
   return { statusCode: res.statusCode, body: res.json() };
 }
 
-describe('MQTT notifications against a real broker', () => {
+describe('MQTT notifications against a real broker', { timeout: 60_000 }, () => {
   it('publishes exactly the expected messages for create, update, rename and delete, on both topics', async () => {
     const broker = await startBroker();
     const everything = await subscribe(broker.url, ['iotsupport/#']);

@@ -24,7 +24,7 @@ const summary = (messages: ReceivedMessage[]) =>
 
 const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
-describe('MQTT notifications while the broker is unreachable', () => {
+describe('MQTT notifications while the broker is unreachable', { timeout: 60_000 }, () => {
   it('keeps answering 200 while the broker is down, and delivers the queued messages in order once it is back', async () => {
     // Persistence, and a subscriber with a persistent session, so the subscriber
     // gets what the app publishes after the restart even if the app reconnects first.

@@ -66,7 +66,8 @@ describe('MQTT settings', () => {
   });
 });
 
-describe('MQTT at start-up', () => {
+// Spawned servers and a real broker: slow on a loaded machine.
+describe('MQTT at start-up', { timeout: 90_000 }, () => {
   it('with MQTT_URL unset, opens no connection at all and reports MQTT as off', async () => {
     const broker = await startBroker();
     const subscriber = await subscribe(broker.url, ['#']);
@@ -127,7 +128,8 @@ describe('MQTT at start-up', () => {
     server.child.kill('SIGTERM');
     const result = await server.exited;
     expect(result.code).toBe(0);
-    expect(Date.now() - stoppedAt).toBeLessThan(5000);
+    // Well under the 10 s connect timeout: shutdown never waits on a broker that is not there.
+    expect(Date.now() - stoppedAt).toBeLessThan(8000);
     expect(result.stdout).toContain('Cannot connect to the MQTT broker');
   });
 });
