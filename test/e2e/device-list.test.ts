@@ -122,9 +122,15 @@ describe('device list', () => {
     expect(skipped.find((line) => line.startsWith('aa-bb-cc-dd-ee-01.json'))).toMatch(/JSON/i);
     expect(skipped.some((line) => line.startsWith('notes.txt.json'))).toBe(true);
     await screenshot(page, 'list-empty-with-skipped');
+    // Only the file named like a config can be opened, to repair it.
+    expect(await page.getByTestId('repair-link').count()).toBe(1);
 
     await page.getByTestId('empty-new-device').click();
     await expect.poll(() => new URL(page.url()).pathname).toBe('/devices/new');
+    await page.goBack();
+    await page.getByTestId('repair-link').click();
+    await page.getByTestId('repair-notice').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/devices/aa-bb-cc-dd-ee-01');
     expect(problems).toEqual([]);
   });
 

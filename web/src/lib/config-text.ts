@@ -1,5 +1,5 @@
 // The service's own pure helpers, so the UI parses MACs and derives summaries exactly as it does.
-export { normaliseMac } from '../../../src/mac.js';
+export { macFromFileName, normaliseMac } from '../../../src/mac.js';
 export { summarizeConfig } from '../../../src/config-summary.js';
 
 /** The editor's text checked as a config: a JSON object, or the reason it is not one. */

@@ -18,6 +18,8 @@ import {
 } from '../components/icons.js';
 import { OtaBadge } from '../components/ota-badge.js';
 import { useToast } from '../components/toast.js';
+import { useDocumentTitle } from '../components/use-document-title.js';
+import { macFromFileName } from '../lib/config-text.js';
 import { filterConfigs, nextSortOrder, parseSortOrder, sortConfigs, type SortKey, type SortOrder } from '../lib/device-list.js';
 
 const SORT_STORAGE_KEY = 'iot-config-manager.device-sort';
@@ -47,6 +49,7 @@ export function DeviceListPage() {
   const [state, setState] = useState<ListState>({ status: 'loading' });
   const [sort, setSort] = useState<SortOrder>(readStoredSort);
   const [deleting, setDeleting] = useState<ConfigSummary | null>(null);
+  useDocumentTitle('Device Configs');
 
   const load = useCallback(
     async (quiet = false) => {
@@ -104,11 +107,22 @@ export function DeviceListPage() {
               not listed
             </p>
             <ul className="skipped-list">
-              {state.list.skipped.map((file) => (
-                <li key={file.filename} data-testid="skipped-file">
-                  <code>{file.filename}</code>: {file.reason}
-                </li>
-              ))}
+              {state.list.skipped.map((file) => {
+                const mac = macFromFileName(file.filename);
+                return (
+                  <li key={file.filename} data-testid="skipped-file">
+                    <code>{file.filename}</code>: {file.reason}
+                    {mac && (
+                      <>
+                        {' '}
+                        <Link to={`/devices/${mac}`} data-testid="repair-link">
+                          Open to repair
+                        </Link>
+                      </>
+                    )}
+                  </li>
+                );
+              })}
             </ul>
           </div>
         </div>

@@ -10,6 +10,7 @@ import { AlertIcon, CopyIcon, FormatIcon, RenameIcon, SaveIcon, TrashIcon } from
 import type { JsonEditorHandle } from '../components/json-editor.js';
 import { RenameDialog } from '../components/rename-dialog.js';
 import { useToast } from '../components/toast.js';
+import { useDocumentTitle } from '../components/use-document-title.js';
 import { useUnsavedChangesGuard } from '../components/unsaved-changes-guard.js';
 import { useSaveShortcut } from '../components/use-save-shortcut.js';
 import { checkConfigText, formatConfigText, normaliseMac, summarizeConfig } from '../lib/config-text.js';
@@ -144,6 +145,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
     const parsed = checkConfigText(baseline);
     return parsed.valid ? summarizeConfig(mac, parsed.content) : null;
   }, [baseline, mac]);
+  useDocumentTitle(stored?.device_name || mac);
 
   const showStored = (loaded: Loaded) => {
     setBaseline(loaded.text);

@@ -8,6 +8,7 @@ import { AlertIcon, SaveIcon } from '../components/icons.js';
 import type { JsonEditorHandle } from '../components/json-editor.js';
 import { MacField } from '../components/mac-field.js';
 import { useToast } from '../components/toast.js';
+import { useDocumentTitle } from '../components/use-document-title.js';
 import { useUnsavedChangesGuard } from '../components/unsaved-changes-guard.js';
 import { useSaveShortcut } from '../components/use-save-shortcut.js';
 import { checkConfigText, formatConfigText, NEW_CONFIG_TEMPLATE, normaliseMac } from '../lib/config-text.js';
@@ -20,6 +21,7 @@ export function NewDevicePage() {
   const [searchParams] = useSearchParams();
   const from = searchParams.get('from');
   const [source, setSource] = useState<Source>(from ? { status: 'loading' } : { status: 'ready', text: NEW_CONFIG_TEMPLATE });
+  useDocumentTitle('New device');
 
   useEffect(() => {
     if (!from) {
