@@ -13,6 +13,17 @@ export default defineConfig({
     // No inline <script> or data: module: the UI must run under `script-src 'self'`.
     assetsInlineLimit: 0,
     sourcemap: true,
+    rolldownOptions: {
+      output: {
+        // Named vendor chunks: React for every page, the editor only for the pages that edit.
+        codeSplitting: {
+          groups: [
+            { name: 'codemirror', test: /node_modules[\\/](@codemirror|@lezer|codemirror|style-mod|w3c-keyname|crelt|@marijn)[\\/]/ },
+            { name: 'react', test: /node_modules[\\/](react|react-dom|react-router|react-router-dom|scheduler|cookie|set-cookie-parser)[\\/]/ },
+          ],
+        },
+      },
+    },
   },
   server: {
     proxy: {

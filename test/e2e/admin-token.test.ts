@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  eventually,
   launchBrowser,
   openPage,
   putConfig,
@@ -53,7 +54,7 @@ describe('admin token (ADMIN_TOKEN set)', () => {
     const edited = sample('Kitchen sensor, authenticated', 'sensor.kitchen', false);
     await setEditorText(page, JSON.stringify(edited, null, 2));
     await page.getByTestId('save').click();
-    await expect.poll(() => readStored(dir, MAC)).toEqual(edited);
+    await eventually(() => readStored(dir, MAC)).toEqual(edited);
     expect(await dialog.count()).toBe(0);
     expect(problems).toEqual([]);
   });
@@ -84,7 +85,7 @@ describe('admin token (ADMIN_TOKEN set)', () => {
     await page.getByTestId('save').click();
     await page.getByTestId('token-input').fill(TOKEN);
     await page.getByTestId('token-submit').click();
-    await expect.poll(() => new URL(page.url()).pathname).toBe(`/devices/${MAC}`);
+    await eventually(() => new URL(page.url()).pathname).toBe(`/devices/${MAC}`);
     expect(problems).toEqual([]);
   });
 });

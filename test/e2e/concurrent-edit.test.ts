@@ -1,6 +1,18 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { editorText, launchBrowser, openPage, PHONE, putConfig, readStored, sample, screenshot, setEditorText, startApp } from './harness.js';
+import {
+  editorText,
+  eventually,
+  launchBrowser,
+  openPage,
+  PHONE,
+  putConfig,
+  readStored,
+  sample,
+  screenshot,
+  setEditorText,
+  startApp,
+} from './harness.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -29,7 +41,7 @@ async function raceToConflict(options: { viewport?: { width: number; height: num
 
   await setEditorText(them.page, JSON.stringify(THEIRS, null, 2));
   await them.page.getByTestId('save').click();
-  await expect.poll(() => readStored(running.dir, MAC)).toEqual(THEIRS);
+  await eventually(() => readStored(running.dir, MAC)).toEqual(THEIRS);
 
   await setEditorText(me.page, JSON.stringify(MINE, null, 2));
   await me.page.getByTestId('save').click();
@@ -50,13 +62,13 @@ describe('concurrent edits', () => {
     const diff = page.getByTestId('diff-view');
     await diff.waitFor();
     expect(await diff.getAttribute('data-layout')).toBe('split');
-    await expect.poll(() => diff.locator('.cm-merge-a').textContent()).toContain('Kitchen (theirs)');
+    await eventually(() => diff.locator('.cm-merge-a').textContent()).toContain('Kitchen (theirs)');
     expect(await diff.locator('.cm-merge-b').textContent()).toContain('Kitchen (mine)');
     expect(await diff.locator('.cm-merge-a .cm-changedLine').count()).toBeGreaterThan(0);
     await screenshot(page, 'conflict-desktop');
 
     await page.getByTestId('diff-layout-unified').click();
-    await expect.poll(() => diff.getAttribute('data-layout')).toBe('unified');
+    await eventually(() => diff.getAttribute('data-layout')).toBe('unified');
     await diff.locator('.cm-deletedChunk').first().waitFor();
     expect(await diff.textContent()).toContain('Kitchen (theirs)');
     await screenshot(page, 'conflict-desktop-unified');
@@ -65,7 +77,7 @@ describe('concurrent edits', () => {
     await screenshot(page, 'conflict-desktop-dark');
 
     await page.getByTestId('overwrite').click();
-    await expect.poll(() => page.getByTestId('toast').last().textContent()).toContain(`Saved ${MAC}`);
+    await eventually(() => page.getByTestId('toast').last().textContent()).toContain(`Saved ${MAC}`);
     expect(await readStored(dir, MAC)).toEqual(MINE);
     expect(await page.getByTestId('conflict-panel').count()).toBe(0);
     expect(problems).toEqual([]);
@@ -82,7 +94,7 @@ describe('concurrent edits', () => {
     await screenshot(page, 'conflict-phone');
 
     await page.getByTestId('reload-latest').click();
-    await expect.poll(async () => JSON.parse(await editorText(page)) as unknown).toEqual(THEIRS);
+    await eventually(async () => JSON.parse(await editorText(page)) as unknown).toEqual(THEIRS);
     expect(await page.getByTestId('conflict-panel').count()).toBe(0);
     expect(await page.getByTestId('save').isDisabled()).toBe(true);
     expect(await readStored(dir, MAC)).toEqual(THEIRS);
@@ -91,7 +103,7 @@ describe('concurrent edits', () => {
     const next = { ...THEIRS, interval: 90 };
     await setEditorText(page, JSON.stringify(next, null, 2));
     await page.getByTestId('save').click();
-    await expect.poll(() => readStored(dir, MAC)).toEqual(next);
+    await eventually(() => readStored(dir, MAC)).toEqual(next);
     expect(problems).toEqual([]);
   });
 
@@ -110,7 +122,7 @@ describe('concurrent edits', () => {
     expect(await readStored(running.dir, MAC)).toBeNull();
 
     await page.getByTestId('overwrite').click();
-    await expect.poll(() => readStored(running.dir, MAC)).toEqual(MINE);
+    await eventually(() => readStored(running.dir, MAC)).toEqual(MINE);
     expect(problems).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   editorText,
+  eventually,
   launchBrowser,
   openPage,
   PHONE,
@@ -56,11 +57,11 @@ describe('new device', () => {
     await macInput.fill('AA:BB:CC:DD:EE:01');
     expect(await page.getByTestId('mac-input-canonical').textContent()).toBe(MAC);
     await setEditorText(page, JSON.stringify(KITCHEN, null, 2));
-    await expect.poll(() => page.getByTestId('summary-name').textContent()).toBe('Kitchen sensor');
+    await eventually(() => page.getByTestId('summary-name').textContent()).toBe('Kitchen sensor');
     await screenshot(page, 'new-device-desktop');
 
     await save.click();
-    await expect.poll(() => path_(page)).toBe(`/devices/${MAC}`);
+    await eventually(() => path_(page)).toBe(`/devices/${MAC}`);
     expect(await toastText(page)).toContain(`Created ${MAC}`);
     expect(await readStored(dir, MAC)).toEqual(KITCHEN);
     expect(JSON.parse(await editorText(page))).toEqual(KITCHEN);
@@ -88,8 +89,8 @@ describe('new device', () => {
     await page.getByTestId('open-existing').click();
     await page.getByTestId('unsaved-dialog').waitFor();
     await page.getByTestId('discard').click();
-    await expect.poll(() => path_(page)).toBe(`/devices/${MAC}`);
-    await expect.poll(() => page.getByTestId('summary-name').textContent()).toBe('Kitchen sensor');
+    await eventually(() => path_(page)).toBe(`/devices/${MAC}`);
+    await eventually(() => page.getByTestId('summary-name').textContent()).toBe('Kitchen sensor');
     expect(problems).toEqual([]);
   });
 });
@@ -113,20 +114,20 @@ describe('edit device', () => {
     const renamed = { ...KITCHEN, deviceName: 'Kitchen sensor v2', enableOTA: false };
     await setEditorText(page, JSON.stringify(renamed, null, 2));
     await page.getByTestId('dirty-indicator').waitFor();
-    await expect.poll(() => page.getByTestId('summary-name').textContent()).toBe('Kitchen sensor v2');
+    await eventually(() => page.getByTestId('summary-name').textContent()).toBe('Kitchen sensor v2');
     await save.click();
-    await expect.poll(() => toastText(page)).toContain(`Saved ${MAC}`);
+    await eventually(() => toastText(page)).toContain(`Saved ${MAC}`);
     expect(await readStored(dir, MAC)).toEqual(renamed);
-    await expect.poll(() => save.isDisabled()).toBe(true);
+    await eventually(() => save.isDisabled()).toBe(true);
 
     // Ctrl+S from inside the editor; the file keeps the key order as typed.
     const third = { deviceEntityId: 'sensor.kitchen', deviceName: 'Kitchen', enableOTA: true, extra: 1.5 };
     await setEditorText(page, JSON.stringify(third));
     await page.keyboard.press('ControlOrMeta+S');
-    await expect.poll(() => readStored(dir, MAC)).toEqual(third);
+    await eventually(() => readStored(dir, MAC)).toEqual(third);
     const raw = await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8');
     expect(raw).toBe(`${JSON.stringify(third, null, 2)}\n`);
-    await expect.poll(() => save.isDisabled()).toBe(true);
+    await eventually(() => save.isDisabled()).toBe(true);
     expect(problems).toEqual([]);
   });
 
@@ -139,7 +140,7 @@ describe('edit device', () => {
     const status = page.getByTestId('json-status');
 
     await setEditorText(page, '{"deviceName": "Kitchen",, }');
-    await expect.poll(() => status.getAttribute('data-valid')).toBe('false');
+    await eventually(() => status.getAttribute('data-valid')).toBe('false');
     expect(await save.isDisabled()).toBe(true);
     expect(await page.getByTestId('format').isDisabled()).toBe(true);
     await page.locator('.cm-lint-marker-error').first().waitFor();
@@ -147,11 +148,11 @@ describe('edit device', () => {
     await page.keyboard.press('ControlOrMeta+S');
 
     await setEditorText(page, '[1, 2, 3]');
-    await expect.poll(() => status.textContent()).toContain('must be a JSON object');
+    await eventually(() => status.textContent()).toContain('must be a JSON object');
     expect(await save.isDisabled()).toBe(true);
 
     await setEditorText(page, '{"deviceName":"Kitchen","pins":[4,5]}');
-    await expect.poll(() => status.getAttribute('data-valid')).toBe('true');
+    await eventually(() => status.getAttribute('data-valid')).toBe('true');
     expect(await save.isDisabled()).toBe(false);
     await page.getByTestId('format').click();
     expect(await editorText(page)).toBe('{\n  "deviceName": "Kitchen",\n  "pins": [\n    4,\n    5\n  ]\n}');
@@ -173,7 +174,7 @@ describe('edit device', () => {
 
     await setEditorText(page, broken.replace('tru', 'true'));
     await page.getByTestId('save').click();
-    await expect.poll(() => toastText(page)).toContain(`Saved ${MAC}`);
+    await eventually(() => toastText(page)).toContain(`Saved ${MAC}`);
     expect(await readStored(dir, MAC)).toEqual({ deviceName: 'Broken board', enableOTA: true });
     expect(await page.getByTestId('repair-notice').count()).toBe(0);
     expect(problems).toEqual([]);
@@ -188,7 +189,7 @@ describe('duplicate, rename, delete', () => {
     await openEditor(page, MAC);
 
     await page.getByTestId('duplicate').click();
-    await expect.poll(() => page.url()).toContain(`/devices/new?from=${MAC}`);
+    await eventually(() => page.url()).toContain(`/devices/new?from=${MAC}`);
     await page.getByTestId('json-editor-input').waitFor();
     expect(await page.getByTestId('mac-input').inputValue()).toBe('');
     expect(JSON.parse(await editorText(page))).toEqual(KITCHEN);
@@ -200,7 +201,7 @@ describe('duplicate, rename, delete', () => {
 
     await page.getByTestId('mac-input').fill(OTHER);
     await page.getByTestId('save').click();
-    await expect.poll(() => path_(page)).toBe(`/devices/${OTHER}`);
+    await eventually(() => path_(page)).toBe(`/devices/${OTHER}`);
     expect(await readStored(dir, OTHER)).toEqual(KITCHEN);
     expect(await readStored(dir, MAC)).toEqual(KITCHEN);
 
@@ -225,7 +226,7 @@ describe('duplicate, rename, delete', () => {
     await dialog.waitFor();
     await page.getByTestId('rename-mac').fill('AA-BB-CC-DD-EE-02');
     await page.getByTestId('confirm-rename').click();
-    await expect.poll(() => dialog.getByTestId('error-alert').textContent()).toContain('already exists');
+    await eventually(() => dialog.getByTestId('error-alert').textContent()).toContain('already exists');
     await screenshot(page, 'rename-dialog-conflict');
     expect(await readStored(dir, MAC)).toEqual(KITCHEN);
     expect(await readStored(dir, OTHER)).toEqual(taken);
@@ -233,7 +234,7 @@ describe('duplicate, rename, delete', () => {
     await page.getByTestId('rename-mac').fill('11:22:33:44:55:66');
     expect(await page.getByTestId('rename-mac-canonical').textContent()).toBe('11-22-33-44-55-66');
     await page.getByTestId('rename-mac').press('Enter');
-    await expect.poll(() => path_(page)).toBe('/devices/11-22-33-44-55-66');
+    await eventually(() => path_(page)).toBe('/devices/11-22-33-44-55-66');
     expect(await toastText(page)).toContain(`Renamed ${MAC} to 11-22-33-44-55-66`);
     expect(await storedFiles(dir)).toEqual(['11-22-33-44-55-66.json', `${OTHER}.json`]);
     expect(await readStored(dir, '11-22-33-44-55-66')).toEqual(KITCHEN);
@@ -259,13 +260,13 @@ describe('duplicate, rename, delete', () => {
 
     await page.getByTestId('delete').click();
     await page.getByTestId('confirm-delete').click();
-    await expect.poll(() => path_(page)).toBe('/devices');
+    await eventually(() => path_(page)).toBe('/devices');
     expect(await toastText(page)).toContain(`Deleted ${MAC}`);
     expect(await readStored(dir, MAC)).toBeNull();
-    await expect.poll(() => page.getByTestId('device-row').count()).toBe(1);
+    await eventually(() => page.getByTestId('device-row').count()).toBe(1);
 
     await page.locator(`[data-mac="${OTHER}"]`).getByTestId('delete-device').click();
-    await expect.poll(() => page.getByTestId('delete-name').textContent()).toBe('Garage door');
+    await eventually(() => page.getByTestId('delete-name').textContent()).toBe('Garage door');
     await page.keyboard.press('Escape');
     expect(await page.getByTestId('delete-dialog').count()).toBe(0);
     expect(await readStored(dir, OTHER)).not.toBeNull();
@@ -320,7 +321,7 @@ describe('unsaved changes', () => {
     await page.getByTestId('json-editor-input').waitFor();
     await setEditorText(page, edited);
     await page.getByTestId('save').click();
-    await expect.poll(() => page.getByTestId('save').isDisabled()).toBe(true);
+    await eventually(() => page.getByTestId('save').isDisabled()).toBe(true);
     await page.getByTestId('cancel').click();
     await page.getByTestId('device-table').waitFor();
     expect(await page.getByTestId('unsaved-dialog').count()).toBe(0);

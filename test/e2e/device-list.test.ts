@@ -2,7 +2,17 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, openPage, PHONE, putConfig, sample, screenshot, scrollWidth, startApp } from './harness.js';
+import {
+  eventually,
+  launchBrowser,
+  openPage,
+  PHONE,
+  putConfig,
+  sample,
+  screenshot,
+  scrollWidth,
+  startApp,
+} from './harness.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -32,11 +42,11 @@ describe('device list', () => {
     const { page, problems } = await openPage(browser, baseUrl);
 
     await page.goto('/');
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/devices');
-    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Device Configs');
+    await eventually(() => new URL(page.url()).pathname).toBe('/devices');
+    await eventually(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Device Configs');
     await page.getByTestId('device-table').waitFor();
 
-    await expect.poll(() => shownMacs(page)).toEqual(['10-20-30-40-50-60', 'aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01']);
+    await eventually(() => shownMacs(page)).toEqual(['10-20-30-40-50-60', 'aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01']);
     expect(await page.getByTestId('device-count').textContent()).toBe('4 devices');
     const kitchen = page.locator('[data-mac="aa-bb-cc-00-00-03"]');
     expect(await kitchen.getByTestId('device-name').textContent()).toBe('Kitchen sensor');
@@ -59,22 +69,22 @@ describe('device list', () => {
     await page.getByTestId('device-table').waitFor();
 
     await page.getByTestId('sort-device_name').click();
-    await expect.poll(() => shownMacs(page)).toEqual(['10-20-30-40-50-60', 'aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01']);
-    await expect.poll(() => page.locator('th[aria-sort="ascending"]').textContent()).toBe('Device name');
+    await eventually(() => shownMacs(page)).toEqual(['10-20-30-40-50-60', 'aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01']);
+    await eventually(() => page.locator('th[aria-sort="ascending"]').textContent()).toBe('Device name');
 
     await page.getByTestId('sort-device_name').click();
     // Descending by name; the device without a name stays last.
-    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-03', 'aa-bb-cc-00-00-01', '10-20-30-40-50-60', 'de-ad-be-ef-00-01']);
-    await expect.poll(() => page.locator('th[aria-sort="descending"]').textContent()).toBe('Device name');
+    await eventually(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-03', 'aa-bb-cc-00-00-01', '10-20-30-40-50-60', 'de-ad-be-ef-00-01']);
+    await eventually(() => page.locator('th[aria-sort="descending"]').textContent()).toBe('Device name');
 
     await page.getByTestId('sort-enable_ota').click();
-    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01', '10-20-30-40-50-60']);
+    await eventually(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01', '10-20-30-40-50-60']);
 
     await page.getByTestId('sort-enable_ota').click();
     await page.reload();
     await page.getByTestId('device-table').waitFor();
-    await expect.poll(() => page.locator('th[aria-sort="descending"]').textContent()).toBe('OTA');
-    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01', 'aa-bb-cc-00-00-01', '10-20-30-40-50-60']);
+    await eventually(() => page.locator('th[aria-sort="descending"]').textContent()).toBe('OTA');
+    await eventually(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01', 'aa-bb-cc-00-00-01', '10-20-30-40-50-60']);
     expect(problems).toEqual([]);
   });
 
@@ -87,25 +97,25 @@ describe('device list', () => {
     const search = page.getByTestId('search');
 
     await search.fill('AA:BB:CC:00');
-    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03']);
-    await expect.poll(() => page.getByTestId('device-count').textContent()).toBe('Showing 2 of 4 devices');
+    await eventually(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03']);
+    await eventually(() => page.getByTestId('device-count').textContent()).toBe('Showing 2 of 4 devices');
     expect(new URL(page.url()).searchParams.get('q')).toBe('AA:BB:CC:00');
 
     await search.fill('aabbcc000003');
-    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-03']);
+    await eventually(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-03']);
     await search.fill('garage');
-    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-01']);
+    await eventually(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-01']);
     await search.fill('light.');
-    await expect.poll(() => shownMacs(page)).toEqual(['de-ad-be-ef-00-01']);
+    await eventually(() => shownMacs(page)).toEqual(['de-ad-be-ef-00-01']);
     await search.fill('nothing like this');
     await page.getByTestId('no-matches').waitFor();
 
     // A bookmarked search opens filtered.
     await page.goto('/devices?q=fan');
     await page.getByTestId('device-table').waitFor();
-    await expect.poll(() => shownMacs(page)).toEqual(['10-20-30-40-50-60']);
+    await eventually(() => shownMacs(page)).toEqual(['10-20-30-40-50-60']);
     expect(await search.inputValue()).toBe('fan');
-    await expect.poll(() => page.getByTestId('device-count').textContent()).toBe('Showing 1 of 4 devices');
+    await eventually(() => page.getByTestId('device-count').textContent()).toBe('Showing 1 of 4 devices');
     expect(problems).toEqual([]);
   });
 
@@ -116,7 +126,7 @@ describe('device list', () => {
 
     await page.getByTestId('empty-state').waitFor();
     const banner = page.getByTestId('skipped-banner');
-    await expect.poll(() => banner.textContent()).toContain('2 files in the config folder are not listed');
+    await eventually(() => banner.textContent()).toContain('2 files in the config folder are not listed');
     const skipped = await page.getByTestId('skipped-file').allTextContents();
     expect(skipped).toHaveLength(2);
     expect(skipped.find((line) => line.startsWith('aa-bb-cc-dd-ee-01.json'))).toMatch(/JSON/i);
@@ -126,7 +136,7 @@ describe('device list', () => {
     expect(await page.getByTestId('repair-link').count()).toBe(1);
 
     await page.getByTestId('empty-new-device').click();
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/devices/new');
+    await eventually(() => new URL(page.url()).pathname).toBe('/devices/new');
     await page.goBack();
     await page.getByTestId('repair-link').click();
     await page.getByTestId('repair-notice').waitFor();
@@ -153,7 +163,7 @@ describe('device list', () => {
 
     const alert = page.getByTestId('error-alert');
     await alert.waitFor();
-    await expect.poll(() => alert.textContent()).toContain('The device list could not be loaded');
+    await eventually(() => alert.textContent()).toContain('The device list could not be loaded');
     expect(await alert.getAttribute('data-code')).toBe('STORAGE_UNAVAILABLE');
     expect(await page.getByTestId('error-correlation-id').textContent()).toMatch(/^[0-9a-f-]{36}$/);
     await screenshot(page, 'list-error');
@@ -162,7 +172,7 @@ describe('device list', () => {
     await putConfig(baseUrl, 'aa-bb-cc-dd-ee-ff', sample('Recovered', 'sensor.recovered', true));
     await page.getByTestId('retry').click();
     await page.getByTestId('device-table').waitFor();
-    await expect.poll(() => shownMacs(page)).toEqual(['aa-bb-cc-dd-ee-ff']);
+    await eventually(() => shownMacs(page)).toEqual(['aa-bb-cc-dd-ee-ff']);
     expect(problems).toEqual([]);
   });
 

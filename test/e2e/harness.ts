@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadSettings } from '../../src/config.js';
 import { PACKAGE_ROOT } from '../../src/package-info.js';
@@ -43,6 +43,14 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/**
+ * expect.poll with room for a loaded machine (the whole suite shares two
+ * cores): a state that shows up in time passes as soon as it does.
+ */
+export function eventually<T>(value: () => T | Promise<T>) {
+  return expect.poll(value, { timeout: 10_000, interval: 50 });
 }
 
 export interface RunningApp {
@@ -90,7 +98,7 @@ export async function openPage(
   });
   onTestFinished(() => context.close());
   const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(15_000);
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {

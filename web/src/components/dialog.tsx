@@ -20,10 +20,25 @@ export function Dialog({
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
 
+  const latestOnClose = useRef(onClose);
+  useEffect(() => {
+    latestOnClose.current = onClose;
+  }, [onClose]);
+
   useEffect(() => {
     const dialog = ref.current!;
+    let unmounting = false;
+    // The browser can close a modal by itself (a repeated Escape): tell the owner, so its state follows.
+    const closedByBrowser = () => {
+      if (!unmounting) latestOnClose.current();
+    };
+    dialog.addEventListener('close', closedByBrowser);
     if (!dialog.open) dialog.showModal();
-    return () => dialog.close();
+    return () => {
+      unmounting = true;
+      dialog.removeEventListener('close', closedByBrowser);
+      dialog.close();
+    };
   }, []);
 
   return (
