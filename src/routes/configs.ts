@@ -103,7 +103,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Delete a config',
         params: MacParamsSchema,
         headers: ConditionalHeadersSchema,
-        response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(400, 404, 412, 503, 500) },
+        response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(400, 404, 409, 412, 503, 500) },
       },
     },
     async (request, reply) => {

@@ -129,6 +129,7 @@ function unusableFile(statKeyValue: string, problem: string): FileState {
 }
 
 const RAW_TEXT_LIMIT = 64 * 1024;
+const NOT_A_REGULAR_FILE = 'the path is not a regular file (a directory or a device); remove it by hand';
 
 /**
  * The config files in one directory. Knows files, locks and ETags; knows
@@ -230,6 +231,7 @@ export class ConfigStore {
     return this.withWriteLocks([mac], `save config ${mac}`, async () => {
       const current = await this.loadFile(mac);
       checkConditions(mac, current, conditions);
+      assertReplaceable(mac, current);
       await writeFileAtomically(this.dir, configFileName(mac), bytes);
       const document: ConfigDocument = { mac, etag: etagOf(bytes), bytes, summary };
       this.recordLocalChange(mac, { statKey: '', bytes, etag: document.etag, summary, problem: null });
@@ -246,6 +248,7 @@ export class ConfigStore {
         throw new RecordNotFound(mac);
       }
       checkConditions(mac, current, conditions);
+      assertReplaceable(mac, current);
       await fs.unlink(path.join(this.dir, configFileName(mac)));
       await fsyncDirectory(this.dir);
       this.recordLocalChange(mac, null);
@@ -467,7 +470,7 @@ export class ConfigStore {
       throw error;
     }
     if (stat.isSymbolicLink()) return unusableFile(statKey(stat), 'the file is a symbolic link, which is never followed; replace it with a regular file');
-    if (!stat.isFile()) return unusableFile(statKey(stat), 'the path is not a regular file');
+    if (!stat.isFile()) return unusableFile(statKey(stat), NOT_A_REGULAR_FILE);
     const cached = this.files.get(mac);
     if (cached?.statKey === statKey(stat)) return cached;
 
@@ -537,6 +540,15 @@ export class ConfigStore {
     };
     return this.guard(action, () => lockAll(0));
   }
+}
+
+/**
+ * A `<mac>.json` that is a directory (a mistaken mkdir, a bad restore) can be
+ * neither replaced by rename(2) nor unlinked: say so, rather than fail with an
+ * opaque storage error. The directory is left as it is for a person to look at.
+ */
+function assertReplaceable(mac: string, current: FileState | null): void {
+  if (current?.problem === NOT_A_REGULAR_FILE) throw new InvalidStoredConfig(mac, NOT_A_REGULAR_FILE, '', null, 409);
 }
 
 function checkConditions(mac: string, current: FileState | null, conditions: WriteConditions): void {
