@@ -31,6 +31,15 @@ async function seedFleet(baseUrl: string): Promise<void> {
   for (const [mac, content] of FLEET) await putConfig(baseUrl, mac, content);
 }
 
+/** Presses Tab until the element with this test id has the focus, as a keyboard-only user would. */
+async function tabTo(page: Page, testId: string): Promise<void> {
+  for (let presses = 0; presses < 40; presses++) {
+    await page.keyboard.press('Tab');
+    if ((await page.evaluate<string | null>("document.activeElement?.getAttribute('data-testid') ?? null")) === testId) return;
+  }
+  throw new Error(`Tab never reached ${testId}`);
+}
+
 async function shownMacs(page: Page): Promise<string[]> {
   return page.getByTestId('device-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-mac')!));
 }
@@ -173,6 +182,35 @@ describe('device list', () => {
     await page.getByTestId('retry').click();
     await page.getByTestId('device-table').waitFor();
     await eventually(() => shownMacs(page)).toEqual(['aa-bb-cc-dd-ee-ff']);
+    expect(problems).toEqual([]);
+  });
+
+  it('works from the keyboard alone, with a visible focus ring', async () => {
+    const { baseUrl } = await startApp();
+    await seedFleet(baseUrl);
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices');
+    await page.getByTestId('device-table').waitFor();
+
+    await tabTo(page, 'search');
+    // Typed fast, every key stays, in the box and in the URL.
+    await page.keyboard.type('kitchen sensor');
+    await eventually(() => shownMacs(page)).toEqual(['aa-bb-cc-00-00-03']);
+    expect(await page.getByTestId('search').inputValue()).toBe('kitchen sensor');
+    await eventually(() => new URL(page.url()).searchParams.get('q')).toBe('kitchen sensor');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    await tabTo(page, 'sort-device_name');
+    await page.keyboard.press('Enter');
+    await eventually(() => page.locator('th[aria-sort="ascending"]').textContent()).toBe('Device name');
+    const ring = await page.getByTestId('sort-device_name').evaluate((element) => getComputedStyle(element).outlineStyle);
+    expect(ring).toBe('solid');
+    await screenshot(page, 'list-keyboard-focus');
+
+    await tabTo(page, 'edit-device');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('json-editor-input').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/devices/10-20-30-40-50-60');
     expect(problems).toEqual([]);
   });
 

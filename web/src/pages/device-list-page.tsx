@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link, useLocation, useNavigationType, useSearchParams } from 'react-router-dom';
 import { asApiError, type ApiError, type ConfigListResponse, type ConfigSummary } from '../api/client.js';
 import { useApi } from '../api/api-context.js';
 import { DeleteDialog } from '../components/delete-dialog.js';
@@ -45,7 +45,15 @@ export function DeviceListPage() {
   const api = useApi();
   const toast = useToast();
   const [searchParams, setSearchParams] = useSearchParams();
-  const query = searchParams.get('q') ?? '';
+  const urlQuery = searchParams.get('q') ?? '';
+  // The box has its own state: fed only from the URL, fast typing would lose keys while each navigation lands.
+  const [query, setQueryText] = useState(urlQuery);
+  const navigationType = useNavigationType();
+  const { key: locationKey } = useLocation();
+  useEffect(() => {
+    // Typing only replaces the URL; back, forward or a link to another search shows that URL's search.
+    if (navigationType !== 'REPLACE') setQueryText(urlQuery);
+  }, [locationKey, navigationType, urlQuery]);
   const [state, setState] = useState<ListState>({ status: 'loading' });
   const [sort, setSort] = useState<SortOrder>(readStoredSort);
   const [deleting, setDeleting] = useState<ConfigSummary | null>(null);
@@ -78,6 +86,7 @@ export function DeviceListPage() {
   };
 
   const setQuery = (value: string) => {
+    setQueryText(value);
     setSearchParams(value ? { q: value } : {}, { replace: true });
   };
 
