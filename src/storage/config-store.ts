@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { constants, type BigIntStats, type Dirent } from 'node:fs';
+import { constants, lstatSync, type BigIntStats, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { FastifyBaseLogger } from 'fastify';
 import { summarizeConfig, type ConfigSummary } from '../config-summary.js';
 import {
@@ -130,6 +131,10 @@ function unusableFile(statKeyValue: string, problem: string): FileState {
 
 const RAW_TEXT_LIMIT = 64 * 1024;
 const NOT_A_REGULAR_FILE = 'the path is not a regular file (a directory or a device); remove it by hand';
+/** A synchronous lstat slower than this means storage that can stall: stat asynchronously for a while. */
+const SLOW_STAT_MS = 2;
+const SLOW_STATS_IN_A_ROW = 3;
+const ASYNC_STATS_FOR_MS = 30_000;
 
 /**
  * The config files in one directory. Knows files, locks and ETags; knows
@@ -156,6 +161,9 @@ export class ConfigStore {
   private changeSeq = 0;
   private readonly warnedSkips = new Map<string, string>();
   private closed = false;
+  /** Until when reads stat through the thread pool, after slow synchronous lstats (see {@link unchangedFile}). */
+  private asyncStatsUntil = 0;
+  private slowStats = 0;
 
   constructor(options: ConfigStoreOptions) {
     this.dir = options.dir;
@@ -216,6 +224,8 @@ export class ConfigStore {
 
   /** The config as it is on disk now. */
   async read(mac: string): Promise<ConfigDocument> {
+    const unchanged = this.unchangedFile(mac);
+    if (unchanged !== undefined) return this.usableDocument(mac, unchanged);
     const state = await this.guard(`read config ${mac}`, () => this.loadFile(mac));
     if (state === null) {
       await this.assertDirectoryUsable();
@@ -454,6 +464,38 @@ export class ConfigStore {
         this.logger.error({ err: error }, 'A config change listener failed');
       }
     }
+  }
+
+  /**
+   * The cached state of `<mac>.json` when one synchronous lstat shows the
+   * file unchanged since it was read; undefined otherwise (changed, absent,
+   * any error), and the caller takes the general path.
+   *
+   * Why synchronous: on a local disk an lstat costs ~3 µs of CPU, against
+   * ~13 µs for the round trip through libuv's thread pool, which was a third
+   * of the CPU of a device fetch. On a network filesystem a stat can wait on
+   * the server and would stall the event loop, so after one slow stat, reads
+   * go through the thread pool for a while.
+   */
+  private unchangedFile(mac: string): FileState | undefined {
+    const cached = this.files.get(mac);
+    if (cached === undefined) return undefined;
+    const started = performance.now();
+    if (started < this.asyncStatsUntil) return undefined;
+    let stat: BigIntStats | undefined;
+    try {
+      stat = lstatSync(path.join(this.dir, configFileName(mac)), { bigint: true, throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+    const finished = performance.now();
+    // Consecutive slow stats only: a single one may just be this process losing the CPU.
+    this.slowStats = finished - started > SLOW_STAT_MS ? this.slowStats + 1 : 0;
+    if (this.slowStats >= SLOW_STATS_IN_A_ROW) {
+      this.asyncStatsUntil = finished + ASYNC_STATS_FOR_MS;
+      this.slowStats = 0;
+    }
+    return stat?.isFile() && cached.statKey === statKey(stat) ? cached : undefined;
   }
 
   /**
