@@ -23,6 +23,8 @@ export interface Measurement {
   errors: number;
   seconds: number;
   serverCpu: number;
+  /** Server CPU time per answered request, in µs: the server's cost, less sensitive than req/s to other load on the machine. */
+  serverCpuUsPerRequest: number;
   serverPeakRssMb: number;
   /** CPU of this process, i.e. of the load generator: near 100% means it, not the server, set the pace. */
   loadgenCpu: number;
@@ -104,6 +106,7 @@ export async function measureLoad(server: RunningServer, spec: LoadSpec, timing:
     errors: run.errors,
     seconds: run.elapsed,
     serverCpu: (100 * serverCpu) / run.elapsed,
+    serverCpuUsPerRequest: (1e6 * serverCpu) / Math.max(1, run.ok),
     serverPeakRssMb: peakRssMb(server.statPid),
     loadgenCpu: (100 * (own.user + own.system)) / 1e6 / run.elapsed,
   };
@@ -148,6 +151,7 @@ export async function measureBootStorm(server: RunningServer, paths: readonly st
   );
   const elapsed = (performance.now() - started) / 1000;
   const own = process.cpuUsage(ownBefore);
+  const serverCpu = cpuSeconds(server.statPid) - cpuBefore;
   return {
     rps: latencies.length / elapsed,
     ...latencies.summary(),
@@ -155,7 +159,8 @@ export async function measureBootStorm(server: RunningServer, paths: readonly st
     answered: latencies.length,
     errors,
     seconds: elapsed,
-    serverCpu: (100 * (cpuSeconds(server.statPid) - cpuBefore)) / elapsed,
+    serverCpu: (100 * serverCpu) / elapsed,
+    serverCpuUsPerRequest: (1e6 * serverCpu) / Math.max(1, latencies.length),
     serverPeakRssMb: peakRssMb(server.statPid),
     loadgenCpu: (100 * (own.user + own.system)) / 1e6 / elapsed,
   };

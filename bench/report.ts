@@ -76,13 +76,13 @@ export function markdownReport(result: BenchResult): string {
       `configs of ${m.averageConfigBytes} bytes on ${m.fleetFilesystem}; load average before: ${m.loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}.`,
   );
   lines.push('');
-  lines.push('| Scenario | Fleet | req/s | p50 ms | p99 ms | max ms | errors | server CPU % | peak RSS MB | load-gen CPU % | vs nginx |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| Scenario | Fleet | req/s | p50 ms | p99 ms | max ms | errors | server CPU % | CPU µs/req | peak RSS MB | load-gen CPU % | vs nginx |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of result.scenarios) {
     const r = s.median;
     const ratio = result.ratios[s.id];
     lines.push(
-      `| ${s.label} | ${s.fleet.toLocaleString('en-US')} | ${num(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${num(r.errors)} | ${num(r.serverCpu)} | ${num(r.serverPeakRssMb)} | ${num(r.loadgenCpu)} | ${ratio === undefined ? '' : `${num(ratio * 100)}%`} |`,
+      `| ${s.label} | ${s.fleet.toLocaleString('en-US')} | ${num(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${num(r.errors)} | ${num(r.serverCpu)} | ${num(r.serverCpuUsPerRequest)} | ${num(r.serverPeakRssMb)} | ${num(r.loadgenCpu)} | ${ratio === undefined ? '' : `${num(ratio * 100)}%`} |`,
     );
   }
   if (result.startup) {
@@ -101,8 +101,8 @@ export function markdownReport(result: BenchResult): string {
 /** Deltas of `result` against an older run, scenario by scenario. */
 export function comparisonReport(result: BenchResult, old: BenchResult): string {
   const lines = [`Compared with ${old.meta.commit} (${old.meta.date}):`, ''];
-  lines.push('| Scenario | req/s before | req/s now | Δ req/s | p99 before | p99 now | Δ p99 |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|');
+  lines.push('| Scenario | req/s before | req/s now | Δ req/s | p99 before | p99 now | Δ p99 | CPU µs/req before | now | Δ |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const pct = (now: number, before: number) => {
     if (!Number.isFinite(now) || !Number.isFinite(before) || before === 0) return '–';
     const delta = (100 * (now - before)) / before;
@@ -111,16 +111,16 @@ export function comparisonReport(result: BenchResult, old: BenchResult): string 
   for (const s of result.scenarios) {
     const before = old.scenarios.find((o) => o.id === s.id);
     if (!before) {
-      lines.push(`| ${s.label} | – | ${num(s.median.rps)} | new | – | ${ms(s.median.p99)} | new |`);
+      lines.push(`| ${s.label} | – | ${num(s.median.rps)} | new | – | ${ms(s.median.p99)} | new | – | ${num(s.median.serverCpuUsPerRequest)} | new |`);
       continue;
     }
     lines.push(
-      `| ${s.label} | ${num(before.median.rps)} | ${num(s.median.rps)} | ${pct(s.median.rps, before.median.rps)} | ${ms(before.median.p99)} | ${ms(s.median.p99)} | ${pct(s.median.p99, before.median.p99)} |`,
+      `| ${s.label} | ${num(before.median.rps)} | ${num(s.median.rps)} | ${pct(s.median.rps, before.median.rps)} | ${ms(before.median.p99)} | ${ms(s.median.p99)} | ${pct(s.median.p99, before.median.p99)} | ${num(before.median.serverCpuUsPerRequest)} | ${num(s.median.serverCpuUsPerRequest)} | ${pct(s.median.serverCpuUsPerRequest, before.median.serverCpuUsPerRequest)} |`,
     );
   }
   if (result.startup && old.startup) {
     lines.push(
-      `| Start-up (ms) | ${num(old.startup.median.readyMs)} | ${num(result.startup.median.readyMs)} | ${pct(result.startup.median.readyMs, old.startup.median.readyMs)} | | | |`,
+      `| Start-up (ms) | ${num(old.startup.median.readyMs)} | ${num(result.startup.median.readyMs)} | ${pct(result.startup.median.readyMs, old.startup.median.readyMs)} | | | | | | |`,
     );
   }
   return lines.join('\n');
