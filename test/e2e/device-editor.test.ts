@@ -10,6 +10,7 @@ import {
   PHONE,
   putConfig,
   readStored,
+  recordWrites,
   sample,
   screenshot,
   scrollWidth,
@@ -60,9 +61,12 @@ describe('new device', () => {
     await eventually(() => page.getByTestId('summary-name').textContent()).toBe('Kitchen sensor');
     await screenshot(page, 'new-device-desktop');
 
+    const writes = recordWrites(page);
     await save.click();
     await eventually(() => path_(page)).toBe(`/devices/${MAC}`);
     expect(await toastText(page)).toContain(`Created ${MAC}`);
+    expect(writes).toHaveLength(1);
+    expect(JSON.parse(writes[0]!.body!)).toEqual({ content: KITCHEN, allow_overwrite: false });
     expect(await readStored(dir, MAC)).toEqual(KITCHEN);
     expect(JSON.parse(await editorText(page))).toEqual(KITCHEN);
     expect(problems).toEqual([]);
@@ -115,9 +119,13 @@ describe('edit device', () => {
     await setEditorText(page, JSON.stringify(renamed, null, 2));
     await page.getByTestId('dirty-indicator').waitFor();
     await eventually(() => page.getByTestId('summary-name').textContent()).toBe('Kitchen sensor v2');
+    const writes = recordWrites(page);
     await save.click();
     await eventually(() => toastText(page)).toContain(`Saved ${MAC}`);
     expect(await readStored(dir, MAC)).toEqual(renamed);
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatchObject({ method: 'PUT', path: `/api/configs/${MAC}` });
+    expect(writes[0]!.ifMatch).toMatch(/^"[^"]+"$/);
     await eventually(() => save.isDisabled()).toBe(true);
 
     // Ctrl+S from inside the editor; the file keeps the key order as typed.
@@ -220,6 +228,7 @@ describe('duplicate, rename, delete', () => {
     await putConfig(baseUrl, OTHER, taken);
     const { page, problems } = await openPage(browser, baseUrl);
     await openEditor(page, MAC);
+    const writes = recordWrites(page);
 
     await page.getByTestId('rename').click();
     const dialog = page.getByTestId('rename-dialog');
@@ -238,6 +247,12 @@ describe('duplicate, rename, delete', () => {
     expect(await toastText(page)).toContain(`Renamed ${MAC} to 11-22-33-44-55-66`);
     expect(await storedFiles(dir)).toEqual(['11-22-33-44-55-66.json', `${OTHER}.json`]);
     expect(await readStored(dir, '11-22-33-44-55-66')).toEqual(KITCHEN);
+    // One rename call per attempt, with the ETag the editor loaded; never a save plus a delete.
+    expect(writes.map((call) => `${call.method} ${call.path}`)).toEqual([
+      `POST /api/configs/${MAC}/rename`,
+      `POST /api/configs/${MAC}/rename`,
+    ]);
+    expect(writes.every((call) => call.ifMatch?.startsWith('"'))).toBe(true);
     expect(problems).toEqual([]);
   });
 
@@ -247,6 +262,7 @@ describe('duplicate, rename, delete', () => {
     await putConfig(baseUrl, OTHER, sample('Garage door', 'cover.garage', false));
     const { page, problems } = await openPage(browser, baseUrl);
     await openEditor(page, MAC);
+    const writes = recordWrites(page);
 
     await page.getByTestId('delete').click();
     const dialog = page.getByTestId('delete-dialog');
@@ -274,6 +290,8 @@ describe('duplicate, rename, delete', () => {
     await page.getByTestId('confirm-delete').click();
     await page.getByTestId('empty-state').waitFor();
     expect(await storedFiles(dir)).toEqual([]);
+    expect(writes.map((call) => `${call.method} ${call.path}`)).toEqual([`DELETE /api/configs/${MAC}`, `DELETE /api/configs/${OTHER}`]);
+    expect(writes.every((call) => call.ifMatch?.startsWith('"'))).toBe(true);
     expect(problems).toEqual([]);
   });
 });

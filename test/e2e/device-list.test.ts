@@ -203,7 +203,7 @@ describe('device list', () => {
     await tabTo(page, 'sort-device_name');
     await page.keyboard.press('Enter');
     await eventually(() => page.locator('th[aria-sort="ascending"]').textContent()).toBe('Device name');
-    const ring = await page.getByTestId('sort-device_name').evaluate((element) => getComputedStyle(element).outlineStyle);
+    const ring = await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle');
     expect(ring).toBe('solid');
     await screenshot(page, 'list-keyboard-focus');
 

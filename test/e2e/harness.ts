@@ -154,6 +154,24 @@ export async function editorText(page: Page): Promise<string> {
   return (await page.getByTestId('json-editor-input').locator(':scope > .cm-line').allTextContents()).join('\n');
 }
 
+export interface RecordedCall {
+  method: string;
+  path: string;
+  ifMatch: string | undefined;
+  body: string | null;
+}
+
+/** Every API call that changes something (not GET), as the page sends it. */
+export function recordWrites(page: Page): RecordedCall[] {
+  const calls: RecordedCall[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (!url.pathname.startsWith('/api/') || request.method() === 'GET') return;
+    calls.push({ method: request.method(), path: url.pathname, ifMatch: request.headers()['if-match'], body: request.postData() });
+  });
+  return calls;
+}
+
 // page.evaluate() with source text: the server tsconfig these tests compile under has no DOM types.
 
 export async function sessionItem(page: Page, key: string): Promise<string | null> {
