@@ -326,6 +326,18 @@ describe('unsaved changes', () => {
     expect(await dialogType).toBe('beforeunload');
     expect(await editorText(page)).toBe(edited);
 
+    // Closing the tab: the same prompt; dismissed, the tab stays open.
+    const closePrompt = new Promise<string>((resolve) =>
+      page.once('dialog', (dialog) => {
+        resolve(dialog.type());
+        void dialog.dismiss();
+      }),
+    );
+    await page.close({ runBeforeUnload: true });
+    expect(await closePrompt).toBe('beforeunload');
+    expect(page.isClosed()).toBe(false);
+    expect(await editorText(page)).toBe(edited);
+
     // The back button: discard, and land on the list; the file was never touched.
     await page.evaluate('history.back()');
     await page.getByTestId('unsaved-dialog').waitFor();
