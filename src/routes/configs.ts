@@ -18,11 +18,12 @@ const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the st
 const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const store = app.configStore;
 
-  // The list body is serialised once per change of the index, not once per request.
-  let listBody: { version: number; body: string } | null = null;
-  const serialisedList = (listing: ConfigListing): string => {
+  // The list body is serialised once per change of the index, not once per request, and kept
+  // as bytes: sending a string would encode it again on every request (1.2 MB at 10,000 configs).
+  let listBody: { version: number; body: Buffer } | null = null;
+  const serialisedList = (listing: ConfigListing): Buffer => {
     if (listBody?.version !== listing.version) {
-      const body = JSON.stringify({ configs: listing.configs, count: listing.configs.length, skipped: listing.skipped });
+      const body = Buffer.from(JSON.stringify({ configs: listing.configs, count: listing.configs.length, skipped: listing.skipped }));
       listBody = { version: listing.version, body };
     }
     return listBody.body;

@@ -3,6 +3,7 @@ import { constants, lstatSync, type BigIntStats, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { summarizeConfig, type ConfigSummary } from '../config-summary.js';
 import {
@@ -135,6 +136,8 @@ const NOT_A_REGULAR_FILE = 'the path is not a regular file (a directory or a dev
 const SLOW_STAT_MS = 2;
 const SLOW_STATS_IN_A_ROW = 3;
 const ASYNC_STATS_FOR_MS = 30_000;
+/** Synchronous lstats a scan makes between turns of the event loop (~1 ms). */
+const SCAN_SYNC_BATCH = 256;
 
 /**
  * The config files in one directory. Knows files, locks and ETags; knows
@@ -360,7 +363,18 @@ export class ConfigStore {
     }
     const index = new Map<string, FileState>();
     const skipped: SkippedFile[] = [];
-    await mapWithConcurrency(entries, this.options.scanConcurrency, async (entry) => {
+    // Most files are unchanged since they were read: check those with synchronous lstats (see
+    // unchangedFile), a batch at a time between turns of the event loop; the rest take the general path.
+    const others: Dirent[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      if (i > 0 && i % SCAN_SYNC_BATCH === 0) await yieldToEventLoop();
+      const entry = entries[i]!;
+      const mac = macFromFileName(entry.name);
+      const unchanged = mac === null ? undefined : this.unchangedFile(mac);
+      if (unchanged !== undefined) index.set(mac!, unchanged);
+      else others.push(entry);
+    }
+    await mapWithConcurrency(others, this.options.scanConcurrency, async (entry) => {
       const name = entry.name;
       if (name.startsWith('.')) {
         await this.removeIfLeftover(name);
@@ -395,11 +409,16 @@ export class ConfigStore {
     this.localChanges = [];
     for (const mac of this.files.keys()) if (!index.has(mac)) this.files.delete(mac);
     this.warnAboutSkipped(index, skipped);
+    skipped.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+    // An unchanged listing keeps its version, so what is derived from it (the sorted list, the serialised body) is kept too.
+    const changed = !sameEntries(index, this.index) || !sameSkipped(skipped, this.skippedNames);
     this.index = index;
     this.skippedNames = skipped;
     this.scannedAt = startedAt;
-    this.version++;
-    this.sortedListing = null;
+    if (changed) {
+      this.version++;
+      this.sortedListing = null;
+    }
   }
 
   private warnAboutSkipped(index: Map<string, FileState>, skipped: SkippedFile[]): void {
@@ -591,6 +610,16 @@ export class ConfigStore {
  */
 function assertReplaceable(mac: string, current: FileState | null): void {
   if (current?.problem === NOT_A_REGULAR_FILE) throw new InvalidStoredConfig(mac, NOT_A_REGULAR_FILE, '', null, 409);
+}
+
+function sameEntries(a: Map<string, FileState>, b: Map<string, FileState>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [mac, state] of a) if (b.get(mac) !== state) return false;
+  return true;
+}
+
+function sameSkipped(a: readonly SkippedFile[], b: readonly SkippedFile[]): boolean {
+  return a.length === b.length && a.every((s, i) => s.filename === b[i]!.filename && s.reason === b[i]!.reason);
 }
 
 function checkConditions(mac: string, current: FileState | null, conditions: WriteConditions): void {

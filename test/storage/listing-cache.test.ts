@@ -1,0 +1,70 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { ConfigStore } from '../../src/storage/config-store.js';
+import { tempDir } from '../helpers/app.js';
+
+const silent = pino({ level: 'silent' });
+const MAC = 'aa-bb-cc-dd-ee-01';
+
+async function storeWithOneConfig(): Promise<{ store: ConfigStore; file: string }> {
+  const dir = await tempDir();
+  const file = path.join(dir, `${MAC}.json`);
+  await fs.writeFile(file, '{"deviceName": "first"}\n');
+  const store = new ConfigStore({ dir, createDir: false, logger: silent });
+  await store.start();
+  await store.refreshListing();
+  return { store, file };
+}
+
+// The list body is serialised once per listing version: a rescan that finds nothing new must keep the version.
+describe('listing versions', () => {
+  it('a rescan that finds nothing changed keeps the version and the listing', async () => {
+    const { store } = await storeWithOneConfig();
+    const before = await store.list();
+    await store.refreshListing();
+    await store.refreshListing();
+    const after = await store.list();
+    expect(after.version).toBe(before.version);
+    expect(after).toBe(before);
+  });
+
+  it('a file edited in place, added or removed by hand gives a new version', async () => {
+    const { store, file } = await storeWithOneConfig();
+    const first = await store.list();
+
+    await fs.writeFile(file, '{"deviceName": "edited"}\n');
+    await store.refreshListing();
+    const edited = await store.list();
+    expect(edited.version).not.toBe(first.version);
+    expect(edited.configs[0]!.device_name).toBe('edited');
+
+    await fs.writeFile(path.join(path.dirname(file), 'aa-bb-cc-dd-ee-02.json'), '{}\n');
+    await store.refreshListing();
+    const added = await store.list();
+    expect(added.version).not.toBe(edited.version);
+    expect(added.configs).toHaveLength(2);
+
+    await fs.writeFile(path.join(path.dirname(file), 'not-a-mac.json'), '{}\n');
+    await store.refreshListing();
+    const skipped = await store.list();
+    expect(skipped.version).not.toBe(added.version);
+    expect(skipped.skipped.map((s) => s.filename)).toEqual(['not-a-mac.json']);
+
+    await fs.rm(file);
+    await store.refreshListing();
+    const removed = await store.list();
+    expect(removed.version).not.toBe(skipped.version);
+    expect(removed.configs.map((c) => c.mac_address)).toEqual(['aa-bb-cc-dd-ee-02']);
+  });
+
+  it('its own writes give a new version at once', async () => {
+    const { store } = await storeWithOneConfig();
+    const first = await store.list();
+    await store.save(MAC, Buffer.from('{"deviceName": "saved"}\n'));
+    const saved = await store.list();
+    expect(saved.version).not.toBe(first.version);
+    expect(saved.configs[0]!.device_name).toBe('saved');
+  });
+});
