@@ -68,6 +68,8 @@ describe('new device', () => {
     expect(writes).toHaveLength(1);
     expect(JSON.parse(writes[0]!.body!)).toEqual({ content: KITCHEN, allow_overwrite: false });
     expect(await readStored(dir, MAC)).toEqual(KITCHEN);
+    // The new config opens in its editor.
+    await eventually(() => page.getByTestId('editor-title').textContent()).toBe('Kitchen sensor');
     expect(JSON.parse(await editorText(page))).toEqual(KITCHEN);
     expect(problems).toEqual([]);
   });
