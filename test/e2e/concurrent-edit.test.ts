@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  editorText,
+  editorJson,
   eventually,
   launchBrowser,
   openPage,
@@ -56,7 +56,7 @@ describe('concurrent edits', () => {
     expect(await page.getByTestId('conflict-panel').textContent()).toContain('changed since you opened it');
     // Nothing of mine was written, and my text is still in the editor.
     expect(await readStored(dir, MAC)).toEqual(THEIRS);
-    expect(JSON.parse(await editorText(page))).toEqual(MINE);
+    await eventually(() => editorJson(page)).toEqual(MINE);
 
     await page.getByTestId('show-diff').click();
     const diff = page.getByTestId('diff-view');
@@ -94,7 +94,7 @@ describe('concurrent edits', () => {
     await screenshot(page, 'conflict-phone');
 
     await page.getByTestId('reload-latest').click();
-    await eventually(async () => JSON.parse(await editorText(page)) as unknown).toEqual(THEIRS);
+    await eventually(() => editorJson(page)).toEqual(THEIRS);
     expect(await page.getByTestId('conflict-panel').count()).toBe(0);
     expect(await page.getByTestId('save').isDisabled()).toBe(true);
     expect(await readStored(dir, MAC)).toEqual(THEIRS);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  editorJson,
   editorText,
   eventually,
   launchBrowser,
@@ -45,7 +46,7 @@ describe('new device', () => {
     await page.getByTestId('new-device').click();
     await page.getByTestId('json-editor-input').waitFor();
 
-    expect(JSON.parse(await editorText(page))).toEqual({ deviceName: '', deviceEntityId: '', enableOTA: false });
+    await eventually(() => editorJson(page)).toEqual({ deviceName: '', deviceEntityId: '', enableOTA: false });
     const save = page.getByTestId('save');
     expect(await save.isDisabled()).toBe(true);
 
@@ -70,7 +71,7 @@ describe('new device', () => {
     expect(await readStored(dir, MAC)).toEqual(KITCHEN);
     // The new config opens in its editor.
     await eventually(() => page.getByTestId('editor-title').textContent()).toBe('Kitchen sensor');
-    expect(JSON.parse(await editorText(page))).toEqual(KITCHEN);
+    await eventually(() => editorJson(page)).toEqual(KITCHEN);
     expect(problems).toEqual([]);
   });
 
@@ -110,7 +111,7 @@ describe('edit device', () => {
     await page.locator(`[data-mac="${MAC}"]`).getByTestId('device-mac').click();
     await page.getByTestId('json-editor-input').waitFor();
 
-    expect(JSON.parse(await editorText(page))).toEqual(KITCHEN);
+    await eventually(() => editorJson(page)).toEqual(KITCHEN);
     expect(await page.getByTestId('editor-title').textContent()).toBe('Kitchen sensor');
     expect(await page.getByTestId('summary-entity-id').textContent()).toBe('sensor.kitchen');
     const save = page.getByTestId('save');
@@ -202,7 +203,7 @@ describe('duplicate, rename, delete', () => {
     await eventually(() => page.url()).toContain(`/devices/new?from=${MAC}`);
     await page.getByTestId('json-editor-input').waitFor();
     expect(await page.getByTestId('mac-input').inputValue()).toBe('');
-    expect(JSON.parse(await editorText(page))).toEqual(KITCHEN);
+    await eventually(() => editorJson(page)).toEqual(KITCHEN);
 
     // Duplicating onto the source's own MAC is refused, not an overwrite.
     await page.getByTestId('mac-input').fill(MAC.toUpperCase());

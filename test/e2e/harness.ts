@@ -187,6 +187,15 @@ export async function scrollWidth(page: Page): Promise<number> {
   return page.evaluate<number>('document.documentElement.scrollWidth');
 }
 
+/** The editor's text parsed, or undefined while it is not (yet) valid JSON: for polling after a navigation. */
+export async function editorJson(page: Page): Promise<unknown> {
+  try {
+    return JSON.parse(await editorText(page)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   // Let toasts and transitions settle so the picture shows the steady state.
