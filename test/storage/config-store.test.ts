@@ -1,3 +1,4 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -164,6 +165,12 @@ describe('list', () => {
     vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
       if (String(args[0]).endsWith('-02.json')) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
       return realOpen(...args);
+    });
+    // The store first tries synchronous reads, and leaves any error to the asynchronous path: fail both.
+    const realOpenSync = fsSync.openSync;
+    vi.spyOn(fsSync, 'openSync').mockImplementation((...args: Parameters<typeof fsSync.openSync>) => {
+      if (String(args[0]).endsWith('-02.json')) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+      return realOpenSync(...args);
     });
     const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: dir });
     const res = await app.inject('/api/configs');

@@ -1,7 +1,8 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigStore } from '../../src/storage/config-store.js';
 import { tempDir } from '../helpers/app.js';
 
@@ -17,6 +18,10 @@ async function storeWithOneConfig(): Promise<{ store: ConfigStore; file: string 
   await store.refreshListing();
   return { store, file };
 }
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 // The list body is serialised once per listing version: a rescan that finds nothing new must keep the version.
 describe('listing versions', () => {
@@ -66,5 +71,37 @@ describe('listing versions', () => {
     const saved = await store.list();
     expect(saved.version).not.toBe(first.version);
     expect(saved.configs[0]!.device_name).toBe('saved');
+  });
+});
+
+// Reads use synchronous calls while they are fast, and the thread pool once storage turns slow.
+describe('synchronous reads', () => {
+  it('see a change made on disk at once', async () => {
+    const { store, file } = await storeWithOneConfig();
+    expect((await store.read(MAC)).summary.device_name).toBe('first');
+    await fs.writeFile(file, '{"deviceName": "second"}\n');
+    expect((await store.read(MAC)).summary.device_name).toBe('second');
+    await fs.rm(file);
+    await expect(store.read(MAC)).rejects.toMatchObject({ code: 'RECORD_NOT_FOUND' });
+  });
+
+  it('go through the thread pool after a few slow synchronous calls in a row', async () => {
+    const { store } = await storeWithOneConfig();
+    const realLstatSync = fsSync.lstatSync;
+    const slowLstatSync = vi.spyOn(fsSync, 'lstatSync').mockImplementation(((...args: Parameters<typeof fsSync.lstatSync>) => {
+      const until = performance.now() + 5;
+      while (performance.now() < until) {
+        // Storage that makes every call wait.
+      }
+      return realLstatSync(...args);
+    }) as typeof fsSync.lstatSync);
+    const asyncLstat = vi.spyOn(fs, 'lstat');
+    for (let i = 0; i < 3; i++) await store.read(MAC);
+    expect(slowLstatSync).toHaveBeenCalledTimes(3);
+    expect(asyncLstat).not.toHaveBeenCalled();
+
+    expect((await store.read(MAC)).summary.device_name).toBe('first');
+    expect(slowLstatSync).toHaveBeenCalledTimes(3);
+    expect(asyncLstat).toHaveBeenCalledTimes(1);
   });
 });
