@@ -140,6 +140,15 @@ async function timeUntilLockable(service: Service, mac: string, limitMs: number)
   return Infinity;
 }
 
+/** Whether process `pid` holds one of the lock files in `dir` now. */
+async function holdsLock(dir: string, pid: number): Promise<boolean> {
+  for (const name of (await fs.readdir(dir)).filter((n) => n.endsWith('.lock'))) {
+    const text = await fs.readFile(path.join(dir, name), 'utf8').catch(() => '');
+    if (text.includes(`"pid":${pid},`)) return true;
+  }
+  return false;
+}
+
 /**
  * Three processes on one directory with mixed reads, writes, If-Match
  * updates, renames and deletes; one replica is SIGKILLed halfway.
@@ -183,10 +192,18 @@ export async function replicasPhase(root: string, log: (line: string) => void): 
     // Halfway, replica 3 dies under load; any lock it held must not block the others for long.
     await sleep(RUN_MS / 2);
     const victim = services[2]!;
+    // Aim the kill at a moment when the victim holds a lock (polling for one for up to 3 s), so recovery is measured.
+    const aimUntil = Date.now() + 3_000;
+    while (Date.now() < aimUntil && !(await holdsLock(dir, victim.pid))) await sleep(1);
     await victim.kill('SIGKILL');
     figures.faultsInjected++;
     const killedAt = Date.now();
-    const orphanLocks = (await fs.readdir(dir)).filter((name) => name.endsWith('.lock') && !name.includes(foreignLocked));
+    const orphanLocks: string[] = [];
+    for (const name of (await fs.readdir(dir)).filter((n) => n.endsWith('.lock'))) {
+      // Lock files name their owner: keep those of the killed replica.
+      const owner = await fs.readFile(path.join(dir, name), 'utf8').then((text) => (JSON.parse(text) as { pid: number }).pid, () => null);
+      if (owner === victim.pid) orphanLocks.push(name);
+    }
     let ownLockRecovery = 0;
     for (const lock of orphanLocks) {
       const mac = lock.slice(1, -'.lock'.length);
