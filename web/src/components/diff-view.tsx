@@ -32,10 +32,15 @@ export function DiffView({ stored, mine, layout }: { stored: string; mine: strin
 
   return (
     <div className="diff" data-testid="diff-view" data-layout={layout}>
-      {layout === 'split' && (
+      {layout === 'split' ? (
         <div className="diff-labels" aria-hidden="true">
           <span>Stored now</span>
           <span>Your version</span>
+        </div>
+      ) : (
+        <div className="diff-legend" aria-hidden="true">
+          <span className="legend-stored">Stored now</span>
+          <span className="legend-mine">Your version</span>
         </div>
       )}
       <div ref={host} className="diff-host" />
