@@ -111,9 +111,14 @@ export default fp(
     const recordFailure = async (request: FastifyRequest): Promise<void> => {
       const result = await countFailure(request);
       if (!result.isAllowed && result.isExceeded) {
+        // Bounded, whatever the number of addresses guessing: expired entries go first, then the oldest.
         if (blockedUntil.size >= 10_000) {
           const now = Date.now();
           for (const [ip, until] of blockedUntil) if (until <= now) blockedUntil.delete(ip);
+          for (const ip of blockedUntil.keys()) {
+            if (blockedUntil.size < 10_000) break;
+            blockedUntil.delete(ip);
+          }
         }
         blockedUntil.set(request.ip, Date.now() + result.ttl);
       }
