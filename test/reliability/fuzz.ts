@@ -72,7 +72,7 @@ function parseResponse(bytes: Buffer, ms: number): Response | null {
 }
 
 /** Path segments every run tries at least once, on every config route. */
-const HOSTILE_SEGMENTS = ['..', '../..', '%2e%2e', '%2e%2e%2f', '..%2f..%2fetc%2fpasswd', '%2F', '%00', 'aa-bb-cc-dd-ee-ff%00.json', '.aa-bb-cc-dd-ee-ff.lock', '....//', '%252e%252e%252f', '%c0%ae%c0%ae%2f', '~', 'con', '%', 'a'.repeat(5000)];
+const HOSTILE_SEGMENTS = ['..', '../..', '%2e%2e', '%2e%2e%2f', '..%2f..%2fetc%2fpasswd', '%2F', '%00', 'aa-bb-cc-dd-ee-ff%00.json', '.aa-bb-cc-dd-ee-ff.lock', '....//', '%252e%252e%252f', '%c0%ae%c0%ae%2f', '~', 'con', '%', 'aa\0bb', 'aa-bb-cc-dd-ee-ff\0.json', 'a'.repeat(5000)];
 
 const hex = fc.stringMatching(/^[0-9a-fA-F]{0,16}$/);
 const macLike = fc.oneof(

@@ -192,9 +192,15 @@ export async function replicasPhase(root: string, log: (line: string) => void): 
     // Halfway, replica 3 dies under load; any lock it held must not block the others for long.
     await sleep(RUN_MS / 2);
     const victim = services[2]!;
-    // Aim the kill at a moment when the victim holds a lock (polling for one for up to 3 s), so recovery is measured.
+    // Aim the kill at a moment when the victim holds a lock, so the recovery is measured: freeze it (SIGSTOP),
+    // look for a lock it owns, and either kill it frozen or let it run a few more milliseconds (for up to 3 s).
     const aimUntil = Date.now() + 3_000;
-    while (Date.now() < aimUntil && !(await holdsLock(dir, victim.pid))) await sleep(1);
+    for (;;) {
+      victim.child.kill('SIGSTOP');
+      if ((await holdsLock(dir, victim.pid)) || Date.now() > aimUntil) break;
+      victim.child.kill('SIGCONT');
+      await sleep(randomInt(1, 15));
+    }
     await victim.kill('SIGKILL');
     figures.faultsInjected++;
     const killedAt = Date.now();
