@@ -141,6 +141,27 @@ describe('duplicate, rename, delete', () => {
     expect(writes.every((call) => call.ifMatch?.startsWith('"'))).toBe(true);
     expect(problems).toEqual([]);
   });
+  it('does not delete a config that someone changed after the dialog showed it (If-Match, 412)', async () => {
+    const { baseUrl, dir } = await startApp();
+    await putConfig(baseUrl, MAC, KITCHEN);
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices');
+    await page.locator(`[data-mac="${MAC}"]`).getByTestId('delete-device').click();
+    await eventually(() => page.getByTestId('delete-name').textContent()).toBe('Kitchen sensor');
+
+    const changed = { ...KITCHEN, deviceName: 'Kitchen, changed meanwhile' };
+    await putConfig(baseUrl, MAC, changed);
+    await page.getByTestId('confirm-delete').click();
+    const alert = page.getByTestId('delete-dialog').getByTestId('error-alert');
+    await eventually(() => alert.getAttribute('data-code')).toBe('PRECONDITION_FAILED');
+    expect(await alert.textContent()).toContain('changed since it was shown');
+    expect(await readStored(dir, MAC)).toEqual(changed);
+
+    // Closing the dialog shows the list as it is now.
+    await page.getByTestId('cancel-delete').click();
+    await eventually(() => page.locator(`[data-mac="${MAC}"]`).getByTestId('device-name').textContent()).toBe('Kitchen, changed meanwhile');
+    expect(problems).toEqual([]);
+  });
 });
 
 describe('unsaved changes', () => {
@@ -164,9 +185,9 @@ describe('unsaved changes', () => {
 
     // Reload: the browser's own prompt; dismissing it keeps the page.
     const dialogType = new Promise<string>((resolve) =>
-      page.once('dialog', (dialog) => {
+      page.once('dialog', async (dialog) => {
+        await dialog.dismiss();
         resolve(dialog.type());
-        void dialog.dismiss();
       }),
     );
     await page.evaluate('setTimeout(() => location.reload(), 0)');
@@ -175,9 +196,9 @@ describe('unsaved changes', () => {
 
     // Closing the tab: the same prompt; dismissed, the tab stays open.
     const closePrompt = new Promise<string>((resolve) =>
-      page.once('dialog', (dialog) => {
+      page.once('dialog', async (dialog) => {
+        await dialog.dismiss();
         resolve(dialog.type());
-        void dialog.dismiss();
       }),
     );
     await page.close({ runBeforeUnload: true });
@@ -198,7 +219,9 @@ describe('unsaved changes', () => {
     await page.getByTestId('json-editor-input').waitFor();
     await setEditorText(page, edited);
     await page.getByTestId('save').click();
-    await eventually(() => page.getByTestId('save').isDisabled()).toBe(true);
+    // Saved (not merely saving: Save is disabled during the request too).
+    await eventually(() => page.getByTestId('toast').last().textContent()).toContain(`Saved ${MAC}`);
+    expect(await page.getByTestId('dirty-indicator').count()).toBe(0);
     await page.getByTestId('cancel').click();
     await page.getByTestId('device-table').waitFor();
     expect(await page.getByTestId('unsaved-dialog').count()).toBe(0);

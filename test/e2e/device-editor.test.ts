@@ -138,6 +138,38 @@ describe('edit device', () => {
     expect(problems).toEqual([]);
   });
 
+  it('keeps what was typed while a save was in flight, as unsaved, instead of resetting the editor', async () => {
+    const { baseUrl, dir } = await startApp();
+    await putConfig(baseUrl, MAC, KITCHEN);
+    const { page, problems } = await openPage(browser, baseUrl);
+    await openEditor(page, MAC);
+
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/api/configs/${MAC}`, async (route) => {
+      if (route.request().method() === 'PUT') await held;
+      await route.continue();
+    });
+    const sent = { ...KITCHEN, deviceName: 'Sent' };
+    await setEditorText(page, JSON.stringify(sent, null, 2));
+    await page.keyboard.press('ControlOrMeta+S');
+    await eventually(() => page.getByTestId('save').textContent()).toContain('Saving');
+    const typedOn = { ...KITCHEN, deviceName: 'Typed on while saving' };
+    await setEditorText(page, JSON.stringify(typedOn, null, 2));
+    release();
+
+    await eventually(() => page.getByTestId('toast').last().textContent()).toContain(`Saved ${MAC}`);
+    expect(await readStored(dir, MAC)).toEqual(sent);
+    await eventually(() => editorJson(page)).toEqual(typedOn);
+    await page.getByTestId('dirty-indicator').waitFor();
+    expect(await page.getByTestId('save').isDisabled()).toBe(false);
+
+    // The next save carries the ETag of the save that just landed, so it goes through.
+    await page.getByTestId('save').click();
+    await eventually(() => readStored(dir, MAC)).toEqual(typedOn);
+    expect(problems).toEqual([]);
+  });
+
   it('disables Save while the JSON is invalid or not an object, flags the error, and Format JSON tidies valid text', async () => {
     const { baseUrl, dir } = await startApp();
     await putConfig(baseUrl, MAC, KITCHEN);

@@ -278,7 +278,11 @@ export function DeviceListPage() {
         <DeleteDialog
           mac={deleting.mac_address}
           deviceName={deleting.device_name}
-          onClose={() => setDeleting(null)}
+          onClose={() => {
+            setDeleting(null);
+            // The dialog may have found the device changed or gone: show the list as it is now.
+            void load(true);
+          }}
           onDeleted={() => {
             toast('success', `Deleted ${deleting.mac_address}`);
             setDeleting(null);

@@ -129,6 +129,12 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
   const editorRef = useRef<JsonEditorHandle>(null);
   const [baseline, setBaseline] = useState(initial.text);
   const [text, setText] = useState(initial.text);
+  // The editor's text right now, for code that runs after an await (a save's response).
+  const latestText = useRef(initial.text);
+  const onEdit = useCallback((next: string) => {
+    latestText.current = next;
+    setText(next);
+  }, []);
   const [etag, setEtag] = useState(initial.etag);
   const [repair, setRepair] = useState(initial.repair);
   const [saving, setSaving] = useState(false);
@@ -149,14 +155,28 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
 
   const showStored = (loaded: Loaded) => {
     setBaseline(loaded.text);
-    setText(loaded.text);
+    onEdit(loaded.text);
     editorRef.current?.setText(loaded.text);
     setEtag(loaded.etag);
     setRepair(loaded.repair);
     setConflict(null);
   };
 
-  const applySaved = (saved: Tagged<ConfigResponse>) => showStored({ text: formatConfigText(saved.body.content), etag: saved.etag, repair: false });
+  /**
+   * Shows what was stored. If the person typed on while the save was in
+   * flight, their newer text stays in the editor (and counts as unsaved).
+   */
+  const applySaved = (saved: Tagged<ConfigResponse>, sentText: string) => {
+    const stored: Loaded = { text: formatConfigText(saved.body.content), etag: saved.etag, repair: false };
+    if (latestText.current === sentText) {
+      showStored(stored);
+      return;
+    }
+    setBaseline(stored.text);
+    setEtag(stored.etag);
+    setRepair(false);
+    setConflict(null);
+  };
 
   /** Saves with If-Match; `recreate` stores the config again after someone deleted it (create-only). */
   const save = async (ifMatch: string | null = etag, recreate = false) => {
@@ -164,7 +184,8 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
     setSaving(true);
     setError(null);
     try {
-      applySaved(await api.saveConfig(mac, text, recreate ? { allowOverwrite: false } : { ifMatch }));
+      const sentText = text;
+      applySaved(await api.saveConfig(mac, sentText, recreate ? { allowOverwrite: false } : { ifMatch }), sentText);
       toast('success', `Saved ${mac}`);
     } catch (caught) {
       const failure = asApiError(caught);
@@ -351,7 +372,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         </span>
       </div>
 
-      <ConfigEditorPanel initialText={initial.text} check={check} dirty={dirty} onChange={setText} editorRef={editorRef} />
+      <ConfigEditorPanel initialText={initial.text} check={check} dirty={dirty} onChange={onEdit} editorRef={editorRef} />
 
 
       {dialog === 'delete' && (
