@@ -198,10 +198,19 @@ export async function faultsPhase(root: string, log: (line: string) => void): Pr
   const volume = path.join(root, 'volume');
   await fs.mkdir(volume);
   let mounted = false;
+  const lazyUnmount = () => {
+    try {
+      execFileSync('umount', ['-l', volume], { stdio: 'pipe' });
+    } catch {
+      // not mounted any more
+    }
+  };
   if (isRoot) {
     try {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', volume], { stdio: 'pipe' });
       mounted = true;
+      // Even if the suite is ended early (the watchdog), the mount does not outlive it.
+      process.once('exit', lazyUnmount);
     } catch (error) {
       log(`faults: cannot mount a tmpfs (${(error as Error).message.split('\n')[0]}); simulating instead`);
     }
@@ -242,10 +251,11 @@ export async function faultsPhase(root: string, log: (line: string) => void): Pr
   } finally {
     await service.kill('SIGKILL');
     if (mounted) {
+      process.removeListener('exit', lazyUnmount);
       try {
         execFileSync('umount', [volume], { stdio: 'pipe' });
       } catch {
-        execFileSync('umount', ['-l', volume], { stdio: 'pipe' });
+        lazyUnmount();
       }
     }
   }
