@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
@@ -39,7 +40,16 @@ export default fp(
       // HSTS belongs to the TLS-terminating proxy: sent by a plain-HTTP homelab service it could lock browsers out later.
       strictTransportSecurity: false,
     });
-    app.addHook('onRequest', (request, reply, done) => setSecurityHeaders(request.raw, reply.raw, () => done()));
+    // The headers never change either, so they are captured from the middleware once and added to each reply
+    // as one object: running its eleven steps and their raw setHeader calls cost ~12 µs of a ~80 µs device fetch.
+    const securityHeaders: Record<string, string> = {};
+    const recorder = { setHeader: (name: string, value: string) => (securityHeaders[name.toLowerCase()] = value), removeHeader: () => undefined };
+    setSecurityHeaders({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
+    if (!securityHeaders['content-security-policy']) throw new Error('helmet set no headers synchronously: the security headers cannot be captured');
+    app.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(securityHeaders);
+      done();
+    });
 
     const perMinute = options.settings.rateLimitPerMinute;
     await app.register(rateLimit, {
