@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Settings } from '../config.js';
 import { AppError } from '../errors.js';
+import { errorResponses } from '../schemas/errors.js';
 
 /**
  * Who may call a route once tokens are configured:
@@ -80,6 +81,21 @@ export function defaultAccess(method: string, url: string | undefined): Access {
 export default fp(
   async function auth(app: FastifyInstance, options: { settings: Settings }) {
     const { adminTokens, deviceTokens } = options.settings;
+
+    // The OpenAPI document states each route's access and its 401 and 429 answers, whether or not tokens are set here.
+    app.addHook('onRoute', (route) => {
+      const schema = route.schema as (Record<string, unknown> & { hide?: boolean; response?: Record<string, unknown> }) | undefined;
+      if (!schema?.response || schema.hide) return;
+      const method = Array.isArray(route.method) ? route.method[0]! : route.method;
+      const access = route.config?.access ?? defaultAccess(method, route.url);
+      const response: Record<string, unknown> = { ...schema.response, ...errorResponses(429) };
+      if (access !== 'public') Object.assign(response, errorResponses(401));
+      // `{}` first: device routes are open unless DEVICE_TOKEN is set.
+      const security: Record<string, string[]>[] | undefined =
+        access === 'admin' ? [{ bearerAuth: [] }] : access === 'device' ? [{}, { bearerAuth: [] }] : undefined;
+      route.schema = { ...schema, response, ...(security ? { security } : {}) };
+    });
+
     if (adminTokens.length === 0 && deviceTokens.length === 0) {
       app.log.warn('Authentication is off: ADMIN_TOKEN / ADMIN_TOKENS_FILE are not set, so anyone who can reach this service can change configs');
       return;

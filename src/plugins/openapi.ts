@@ -32,6 +32,15 @@ export default fp(
           description:
             'Manages the JSON configuration of a fleet of ESP32 devices, one document per device, named by its MAC address. Every error uses one envelope: `{error, code, details, correlationId}`.',
         },
+        components: {
+          securitySchemes: {
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'Only when ADMIN_TOKEN / ADMIN_TOKENS_FILE (admin routes) or DEVICE_TOKEN (device routes) is set; otherwise the routes are open.',
+            },
+          },
+        },
         tags: [
           { name: 'configs', description: 'Admin API' },
           { name: 'devices', description: 'What devices fetch' },

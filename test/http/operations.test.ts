@@ -111,7 +111,7 @@ describe('API docs', () => {
     );
     const put = doc.paths['/api/configs/{mac}'].put;
     expect(put.requestBody.content['application/json'].schema).toBeDefined();
-    expect(Object.keys(put.responses).sort()).toEqual(['200', '400', '409', '412', '413', '415', '500', '503', '507']);
+    expect(Object.keys(put.responses).sort()).toEqual(['200', '400', '401', '409', '412', '413', '415', '429', '500', '503', '507']);
     expect(Object.keys(doc.paths['/api/configs/{mac}.json'].get.responses)).toEqual(expect.arrayContaining(['200', '304', '400', '404', '500']));
     expect(doc.components.schemas.ErrorResponse.properties).toHaveProperty('correlationId');
     expect(doc.paths['/api/configs'].get.responses['200'].content['application/json'].schema).toBeDefined();

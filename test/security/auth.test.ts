@@ -188,3 +188,18 @@ describe('settings', () => {
     expect(defaultAccess('GET', undefined)).toBe('public');
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('states each route access (bearerAuth) and its 401 and 429 answers', async () => {
+    const { app } = await buildTestApp();
+    const doc = (await app.inject({ url: '/api/docs/openapi.json' })).json();
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const put = doc.paths['/api/configs/{mac}'].put;
+    expect(put.security).toEqual([{ bearerAuth: [] }]);
+    expect(Object.keys(put.responses)).toEqual(expect.arrayContaining(['401', '429']));
+    const device = doc.paths['/api/configs/{mac}.json'].get;
+    expect(device.security).toEqual([{}, { bearerAuth: [] }]);
+    expect(doc.paths['/api/health'].get.security).toBeUndefined();
+    expect(Object.keys(doc.paths['/api/health'].get.responses)).not.toContain('401');
+  });
+});
