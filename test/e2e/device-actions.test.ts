@@ -238,6 +238,12 @@ describe('unsaved changes', () => {
     await screenshot(page, 'editor-phone');
     await page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(page, 'editor-phone-dark');
+
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto('/devices/new');
+    await page.getByTestId('mac-input').fill('aa:bb:cc:dd:ee:0');
+    expect(await scrollWidth(page)).toBeLessThanOrEqual(PHONE.width);
+    await screenshot(page, 'new-device-phone');
     expect(problems).toEqual([]);
   });
 });

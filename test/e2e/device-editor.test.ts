@@ -47,8 +47,13 @@ describe('new device', () => {
     expect(await save.isDisabled()).toBe(true);
 
     const macInput = page.getByTestId('mac-input');
+    // Still being typed: a count, not an error; then an error once it cannot become a MAC.
     await macInput.fill('aa:bb:cc:dd:ee');
-    expect(await page.getByTestId('mac-input-hint').textContent()).toMatch(/Not a MAC address/);
+    await eventually(() => page.getByTestId('mac-input-hint').textContent()).toBe('10 of 12 hex digits');
+    expect(await macInput.getAttribute('aria-invalid')).toBe('false');
+    expect(await save.isDisabled()).toBe(true);
+    await macInput.fill('aa:bb:cc:dd:ee:fg');
+    await eventually(() => page.getByTestId('mac-input-hint').textContent()).toMatch(/Not a MAC address/);
     expect(await macInput.getAttribute('aria-invalid')).toBe('true');
     expect(await save.isDisabled()).toBe(true);
 
