@@ -11,6 +11,57 @@ interface Expectation {
 }
 
 const MACS = Array.from({ length: 6 }, (_, i) => macOf(0x100 + i));
+/** One config renamed back and forth between these two MACs while the kills land. */
+const RENAME_PAIR = [macOf(0x180), macOf(0x181)] as const;
+const RENAMED_CONTENT = { deviceName: 'renamed under kills', pad: 'r'.repeat(50_000) };
+
+interface RenameState {
+  /** Where the config is, as last acknowledged. */
+  at: string;
+  /** A rename was sent and not answered when the server died: either place is right. */
+  inFlight: boolean;
+}
+
+async function renamer(port: number, state: RenameState, stop: { now: boolean }): Promise<void> {
+  while (!stop.now) {
+    const to = state.at === RENAME_PAIR[0] ? RENAME_PAIR[1] : RENAME_PAIR[0];
+    state.inFlight = true;
+    try {
+      const res = await request(port, `/api/configs/${state.at}/rename`, { method: 'POST', body: JSON.stringify({ new_mac_address: to }), timeoutMs: 20_000 });
+      state.inFlight = false;
+      if (res.status === 200) state.at = to;
+      else violation(`crash phase: rename ${state.at} to ${to} answered ${res.status} while the server was up: ${res.body.subarray(0, 200).toString()}`);
+    } catch {
+      return;
+    }
+  }
+}
+
+/** Exactly one of the pair exists, where the last acknowledged rename put it (or the one in flight), unchanged. */
+async function verifyRename(dir: string, state: RenameState, cycle: number): Promise<void> {
+  const present = [];
+  for (const mac of RENAME_PAIR) {
+    const text = await fs.readFile(path.join(dir, `${mac}.json`), 'utf8').catch(() => null);
+    if (text !== null) present.push({ mac, text });
+  }
+  figures.configsVerified++;
+  if (present.length !== 1) {
+    figures.lost++;
+    violation(`crash cycle ${cycle}: after a kill during renames ${present.length} of the two files exist`);
+    return;
+  }
+  const [{ mac, text }] = present as [{ mac: string; text: string }];
+  if (text !== storedBytes(RENAMED_CONTENT)) {
+    figures.corrupted++;
+    violation(`crash cycle ${cycle}: the renamed config changed`);
+  }
+  if (mac !== state.at && !state.inFlight) {
+    figures.lost++;
+    violation(`crash cycle ${cycle}: an acknowledged rename to ${state.at} was undone`);
+  }
+  state.at = mac;
+  state.inFlight = false;
+}
 
 function content(mac: string, seq: number, large: boolean): Record<string, unknown> {
   return {
@@ -89,7 +140,7 @@ async function verifyDisk(dir: string, expectations: Map<string, Expectation>, c
 }
 
 /** After a restart: no leftover temp or lock file, the list is complete, and each config reads back as on disk. */
-async function verifyAfterRestart(service: Service, dir: string, expectations: Map<string, Expectation>, cycle: number): Promise<void> {
+async function verifyAfterRestart(service: Service, dir: string, expectations: Map<string, Expectation>, renamed: RenameState, cycle: number): Promise<void> {
   const deadline = Date.now() + 3_000;
   let leftovers = await dotFiles(dir);
   while (leftovers.length > 0 && Date.now() < deadline) {
@@ -104,7 +155,7 @@ async function verifyAfterRestart(service: Service, dir: string, expectations: M
     violation(`crash cycle ${cycle}: leftovers not removed 3 s after restart: ${described.join(', ')}`);
   }
 
-  const present = [...expectations].filter(([, e]) => e.acked !== null).map(([mac]) => mac).sort();
+  const present = [...[...expectations].filter(([, e]) => e.acked !== null).map(([mac]) => mac), renamed.at].sort();
   let listed: string[] = [];
   // The list reflects the directory within 2 s; the restarted server scans at start-up.
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -133,11 +184,14 @@ export async function crashPhase(root: string, cycles: number, log: (line: strin
   const expectations = new Map<string, Expectation>(MACS.map((mac) => [mac, { acked: null, inFlight: null }]));
   const seqs = new Map<string, number>(MACS.map((mac) => [mac, 0]));
   let service = await Service.start({ ESP32_CONFIGS_DIR: dir });
+  const renamed: RenameState = { at: RENAME_PAIR[0], inFlight: false };
+  await request(service.port, `/api/configs/${renamed.at}`, { method: 'PUT', body: putBody(RENAMED_CONTENT) });
   let leftoversSeen = 0;
   try {
     for (let cycle = 1; cycle <= cycles; cycle++) {
       const stop = { now: false };
-      const writers = MACS.map((mac) => writer(service.port, mac, expectations.get(mac)!, stop, seqs.get(mac)!).then((seq) => seqs.set(mac, seq)));
+      const writers: Promise<unknown>[] = MACS.map((mac) => writer(service.port, mac, expectations.get(mac)!, stop, seqs.get(mac)!).then((seq) => seqs.set(mac, seq)));
+      writers.push(renamer(service.port, renamed, stop));
       await sleep(randomInt(150, 900));
       await service.kill('SIGKILL');
       figures.faultsInjected++;
@@ -145,11 +199,12 @@ export async function crashPhase(root: string, cycles: number, log: (line: strin
       await Promise.all(writers);
       leftoversSeen += (await dotFiles(dir)).length;
       await verifyDisk(dir, expectations, cycle);
+      await verifyRename(dir, renamed, cycle);
       service = await Service.start({ ESP32_CONFIGS_DIR: dir });
-      await verifyAfterRestart(service, dir, expectations, cycle);
+      await verifyAfterRestart(service, dir, expectations, renamed, cycle);
     }
   } finally {
     await service.kill('SIGKILL');
   }
-  log(`crash: ${cycles} SIGKILLs under load on ${MACS.length} MACs; ${leftoversSeen} temp/lock files found right after the kills, all removed after restart`);
+  log(`crash: ${cycles} SIGKILLs while ${MACS.length} MACs are written and deleted and one config is renamed back and forth; ${leftoversSeen} temp/lock files found right after the kills, all removed after restart`);
 }
