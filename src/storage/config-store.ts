@@ -242,7 +242,7 @@ export class ConfigStore {
     const summary = inspectConfig(mac, '', bytes).summary;
     if (summary === null) throw new InvalidOperation('A config must be a JSON object');
     return this.withWriteLocks([mac], `save config ${mac}`, async () => {
-      const current = await this.loadFile(mac);
+      const current = this.loadFileSync(mac) ?? (await this.loadFile(mac));
       checkConditions(mac, current, conditions);
       assertReplaceable(mac, current);
       await writeFileAtomically(this.dir, configFileName(mac), bytes);
@@ -255,7 +255,7 @@ export class ConfigStore {
 
   async remove(mac: string, conditions: WriteConditions = {}): Promise<void> {
     await this.withWriteLocks([mac], `delete config ${mac}`, async () => {
-      const current = await this.loadFile(mac);
+      const current = this.loadFileSync(mac) ?? (await this.loadFile(mac));
       if (current === null) {
         await this.assertDirectoryUsable();
         throw new RecordNotFound(mac);
@@ -276,7 +276,7 @@ export class ConfigStore {
   async rename(from: string, to: string, conditions: WriteConditions = {}): Promise<ConfigDocument> {
     if (from === to) throw new InvalidOperation(`The new MAC address ${to} is the config's current one`);
     return this.withWriteLocks([from, to], `rename config ${from} to ${to}`, async () => {
-      const current = await this.loadFile(from);
+      const current = this.loadFileSync(from) ?? (await this.loadFile(from));
       if (current === null) {
         await this.assertDirectoryUsable();
         throw new RecordNotFound(from);
