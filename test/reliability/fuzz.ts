@@ -16,7 +16,11 @@ interface RawRequest {
 }
 
 /** Sends arbitrary bytes as one HTTP request on a fresh connection and parses whatever comes back. */
-function sendRaw(port: number, raw: RawRequest, timeoutMs = 15_000): Promise<Response | null> {
+/**
+ * `'reset'`: the server refused the request early (e.g. an unknown method) and closed the connection while
+ * the body was still being sent, so TCP discarded its answer: a refusal, not a missing envelope.
+ */
+function sendRaw(port: number, raw: RawRequest, timeoutMs = 15_000): Promise<Response | 'reset' | null> {
   figures.requestsSent++;
   const started = performance.now();
   const head =
@@ -34,14 +38,43 @@ function sendRaw(port: number, raw: RawRequest, timeoutMs = 15_000): Promise<Res
     socket.on('connect', () => {
       socket.write(Buffer.concat([Buffer.from(head, 'latin1'), raw.body ?? Buffer.alloc(0)]));
     });
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // Done at the end of the response, not of the connection: a request whose body never ends (chunked, no
+    // terminator) is answered at once but the socket stays open until the server's request timeout.
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      const response = completeResponse(Buffer.concat(chunks), performance.now() - started);
+      if (response !== null) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(response);
+      }
+    });
     // The server may close before reading a body it refuses (413): that is an answer, not an error.
-    socket.on('error', () => undefined);
+    let reset = false;
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      reset = error.code === 'ECONNRESET' || error.code === 'EPIPE';
+    });
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve(parseResponse(Buffer.concat(chunks), performance.now() - started));
+      const bytes = Buffer.concat(chunks);
+      const ms = performance.now() - started;
+      // A reset can also cut an answer short: TCP drops what was not yet read.
+      if (reset && (raw.body?.length ?? 0) > 0 && completeResponse(bytes, ms) === null) resolve('reset');
+      else resolve(parseResponse(bytes, ms));
     });
   });
+}
+
+/** The response in `bytes` if it is complete (by Content-Length, or a chunked body's last chunk), else null. */
+function completeResponse(bytes: Buffer, ms: number): Response | null {
+  const end = bytes.indexOf('\r\n\r\n');
+  if (end < 0) return null;
+  const head = bytes.subarray(0, end).toString('latin1').toLowerCase();
+  const length = /\r\ncontent-length: *(\d+)/.exec(head);
+  if (length) return bytes.length >= end + 4 + Number(length[1]) ? parseResponse(bytes, ms) : null;
+  if (/\r\ntransfer-encoding: *chunked/.test(head)) return bytes.subarray(end).includes('\r\n0\r\n\r\n') ? parseResponse(bytes, ms) : null;
+  // 204/304 and HEAD answers have no body.
+  return /^http\/1\.1 (?:1\d\d|204|304)/.test(head) ? parseResponse(bytes, ms) : null;
 }
 
 function parseResponse(bytes: Buffer, ms: number): Response | null {
@@ -118,13 +151,16 @@ const bodyArb: fc.Arbitrary<Buffer | null> = fc.oneof(
   fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.concat([Buffer.from('{"content":{"s":"'), Buffer.from(bytes), Buffer.from('"}}')])),
   fc.constantFrom(...HOSTILE_BODIES),
 );
+/** Header values: mostly printable (so requests get past the HTTP parser to the app), sometimes raw control bytes. */
+const headerValue = (maxLength: number) =>
+  fc.oneof({ weight: 5, arbitrary: fc.string({ maxLength, unit: 'grapheme-ascii' }) }, { weight: 1, arbitrary: fc.string({ maxLength, unit: 'binary-ascii' }) });
 const headerArb: fc.Arbitrary<[string, string][]> = fc.array(
   fc.oneof(
-    fc.tuple(fc.constantFrom('Content-Type'), fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/vnd.x+json', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', '')),
-    fc.tuple(fc.constantFrom('If-Match', 'If-None-Match'), fc.oneof(fc.constantFrom('*', '"x"', 'W/"x"', '"a", "b"', ''), fc.string({ maxLength: 60, unit: 'binary-ascii' }))),
-    fc.tuple(fc.constantFrom('X-Request-Id', 'Authorization', 'Origin', 'Accept', 'Range'), fc.string({ maxLength: 300, unit: 'binary-ascii' })),
-    fc.tuple(fc.constantFrom('Transfer-Encoding'), fc.constantFrom('chunked', 'gzip', 'identity')),
-    fc.tuple(fc.constantFrom('X-Huge'), fc.integer({ min: 1, max: 40 }).map((k) => 'h'.repeat(k * 1024))),
+    { weight: 4, arbitrary: fc.tuple(fc.constantFrom('Content-Type'), fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/vnd.x+json', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', '')) },
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom('If-Match', 'If-None-Match'), fc.oneof(fc.constantFrom('*', '"x"', 'W/"x"', '"a", "b"', ''), headerValue(60))) },
+    { weight: 3, arbitrary: fc.tuple(fc.constantFrom('X-Request-Id', 'Origin', 'Accept', 'Range', 'Cookie'), headerValue(300)) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('Transfer-Encoding'), fc.constantFrom('chunked', 'gzip', 'identity')) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom('X-Huge'), fc.integer({ min: 1, max: 40 }).map((k) => 'h'.repeat(k * 1024))) },
   ),
   { maxLength: 4 },
 );
@@ -166,6 +202,16 @@ function openSlowClients(port: number, slow: number, idle: number): { slowClosed
       for (const socket of sockets) socket.destroy();
     },
   };
+}
+
+/** A fast-check failure in one line: the broken promise first, then the (shortened) counterexample. */
+function describeFailure(error: unknown): string {
+  const message = (error as Error).message;
+  const cause = (error as { cause?: unknown }).cause;
+  const reason = cause instanceof Error ? cause.message : (/Got error: (.*)/.exec(message)?.[1] ?? 'property failed');
+  const example = /Counterexample: (.*)/.exec(message)?.[1] ?? '';
+  const seed = /\{ seed: (-?\d+), path: "([^"]*)"/.exec(message);
+  return `${reason} — seed ${seed?.[1]} path ${seed?.[2]} — counterexample ${example.slice(0, 300)}${example.length > 300 ? '…' : ''}`;
 }
 
 /** Checks the __proto__, duplicate-key and big-number promises: stored and returned verbatim, no prototype polluted. */
@@ -230,6 +276,7 @@ export async function fuzzPhase(root: string, runs: number, log: (line: string) 
 
   let worstFuzzMs = 0;
   let slowest = '';
+  let resets = 0;
   const statuses = new Map<number, number>();
   try {
     await verbatimCases(service);
@@ -239,6 +286,10 @@ export async function fuzzPhase(root: string, runs: number, log: (line: string) 
       const res = await sendRaw(service.port, raw);
       if (!service.alive) throw new Error('the server process died');
       if (res === null) throw new Error('no HTTP answer at all');
+      if (res === 'reset') {
+        resets++;
+        return;
+      }
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       if (res.ms > worstFuzzMs) {
         worstFuzzMs = res.ms;
@@ -281,7 +332,7 @@ export async function fuzzPhase(root: string, runs: number, log: (line: string) 
     await fc.assert(
       fc.asyncProperty(requestArb, exchange),
       { numRuns: runs, endOnFailure: true },
-    ).catch((error: unknown) => violation(`fuzz: ${(error as Error).message.split('\n').slice(0, 6).join(' | ')}`));
+    ).catch((error: unknown) => violation(`fuzz: ${describeFailure(error)}`));
 
     // Slow clients: headers must arrive within 10 s (headersTimeout), checked every 2 s.
     // Both must be dropped by the server: headers (none, for the idle ones) are due within headersTimeout, 10 s.
@@ -293,7 +344,7 @@ export async function fuzzPhase(root: string, runs: number, log: (line: string) 
     if (idleClosed.length < 200) violation(`fuzz: only ${idleClosed.length} of 200 idle connections were dropped within 25 s`);
     const range = (values: number[]) => (values.length ? `${(Math.min(...values) / 1000).toFixed(1)}-${(Math.max(...values) / 1000).toFixed(1)} s` : 'never');
     log(
-      `fuzz: every listed hostile input on every route, ${runs} generated requests and the verbatim cases; statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}x${n}`).join(' ')}; ` +
+      `fuzz: every listed hostile input on every route, ${runs} generated requests and the verbatim cases; statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}x${n}`).join(' ')}, ${resets} refused by reset mid-body; ` +
         `${slowClosed.length}/40 slowloris sockets dropped by the server after ${range(slowClosed)}; ${idleClosed.length}/200 idle sockets after ${range(idleClosed)}`,
     );
   } finally {
@@ -323,4 +374,67 @@ export async function fuzzPhase(root: string, runs: number, log: (line: string) 
   if (worstProbeMs > 2_000) violation(`fuzz: the event loop stalled: a health request took ${worstProbeMs.toFixed(0)} ms`);
   log(`fuzz: worst health-probe latency during the run ${worstProbeMs.toFixed(0)} ms; slowest fuzz request ${worstFuzzMs.toFixed(0)} ms (${slowest}); ${inside.length} configs stored`);
   await service.kill('SIGKILL');
+  await authFuzz(root, Math.max(50, Math.floor(runs / 4)), log);
+}
+
+/** Well-formed requests on every config route, so that most reach the authentication check. */
+const wellFormedArb: fc.Arbitrary<RawRequest> = fc.record({
+  method: fc.constantFrom('GET', 'PUT', 'DELETE', 'POST', 'HEAD'),
+  path: fc.constantFrom('/api/configs', '/api/configs/aa-bb-cc-dd-ee-ff', '/api/configs/11:22:33:44:55:66', '/api/configs/aa-bb-cc-dd-ee-ff/rename', '/api/configs/aa-bb-cc-dd-ee-ff.json', '/esp32/config/aa-bb-cc-dd-ee-ff.json', '/api/health'),
+  headers: fc.constant([['Content-Type', 'application/json']] as [string, string][]),
+  body: fc.constantFrom(null, Buffer.from('{"content":{"deviceName":"intruder"}}'), Buffer.from('{"new_mac_address":"11-22-33-44-55-66"}')),
+});
+
+const ADMIN_TOKEN = 'fuzz-admin-token-0123456789abcdef';
+const DEVICE_TOKEN = 'fuzz-device-token-0123456789abcdef';
+
+/**
+ * The same hostile requests against a server with ADMIN_TOKEN and
+ * DEVICE_TOKEN set, each with a valid, wrong, malformed or missing token:
+ * a 2xx from a protected route must never come without the right token,
+ * and nothing may change on disk without the admin token.
+ */
+async function authFuzz(root: string, runs: number, log: (line: string) => void): Promise<void> {
+  const dir = path.join(root, 'fuzz-auth');
+  await fs.mkdir(dir);
+  await fs.writeFile(path.join(dir, 'aa-bb-cc-dd-ee-ff.json'), '{\n  "deviceName": "guarded"\n}\n');
+  const service = await Service.start({ ESP32_CONFIGS_DIR: dir, ADMIN_TOKEN, DEVICE_TOKEN });
+  const snapshot = async () => {
+    const names = (await fs.readdir(dir)).filter((n) => !n.startsWith('.')).sort();
+    return Promise.all(names.map(async (n) => `${n}:${await fs.readFile(path.join(dir, n), 'utf8')}`)).then((all) => all.join('|'));
+  };
+  const statuses = new Map<number, number>();
+  const authorization = fc.oneof(
+    fc.constant(null),
+    fc.constantFrom(`Bearer ${ADMIN_TOKEN}`, `Bearer ${DEVICE_TOKEN}`, `bearer ${ADMIN_TOKEN}`, `Basic ${ADMIN_TOKEN}`, ADMIN_TOKEN, `Bearer ${ADMIN_TOKEN} x`, 'Bearer', `Bearer ${'a'.repeat(5000)}`),
+    headerValue(80).map((t) => `Bearer ${t}`),
+  );
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(requestArb, wellFormedArb), authorization, async (raw, auth) => {
+        figures.badInputsTried++;
+        const safe = (value: string) => !/[\r\n\0]/.test(value);
+        const headers = raw.headers.filter(([name]) => name.toLowerCase() !== 'authorization');
+        if (auth !== null && safe(auth)) headers.push(['Authorization', auth]);
+        const before = await snapshot();
+        const res = await sendRaw(service.port, { ...raw, headers });
+        if (!service.alive) throw new Error('the server process died');
+        if (res === null) throw new Error('no HTTP answer at all');
+        if (res === 'reset') return;
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        const problem = envelopeProblem(res, raw.method);
+        if (problem !== null) throw new Error(problem);
+        if (res.status >= 500 && res.status !== 503) throw new Error(`server error ${res.status}`);
+        const admin = auth !== null && /^bearer +fuzz-admin-token-0123456789abcdef *$/i.test(auth);
+        const isDevice = /^\/(?:api\/configs|esp32\/config)\/[^/?]*\.json(?:\?.*)?$/.test(raw.path) && (raw.method === 'GET' || raw.method === 'HEAD');
+        const protectedRoute = raw.path.startsWith('/api/configs') && !isDevice;
+        if (res.status < 300 && protectedRoute && !admin) throw new Error(`${raw.method} ${raw.path} answered ${res.status} without the admin token`);
+        if (!admin && (await snapshot()) !== before) throw new Error(`${raw.method} ${raw.path} changed the directory without the admin token`);
+      }),
+      { numRuns: runs, endOnFailure: true },
+    ).catch((error: unknown) => violation(`fuzz (auth on): ${describeFailure(error)}`));
+  } finally {
+    await service.kill('SIGKILL');
+  }
+  log(`fuzz with ADMIN_TOKEN and DEVICE_TOKEN set: ${runs} requests with valid, wrong, malformed or no tokens; statuses ${[...statuses].sort((a, b) => a[0] - b[0]).map(([st, n]) => `${st}x${n}`).join(' ')}; no protected 2xx and no change on disk without the admin token`);
 }

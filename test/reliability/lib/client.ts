@@ -29,7 +29,8 @@ export const figures = {
 export const violations: string[] = [];
 
 export function violation(message: string): void {
-  if (violations.length < 200) violations.push(message);
+  // Capped: a counterexample can hold a megabyte of body.
+  if (violations.length < 200) violations.push(message.length > 800 ? `${message.slice(0, 800)}…` : message);
 }
 
 const agents = new Map<number, http.Agent>();
