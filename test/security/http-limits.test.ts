@@ -73,3 +73,13 @@ describe('server limits', () => {
     expect(envelope).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
   });
 });
+
+describe('an overlong URL segment', () => {
+  it('gets 414 URI_TOO_LONG with a short message that does not repeat the URL', async () => {
+    const { app } = await buildTestApp();
+    const res = await app.inject({ url: `/api/configs/${'a'.repeat(5000)}` });
+    expect(res.statusCode).toBe(414);
+    expect(res.json()).toMatchObject({ code: 'URI_TOO_LONG', error: expect.stringContaining('256'), correlationId: expect.any(String) });
+    expect(res.body.length).toBeLessThan(400);
+  });
+});
