@@ -23,15 +23,19 @@ export default fp(
     app.decorate('metrics', metrics);
     app.decorateReply('errorCode', undefined);
 
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const seconds = reply.elapsedTime / 1000;
-      const route = request.routeOptions.url ?? 'unmatched';
-      metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, seconds);
-      const operation = request.routeOptions.config.operation;
+      const { url, config } = request.routeOptions;
+      const { method } = request;
+      const route = url ?? 'unmatched';
+      const statusCode = reply.statusCode;
+      metrics.httpDuration.observe(`${method} ${statusCode} ${route}`, () => ({ method, route, status_code: String(statusCode) }), seconds);
+      const operation = config.operation;
       if (operation !== undefined) {
-        metrics.operations.inc({ operation, status: operationStatus(reply.statusCode, reply.errorCode) });
-        metrics.operationDuration.observe({ operation }, seconds);
+        metrics.operations.inc({ operation, status: operationStatus(statusCode, reply.errorCode) });
+        metrics.operationDuration.observe(operation, () => ({ operation }), seconds);
       }
+      done();
     });
 
     app.get(
