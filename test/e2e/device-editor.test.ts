@@ -104,6 +104,18 @@ describe('new device', () => {
 });
 
 describe('edit device', () => {
+  it('shows the stored text exactly (numbers and key order) and saves it back unchanged', async () => {
+    const stored = '{\n  "price": 1.50,\n  "2": 12345678901234567890123,\n  "deviceName": "Exact"\n}\n';
+    const { baseUrl, dir } = await startApp({ seed: { [`${MAC}.json`]: stored } });
+    const { page } = await openPage(browser, baseUrl);
+    await openEditor(page, MAC);
+    await eventually(() => editorText(page)).toBe(stored.trimEnd());
+    await page.getByTestId('format').click();
+    await setEditorText(page, stored.trimEnd().replace('"Exact"', '"Exact 2"'));
+    await page.getByTestId('save').click();
+    await eventually(() => fs.readFile(path.join(dir, `${MAC}.json`), 'utf8')).toBe(stored.replace('"Exact"', '"Exact 2"'));
+  });
+
   it('loads the stored JSON with its summary, saves edits with the button and with Ctrl+S, and writes them to disk', async () => {
     const { baseUrl, dir } = await startApp();
     await putConfig(baseUrl, MAC, KITCHEN);

@@ -36,6 +36,8 @@ export class ApiError extends Error {
 export interface Tagged<T> {
   body: T;
   etag: string | null;
+  /** The response body as sent, so stored content can be shown without a JSON round trip. */
+  text: string;
 }
 
 /**
@@ -140,7 +142,7 @@ export class ApiClient {
 
       const text = await response.text();
       if (!response.ok) throw new ApiError(response.status, parseEnvelope(text, response));
-      return { body: (text ? JSON.parse(text) : null) as T, etag: response.headers.get('etag') };
+      return { body: (text ? JSON.parse(text) : null) as T, etag: response.headers.get('etag'), text };
     }
   }
 

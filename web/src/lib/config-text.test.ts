@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkConfigText, formatConfigText, NEW_CONFIG_TEMPLATE, normaliseMac, summarizeConfig } from './config-text.js';
+import { checkConfigText, formatConfigText, formatJsonSource, NEW_CONFIG_TEMPLATE, normaliseMac, storedContentText, summarizeConfig } from './config-text.js';
 
 describe('checkConfigText', () => {
   it('accepts a JSON object and returns it', () => {
@@ -36,4 +36,10 @@ describe('shared with the service', () => {
 it('formats with a 2-space indent, and the template is the one the issue asks for', () => {
   expect(formatConfigText({ a: [1] })).toBe('{\n  "a": [\n    1\n  ]\n}');
   expect(JSON.parse(NEW_CONFIG_TEMPLATE)).toEqual({ deviceName: '', deviceEntityId: '', enableOTA: false });
+});
+
+it('stored content is shown exactly as stored: numbers, escapes and key order', () => {
+  const response = '{"mac_address":"aa-bb-cc-dd-ee-ff","device_name":null,"device_entity_id":null,"enable_ota":null,"content":{\n  "b": 1.50,\n  "2": 12345678901234567890,\n  "s": "\\u00e9"\n}\n}';
+  expect(storedContentText(response)).toBe('{\n  "b": 1.50,\n  "2": 12345678901234567890,\n  "s": "\\u00e9"\n}');
+  expect(formatJsonSource('{"x":1.0,"y":[ ]}')).toBe('{\n  "x": 1.0,\n  "y": []\n}');
 });

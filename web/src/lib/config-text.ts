@@ -1,6 +1,7 @@
 // The service's own pure helpers, so the UI parses MACs and derives summaries exactly as it does.
 export { macFromFileName, normaliseMac } from '../../../src/mac.js';
 export { summarizeConfig } from '../../../src/config-summary.js';
+import { formatJsonText, memberText } from '../../../src/json-text.js';
 
 /** The editor's text checked as a config: a JSON object, or the reason it is not one. */
 export type ConfigTextCheck =
@@ -23,6 +24,20 @@ export function checkConfigText(text: string): ConfigTextCheck {
 /** Pretty-printed the way the service stores it: 2-space indent. */
 export function formatConfigText(content: unknown): string {
   return JSON.stringify(content, null, 2);
+}
+
+/**
+ * The `content` of a config response, laid out as the service stores it,
+ * taken from the response text rather than from parsed values, so numbers
+ * such as `1.50` or `12345678901234567890` and key order show exactly as stored.
+ */
+export function storedContentText(responseText: string): string {
+  return formatJsonText(memberText(responseText, 'content') ?? '{}');
+}
+
+/** Re-indents valid JSON text the way the service stores it, keeping every number and string as written. */
+export function formatJsonSource(text: string): string {
+  return formatJsonText(text);
 }
 
 export const NEW_CONFIG_TEMPLATE = formatConfigText({ deviceName: '', deviceEntityId: '', enableOTA: false });

@@ -13,7 +13,7 @@ import { useToast } from '../components/toast.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
 import { useUnsavedChangesGuard } from '../components/unsaved-changes-guard.js';
 import { useSaveShortcut } from '../components/use-save-shortcut.js';
-import { checkConfigText, formatConfigText, normaliseMac, summarizeConfig } from '../lib/config-text.js';
+import { checkConfigText, formatJsonSource, normaliseMac, storedContentText, summarizeConfig } from '../lib/config-text.js';
 
 /** A config as loaded for editing. `repair`: the stored file is not valid JSON and `text` is its raw text. */
 interface Loaded {
@@ -53,8 +53,8 @@ function useLatestConfig(mac: string): () => Promise<Loaded> {
   const api = useApi();
   return useCallback(async () => {
     try {
-      const { body, etag } = await api.getConfig(mac);
-      return { text: formatConfigText(body.content), etag, repair: false };
+      const { text, etag } = await api.getConfig(mac);
+      return { text: storedContentText(text), etag, repair: false };
     } catch (caught) {
       const error = asApiError(caught);
       if (error.code === 'INVALID_STORED_CONFIG' && typeof error.details.raw === 'string') {
@@ -167,7 +167,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
    * flight, their newer text stays in the editor (and counts as unsaved).
    */
   const applySaved = (saved: Tagged<ConfigResponse>, sentText: string) => {
-    const stored: Loaded = { text: formatConfigText(saved.body.content), etag: saved.etag, repair: false };
+    const stored: Loaded = { text: storedContentText(saved.text), etag: saved.etag, repair: false };
     if (latestText.current === sentText) {
       showStored(stored);
       return;
@@ -359,7 +359,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
           type="button"
           className="btn btn-secondary"
           disabled={!check.valid}
-          onClick={() => check.valid && editorRef.current?.setText(formatConfigText(check.content))}
+          onClick={() => check.valid && editorRef.current?.setText(formatJsonSource(text))}
           data-testid="format"
         >
           <FormatIcon /> Format JSON

@@ -11,7 +11,7 @@ import { useToast } from '../components/toast.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
 import { useUnsavedChangesGuard } from '../components/unsaved-changes-guard.js';
 import { useSaveShortcut } from '../components/use-save-shortcut.js';
-import { checkConfigText, formatConfigText, NEW_CONFIG_TEMPLATE, normaliseMac } from '../lib/config-text.js';
+import { checkConfigText, formatJsonSource, NEW_CONFIG_TEMPLATE, normaliseMac, storedContentText } from '../lib/config-text.js';
 
 type Source = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ready'; text: string };
 
@@ -31,7 +31,7 @@ export function NewDevicePage() {
     let live = true;
     setSource({ status: 'loading' });
     api.getConfig(from).then(
-      ({ body }) => live && setSource({ status: 'ready', text: formatConfigText(body.content) }),
+      ({ text }) => live && setSource({ status: 'ready', text: storedContentText(text) }),
       (caught: unknown) => {
         if (!live) return;
         const error = asApiError(caught);
@@ -138,7 +138,7 @@ function NewDeviceForm({ initialText }: { initialText: string }) {
           type="button"
           className="btn btn-secondary"
           disabled={!check.valid}
-          onClick={() => check.valid && editorRef.current?.setText(formatConfigText(check.content))}
+          onClick={() => check.valid && editorRef.current?.setText(formatJsonSource(text))}
           data-testid="format"
         >
           Format JSON
