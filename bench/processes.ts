@@ -77,12 +77,19 @@ export function logTail(logFile: string, lines = 20): string {
   }
 }
 
-/** Starts the built service as production would run it, logging at warn, on a free loopback port. */
+/** The Node flags `npm start` runs the server with (e.g. the V8 heap sizing), so the benchmark measures the same process. */
+export function startFlags(repoRoot: string): string[] {
+  const start = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts?.start ?? '';
+  const match = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/server\/server\.js/.exec(start);
+  return match?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
+}
+
+/** Starts the built service as `npm start` runs it, logging at warn, on a free loopback port. */
 export async function startService(repoRoot: string, configsDir: string, logDir: string): Promise<RunningServer> {
   const port = await freePort();
   const logFile = path.join(logDir, `service-${port}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/server/server.js')], {
+  const child = spawn(process.execPath, [...startFlags(repoRoot), path.join(repoRoot, 'dist/server/server.js')], {
     cwd: repoRoot,
     env: {
       ...process.env,

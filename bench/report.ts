@@ -38,6 +38,8 @@ export interface BenchResult {
     warmupSeconds: number;
     seconds: number;
     nginx: string | null;
+    /** Node flags the service ran with, taken from `npm start`. */
+    serviceCommand: string;
     averageConfigBytes: number;
     fleetFilesystem: string;
   };
@@ -71,7 +73,7 @@ export function markdownReport(result: BenchResult): string {
   const lines: string[] = [];
   const m = result.meta;
   lines.push(
-    `Benchmark of ${m.commit} on ${m.cpus} × ${m.cpuModel}, Node ${m.node}, nginx ${m.nginx ?? 'absent'}; ` +
+    `Benchmark of ${m.commit} on ${m.cpus} × ${m.cpuModel}, Node ${m.node} (\`${m.serviceCommand}\`), nginx ${m.nginx ?? 'absent'}; ` +
       `${m.repetitions} runs of ${m.seconds} s after ${m.warmupSeconds} s warm-up per scenario, medians; ` +
       `configs of ${m.averageConfigBytes} bytes on ${m.fleetFilesystem}; load average before: ${m.loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}.`,
   );

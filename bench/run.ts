@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import type { Request } from 'autocannon';
 import { writeFleet, type Fleet } from './fleet.js';
 import { measureBootStorm, measureLoad, type LoadSpec, type Measurement, type Timing } from './load.js';
-import { killAllStarted, logTail, nginxVersion, rssMb, startNginx, startService, type RunningServer } from './processes.js';
+import { killAllStarted, logTail, nginxVersion, rssMb, startFlags, startNginx, startService, type RunningServer } from './processes.js';
 import { comparisonReport, markdownReport, medianOf, type BenchResult, type ScenarioResult, type StartupResult, type TargetCheck } from './report.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -396,6 +396,7 @@ async function main(): Promise<void> {
         warmupSeconds: timing.warmupSeconds,
         seconds: timing.seconds,
         nginx,
+        serviceCommand: ['node', ...startFlags(repoRoot), 'dist/server/server.js'].join(' '),
         averageConfigBytes: fleet200.averageBytes,
         fleetFilesystem: sh('stat', ['-f', '-c', '%T', workDir]) || 'unknown',
       },
