@@ -24,7 +24,9 @@ async function main(): Promise<void> {
     await app.close();
   });
 
-  await app.listen({ port: settings.port, host: settings.host });
+  // After a power cut every device connects at once: with Node's default backlog (511) the kernel drops
+  // connections beyond it, and each dropped device waits a 1 s SYN retransmit. The kernel caps this at somaxconn.
+  await app.listen({ port: settings.port, host: settings.host, backlog: 4096 });
   app.log.info({ configsDir: settings.configsDir }, `Serving configs from ${settings.configsDir}; API docs at /api/docs`);
 }
 
