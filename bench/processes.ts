@@ -201,3 +201,12 @@ export function resetPeakRss(pid: number): void {
     // Not permitted here: the peak then covers the process's whole life, which is still an upper bound.
   }
 }
+
+/** The kernel's count of connections dropped because a listen queue was full (machine-wide, from /proc/net/netstat). */
+export function listenOverflows(): number {
+  const lines = readFileSafe('/proc/net/netstat').split('\n').filter((line) => line.startsWith('TcpExt:'));
+  if (lines.length < 2) return NaN;
+  const names = lines[0]!.split(/\s+/);
+  const values = lines[1]!.split(/\s+/);
+  return Number(values[names.indexOf('ListenOverflows')]);
+}
