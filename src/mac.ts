@@ -12,6 +12,8 @@ const BARE_MAC = /^[0-9a-f]{12}$/i;
  * Returns null for anything else.
  */
 export function normaliseMac(input: string): string | null {
+  // What devices and the UI send: already canonical.
+  if (CANONICAL_MAC_PATTERN.test(input)) return input;
   let hex: string;
   if (SEPARATED_MAC.test(input)) hex = input.replace(/[-:]/g, '');
   else if (BARE_MAC.test(input)) hex = input;
