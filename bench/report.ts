@@ -69,6 +69,9 @@ const num = (value: number | undefined, digits = 0): string =>
 
 const ms = (value: number): string => (!Number.isFinite(value) ? '–' : value < 10 ? num(value, 2) : value < 100 ? num(value, 1) : num(value, 0));
 
+/** Load-generator CPU (% of one core) from which a figure is taken to be bounded by the generator. */
+const GENERATOR_BOUND_CPU = 90;
+
 export function markdownReport(result: BenchResult): string {
   const lines: string[] = [];
   const m = result.meta;
@@ -84,8 +87,12 @@ export function markdownReport(result: BenchResult): string {
     const r = s.median;
     const ratio = result.ratios[s.id];
     lines.push(
-      `| ${s.label} | ${s.fleet.toLocaleString('en-US')} | ${num(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${num(r.errors)} | ${num(r.serverCpu)} | ${num(r.serverCpuUsPerRequest)} | ${num(r.serverPeakRssMb)} | ${num(r.loadgenCpu)} | ${ratio === undefined ? '' : `${num(ratio * 100)}%`} |`,
+      `| ${s.label} | ${s.fleet.toLocaleString('en-US')} | ${num(r.rps)}${r.loadgenCpu >= GENERATOR_BOUND_CPU ? ' ‡' : ''} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${num(r.errors)} | ${num(r.serverCpu)} | ${num(r.serverCpuUsPerRequest)} | ${num(r.serverPeakRssMb)} | ${num(r.loadgenCpu)} | ${ratio === undefined ? '' : `${num(ratio * 100)}%`} |`,
     );
+  }
+  if (result.scenarios.some((s) => s.median.loadgenCpu >= GENERATOR_BOUND_CPU)) {
+    lines.push('');
+    lines.push(`‡ The load generator used ≥ ${GENERATOR_BOUND_CPU}% of a core: it, not the server, set the pace, and the server could do more.`);
   }
   if (result.startup) {
     lines.push('');
