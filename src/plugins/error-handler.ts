@@ -37,6 +37,11 @@ const FRAMEWORK_CODES: Record<string, { code: string; message?: (error: FastifyE
   FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', message: () => 'A segment of the request URL is too long (at most 256 characters)' },
 };
 
+/** A URL as quoted in a message: an overlong one is not echoed back whole. */
+function shown(url: string): string {
+  return url.length > 200 ? `${url.slice(0, 200)}…` : url;
+}
+
 /** The one mapping from anything thrown while handling a request to the error envelope. */
 export function toEnvelope(error: unknown, correlationId: string): Envelope {
   if (error instanceof AppError) return envelope(error.statusCode, error.code, error.message, correlationId, error.details);
@@ -95,10 +100,10 @@ export default fp(
       const allowed = (['GET', 'PUT', 'POST', 'DELETE', 'PATCH'] as const).filter((method) => routes.find(method, url) !== null);
       if (allowed.length > 0) {
         reply.header('allow', allowed.join(', '));
-        const error = new AppError(`Method ${request.method} is not allowed on ${url}; use ${allowed.join(', ')}`, 'METHOD_NOT_ALLOWED', 405);
+        const error = new AppError(`Method ${request.method} is not allowed on ${shown(url)}; use ${allowed.join(', ')}`, 'METHOD_NOT_ALLOWED', 405);
         return sendError(request, reply, error);
       }
-      return sendError(request, reply, new AppError(`No route for ${request.method} ${url}`, 'ROUTE_NOT_FOUND', 404));
+      return sendError(request, reply, new AppError(`No route for ${request.method} ${shown(url)}`, 'ROUTE_NOT_FOUND', 404));
     });
   },
   { name: 'error-handler' },

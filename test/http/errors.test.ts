@@ -84,3 +84,15 @@ describe('error envelope', () => {
     expect(JSON.parse(malformed.body)).toMatchObject({ code: expect.any(String), correlationId: expect.any(String) });
   });
 });
+
+describe('overlong URLs', () => {
+  it('are not echoed back whole in 404 and 405 messages', async () => {
+    const { app } = await buildTestApp();
+    const long = `/nowhere/${'a'.repeat(5000)}`;
+    const notFound = await app.inject(long);
+    expect(notFound.statusCode).toBe(404);
+    expect(notFound.json().error.length).toBeLessThan(300);
+    const wrongMethod = await app.inject({ method: 'PATCH', url: '/api/configs' });
+    expect(wrongMethod.json().error).toContain('/api/configs');
+  });
+});
