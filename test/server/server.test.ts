@@ -2,7 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/app.js';
-import { freePort, spawnServer, waitForServer } from '../helpers/server-process.js';
+import { freePort } from '../helpers/free-port.js';
+import { spawnServer, waitForServer } from '../helpers/server-process.js';
 
 describe('server process', () => {
   it.each([
