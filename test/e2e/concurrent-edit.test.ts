@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   editorJson,
@@ -12,6 +12,7 @@ import {
   screenshot,
   setEditorText,
   startApp,
+  openEditor,
 } from './harness.js';
 
 let browser: Browser;
@@ -25,10 +26,6 @@ const ORIGINAL = sample('Kitchen sensor', 'sensor.kitchen', true, { wifi: { ssid
 const THEIRS = { ...ORIGINAL, deviceName: 'Kitchen (theirs)', interval: 60 };
 const MINE = { ...ORIGINAL, deviceName: 'Kitchen (mine)', enableOTA: false };
 
-async function openEditor(page: Page): Promise<void> {
-  await page.goto(`/devices/${MAC}`);
-  await page.getByTestId('json-editor-input').waitFor();
-}
 
 /** Two admins open the same config; the other one saves first, then "I" save and get the 412 flow. */
 async function raceToConflict(options: { viewport?: { width: number; height: number } } = {}) {
@@ -36,8 +33,8 @@ async function raceToConflict(options: { viewport?: { width: number; height: num
   await putConfig(running.baseUrl, MAC, ORIGINAL);
   const me = await openPage(browser, running.baseUrl, options);
   const them = await openPage(browser, running.baseUrl);
-  await openEditor(me.page);
-  await openEditor(them.page);
+  await openEditor(me.page, MAC);
+  await openEditor(them.page, MAC);
 
   await setEditorText(them.page, JSON.stringify(THEIRS, null, 2));
   await them.page.getByTestId('save').click();
@@ -111,7 +108,7 @@ describe('concurrent edits', () => {
     const running = await startApp();
     await putConfig(running.baseUrl, MAC, ORIGINAL);
     const { page, problems } = await openPage(browser, running.baseUrl);
-    await openEditor(page);
+    await openEditor(page, MAC);
     await fetch(`${running.baseUrl}/api/configs/${MAC}`, { method: 'DELETE' });
 
     await setEditorText(page, JSON.stringify(MINE, null, 2));

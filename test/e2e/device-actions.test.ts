@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   editorJson,
@@ -16,6 +16,9 @@ import {
   setEditorText,
   startApp,
   storedFiles,
+  openEditor,
+  pathOf,
+  toastText,
 } from './harness.js';
 
 let browser: Browser;
@@ -28,13 +31,6 @@ const MAC = 'aa-bb-cc-dd-ee-01';
 const OTHER = 'aa-bb-cc-dd-ee-02';
 const KITCHEN = sample('Kitchen sensor', 'sensor.kitchen', true, { wifi: { ssid: 'home', channel: 6 }, pins: [4, 5] });
 
-const toastText = (page: Page) => page.getByTestId('toast').last().textContent();
-const path_ = (page: Page) => new URL(page.url()).pathname;
-
-async function openEditor(page: Page, mac: string): Promise<void> {
-  await page.goto(`/devices/${mac}`);
-  await page.getByTestId('json-editor-input').waitFor();
-}
 
 describe('duplicate, rename, delete', () => {
   it('duplicates into New device with the source content and an empty MAC, never touching the source', async () => {
@@ -56,7 +52,7 @@ describe('duplicate, rename, delete', () => {
 
     await page.getByTestId('mac-input').fill(OTHER);
     await page.getByTestId('save').click();
-    await eventually(() => path_(page)).toBe(`/devices/${OTHER}`);
+    await eventually(() => pathOf(page)).toBe(`/devices/${OTHER}`);
     expect(await readStored(dir, OTHER)).toEqual(KITCHEN);
     expect(await readStored(dir, MAC)).toEqual(KITCHEN);
 
@@ -90,7 +86,7 @@ describe('duplicate, rename, delete', () => {
     await page.getByTestId('rename-mac').fill('11:22:33:44:55:66');
     expect(await page.getByTestId('rename-mac-canonical').textContent()).toBe('11-22-33-44-55-66');
     await page.getByTestId('rename-mac').press('Enter');
-    await eventually(() => path_(page)).toBe('/devices/11-22-33-44-55-66');
+    await eventually(() => pathOf(page)).toBe('/devices/11-22-33-44-55-66');
     expect(await toastText(page)).toContain(`Renamed ${MAC} to 11-22-33-44-55-66`);
     expect(await storedFiles(dir)).toEqual(['11-22-33-44-55-66.json', `${OTHER}.json`]);
     expect(await readStored(dir, '11-22-33-44-55-66')).toEqual(KITCHEN);
@@ -123,7 +119,7 @@ describe('duplicate, rename, delete', () => {
 
     await page.getByTestId('delete').click();
     await page.getByTestId('confirm-delete').click();
-    await eventually(() => path_(page)).toBe('/devices');
+    await eventually(() => pathOf(page)).toBe('/devices');
     expect(await toastText(page)).toContain(`Deleted ${MAC}`);
     expect(await readStored(dir, MAC)).toBeNull();
     await eventually(() => page.getByTestId('device-row').count()).toBe(1);
@@ -180,7 +176,7 @@ describe('unsaved changes', () => {
     await page.getByTestId('unsaved-dialog').waitFor();
     await screenshot(page, 'unsaved-changes-dialog');
     await page.getByTestId('stay').click();
-    expect(path_(page)).toBe(`/devices/${MAC}`);
+    expect(pathOf(page)).toBe(`/devices/${MAC}`);
     expect(await editorText(page)).toBe(edited);
 
     // Reload: the browser's own prompt; dismissing it keeps the page.
@@ -211,7 +207,7 @@ describe('unsaved changes', () => {
     await page.getByTestId('unsaved-dialog').waitFor();
     await page.getByTestId('discard').click();
     await page.getByTestId('device-table').waitFor();
-    expect(path_(page)).toBe('/devices');
+    expect(pathOf(page)).toBe('/devices');
     expect(await readStored(dir, MAC)).toEqual(KITCHEN);
 
     // Saved edits leave without a question.

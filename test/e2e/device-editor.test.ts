@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   editorJson,
@@ -15,6 +15,9 @@ import {
   screenshot,
   setEditorText,
   startApp,
+  openEditor,
+  pathOf,
+  toastText,
 } from './harness.js';
 
 let browser: Browser;
@@ -26,13 +29,6 @@ afterAll(() => browser?.close());
 const MAC = 'aa-bb-cc-dd-ee-01';
 const KITCHEN = sample('Kitchen sensor', 'sensor.kitchen', true, { wifi: { ssid: 'home', channel: 6 }, pins: [4, 5] });
 
-const toastText = (page: Page) => page.getByTestId('toast').last().textContent();
-const path_ = (page: Page) => new URL(page.url()).pathname;
-
-async function openEditor(page: Page, mac: string): Promise<void> {
-  await page.goto(`/devices/${mac}`);
-  await page.getByTestId('json-editor-input').waitFor();
-}
 
 describe('new device', () => {
   it('validates the MAC as you type, shows its canonical form, creates the config and opens it', async () => {
@@ -65,7 +61,7 @@ describe('new device', () => {
 
     const writes = recordWrites(page);
     await save.click();
-    await eventually(() => path_(page)).toBe(`/devices/${MAC}`);
+    await eventually(() => pathOf(page)).toBe(`/devices/${MAC}`);
     expect(await toastText(page)).toContain(`Created ${MAC}`);
     expect(writes).toHaveLength(1);
     expect(JSON.parse(writes[0]!.body!)).toEqual({ content: KITCHEN, allow_overwrite: false });
@@ -90,14 +86,14 @@ describe('new device', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toContain('A config for this MAC already exists');
     expect(await editorText(page)).toBe(mine);
-    expect(path_(page)).toBe('/devices/new');
+    expect(pathOf(page)).toBe('/devices/new');
     expect(await readStored(dir, MAC)).toEqual(KITCHEN);
 
     // The link leads to the existing config (after confirming that the typed text is dropped).
     await page.getByTestId('open-existing').click();
     await page.getByTestId('unsaved-dialog').waitFor();
     await page.getByTestId('discard').click();
-    await eventually(() => path_(page)).toBe(`/devices/${MAC}`);
+    await eventually(() => pathOf(page)).toBe(`/devices/${MAC}`);
     await eventually(() => page.getByTestId('summary-name').textContent()).toBe('Kitchen sensor');
     expect(problems).toEqual([]);
   });

@@ -206,3 +206,19 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export function sample(name: string, entity: string, ota: boolean | null, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { deviceName: name, deviceEntityId: entity, ...(ota === null ? {} : { enableOTA: ota }), ...extra };
 }
+
+/** The text of the latest toast. */
+export function toastText(page: Page): Promise<string | null> {
+  return page.getByTestId('toast').last().textContent();
+}
+
+/** The path the page is on. */
+export function pathOf(page: Page): string {
+  return new URL(page.url()).pathname;
+}
+
+/** Opens the editor of `mac` and waits for it to be ready. */
+export async function openEditor(page: Page, mac: string): Promise<void> {
+  await page.goto(`/devices/${mac}`);
+  await page.getByTestId('json-editor-input').waitFor();
+}

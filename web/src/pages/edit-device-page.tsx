@@ -6,14 +6,15 @@ import { ConfigEditorPanel } from '../components/config-editor-panel.js';
 import { DeleteDialog } from '../components/delete-dialog.js';
 import { DiffView } from '../components/diff-view.js';
 import { ErrorAlert } from '../components/error-alert.js';
-import { AlertIcon, CopyIcon, FormatIcon, RenameIcon, SaveIcon, TrashIcon } from '../components/icons.js';
+import { AlertIcon, CopyIcon, RenameIcon, SaveIcon, TrashIcon } from '../components/icons.js';
 import type { JsonEditorHandle } from '../components/json-editor.js';
 import { RenameDialog } from '../components/rename-dialog.js';
 import { useToast } from '../components/toast.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
 import { useUnsavedChangesGuard } from '../components/unsaved-changes-guard.js';
 import { useSaveShortcut } from '../components/use-save-shortcut.js';
-import { checkConfigText, formatJsonSource, normaliseMac, storedContentText, summarizeConfig } from '../lib/config-text.js';
+import { checkConfigText, normaliseMac, storedContentText, summarizeConfig } from '../lib/config-text.js';
+import { FormatJsonButton } from '../components/format-json-button.js';
 
 /** A config as loaded for editing. `repair`: the stored file is not valid JSON and `text` is its raw text. */
 interface Loaded {
@@ -355,15 +356,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         <button type="button" className="btn btn-primary" disabled={!canSave} onClick={() => void save()} data-testid="save">
           <SaveIcon /> {saving ? 'Saving…' : 'Save'}
         </button>
-        <button
-          type="button"
-          className="btn btn-secondary"
-          disabled={!check.valid}
-          onClick={() => check.valid && editorRef.current?.setText(formatJsonSource(text))}
-          data-testid="format"
-        >
-          <FormatIcon /> Format JSON
-        </button>
+        <FormatJsonButton text={text} valid={check.valid} editorRef={editorRef} />
         <Link to="/devices" className="btn btn-ghost" data-testid="cancel">
           Cancel
         </Link>

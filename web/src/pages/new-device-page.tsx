@@ -11,7 +11,8 @@ import { useToast } from '../components/toast.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
 import { useUnsavedChangesGuard } from '../components/unsaved-changes-guard.js';
 import { useSaveShortcut } from '../components/use-save-shortcut.js';
-import { checkConfigText, formatJsonSource, NEW_CONFIG_TEMPLATE, normaliseMac, storedContentText } from '../lib/config-text.js';
+import { checkConfigText, NEW_CONFIG_TEMPLATE, normaliseMac, storedContentText } from '../lib/config-text.js';
+import { FormatJsonButton } from '../components/format-json-button.js';
 
 type Source = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ready'; text: string };
 
@@ -134,15 +135,7 @@ function NewDeviceForm({ initialText }: { initialText: string }) {
         <button type="submit" className="btn btn-primary" disabled={!canSave} data-testid="save">
           <SaveIcon /> {saving ? 'Creating…' : 'Create device'}
         </button>
-        <button
-          type="button"
-          className="btn btn-secondary"
-          disabled={!check.valid}
-          onClick={() => check.valid && editorRef.current?.setText(formatJsonSource(text))}
-          data-testid="format"
-        >
-          Format JSON
-        </button>
+        <FormatJsonButton text={text} valid={check.valid} editorRef={editorRef} />
         <Link to="/devices" className="btn btn-ghost" data-testid="cancel">
           Cancel
         </Link>
