@@ -239,15 +239,16 @@ export class ConfigStore {
 
   /** Writes `bytes` as the config of `mac`, if `conditions` hold. */
   async save(mac: string, bytes: Buffer, conditions: WriteConditions = {}): Promise<{ document: ConfigDocument; created: boolean }> {
-    const summary = inspectConfig(mac, '', bytes).summary;
-    if (summary === null) throw new InvalidOperation('A config must be a JSON object');
+    const written = inspectConfig(mac, '', bytes);
+    const { summary, etag } = written;
+    if (summary === null || etag === null) throw new InvalidOperation('A config must be a JSON object');
     return this.withWriteLocks([mac], `save config ${mac}`, async () => {
-      const current = this.loadFileSync(mac) ?? (await this.loadFile(mac));
+      const current = await this.currentFile(mac);
       checkConditions(mac, current, conditions);
       assertReplaceable(mac, current);
       await writeFileAtomically(this.dir, configFileName(mac), bytes);
-      const document: ConfigDocument = { mac, etag: etagOf(bytes), bytes, summary };
-      this.recordLocalChange(mac, { statKey: '', bytes, etag: document.etag, summary, problem: null });
+      const document: ConfigDocument = { mac, etag, bytes, summary };
+      this.recordLocalChange(mac, written);
       this.emit({ operation: 'save', mac, etag: document.etag, created: current === null });
       return { document, created: current === null };
     });
@@ -255,7 +256,7 @@ export class ConfigStore {
 
   async remove(mac: string, conditions: WriteConditions = {}): Promise<void> {
     await this.withWriteLocks([mac], `delete config ${mac}`, async () => {
-      const current = this.loadFileSync(mac) ?? (await this.loadFile(mac));
+      const current = await this.currentFile(mac);
       if (current === null) {
         await this.assertDirectoryUsable();
         throw new RecordNotFound(mac);
@@ -276,7 +277,7 @@ export class ConfigStore {
   async rename(from: string, to: string, conditions: WriteConditions = {}): Promise<ConfigDocument> {
     if (from === to) throw new InvalidOperation(`The new MAC address ${to} is the config's current one`);
     return this.withWriteLocks([from, to], `rename config ${from} to ${to}`, async () => {
-      const current = this.loadFileSync(from) ?? (await this.loadFile(from));
+      const current = await this.currentFile(from);
       if (current === null) {
         await this.assertDirectoryUsable();
         throw new RecordNotFound(from);
@@ -532,6 +533,11 @@ export class ConfigStore {
         this.logger.warn({ dir: this.dir }, 'Slow storage: reading configs through the thread pool for a while');
       }
     }
+  }
+
+  /** The state of `<mac>.json` now, by the synchronous fast path when it can tell, else the general one. */
+  private async currentFile(mac: string): Promise<FileState | null> {
+    return this.loadFileSync(mac) ?? (await this.loadFile(mac));
   }
 
   /**
