@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { FsCalls } from './fs-calls.js';
 import { errorCode } from './fs-errors.js';
 
 /** Identifies this process among every replica that shares the directory. */
@@ -51,15 +51,15 @@ export function isOwnerDead(owner: Owner): boolean {
 }
 
 /** Makes a directory entry change (rename, unlink) durable. */
-export async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+export async function fsyncDirectory(dir: string, io: FsCalls): Promise<void> {
+  const fd = await io.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
-    await handle.sync();
+    await io.fsync(fd);
   } catch (error) {
     // Some filesystems cannot fsync a directory; their renames are durable by other means.
     if (errorCode(error) !== 'EINVAL' && errorCode(error) !== 'ENOTSUP') throw error;
   } finally {
-    await handle.close();
+    await io.close(fd);
   }
 }
 
@@ -69,20 +69,20 @@ export async function fsyncDirectory(dir: string): Promise<void> {
  * write a temp file, fsync it, rename it over the target, fsync the directory.
  * On failure the temp file is removed and the target is untouched.
  */
-export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array): Promise<void> {
+export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array, io: FsCalls): Promise<void> {
   const tempPath = path.join(dir, tempFileName(name));
   try {
-    const handle = await fs.open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    const fd = await io.open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     try {
-      await handle.writeFile(bytes);
-      await handle.sync();
+      await io.writeAll(fd, bytes);
+      await io.fsync(fd);
     } finally {
-      await handle.close();
+      await io.close(fd);
     }
-    await fs.rename(tempPath, path.join(dir, name));
+    await io.rename(tempPath, path.join(dir, name));
   } catch (error) {
-    await fs.rm(tempPath, { force: true }).catch(() => undefined);
+    await io.unlink(tempPath).catch(() => undefined);
     throw error;
   }
-  await fsyncDirectory(dir);
+  await fsyncDirectory(dir, io);
 }

@@ -17,6 +17,7 @@ import {
 } from '../errors.js';
 import { configFileName, macFromFileName } from '../mac.js';
 import { isOwnerDead, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
+import { FsCalls } from './fs-calls.js';
 import { errorCode, storageFailure, TRANSIENT_CODES } from './fs-errors.js';
 import { acquireLock, breakLockIfAbandoned, KeyedMutex, LOCK_SUFFIX, type LockOptions } from './lock-file.js';
 import { mapWithConcurrency } from './map-with-concurrency.js';
@@ -132,10 +133,6 @@ function unusableFile(statKeyValue: string, problem: string): FileState {
 
 const RAW_TEXT_LIMIT = 64 * 1024;
 const NOT_A_REGULAR_FILE = 'the path is not a regular file (a directory or a device); remove it by hand';
-/** Synchronous reads slower than this, a few in a row, mean storage that can stall: use the thread pool for a while. */
-const SLOW_IO_MS = 2;
-const SLOW_IO_IN_A_ROW = 3;
-const ASYNC_IO_FOR_MS = 30_000;
 /** How long a scan reads synchronously before it lets the event loop turn. */
 const SCAN_SLICE_MS = 2;
 
@@ -164,9 +161,8 @@ export class ConfigStore {
   private changeSeq = 0;
   private readonly warnedSkips = new Map<string, string>();
   private closed = false;
-  /** Until when reads go through the thread pool, after slow synchronous calls (see {@link loadFileSync}). */
-  private asyncIoUntil = 0;
-  private slowIo = 0;
+  /** Synchronous or thread-pool file calls, by how storage behaves (see {@link loadFileSync}). */
+  private readonly io: FsCalls;
 
   constructor(options: ConfigStoreOptions) {
     this.dir = options.dir;
@@ -180,6 +176,7 @@ export class ConfigStore {
       tempFileMaxAgeMs: options.tempFileMaxAgeMs ?? 60_000,
       lock: { staleMs: 10_000, timeoutMs: 15_000, ...options.lock },
     };
+    this.io = new FsCalls(() => this.logger.warn({ dir: this.dir }, 'Slow storage: using the thread pool for file calls for a while'));
   }
 
   /** Creates the default directory if asked to, and warms the index in the background. */
@@ -246,7 +243,7 @@ export class ConfigStore {
       const current = await this.currentFile(mac);
       checkConditions(mac, current, conditions);
       assertReplaceable(mac, current);
-      await writeFileAtomically(this.dir, configFileName(mac), bytes);
+      await writeFileAtomically(this.dir, configFileName(mac), bytes, this.io);
       const document: ConfigDocument = { mac, etag, bytes, summary };
       this.recordLocalChange(mac, written);
       this.emit({ operation: 'save', mac, etag: document.etag, created: current === null });
@@ -263,8 +260,8 @@ export class ConfigStore {
       }
       checkConditions(mac, current, conditions);
       assertReplaceable(mac, current);
-      await fs.unlink(path.join(this.dir, configFileName(mac)));
-      await fsyncDirectory(this.dir);
+      await this.io.unlink(path.join(this.dir, configFileName(mac)));
+      await fsyncDirectory(this.dir, this.io);
       this.recordLocalChange(mac, null);
       this.emit({ operation: 'delete', mac, etag: null });
     });
@@ -293,8 +290,8 @@ export class ConfigStore {
         },
       );
       if (targetExists) throw new RecordExists(to);
-      await fs.rename(path.join(this.dir, configFileName(from)), target);
-      await fsyncDirectory(this.dir);
+      await this.io.rename(path.join(this.dir, configFileName(from)), target);
+      await fsyncDirectory(this.dir, this.io);
       const summary = { ...source.summary, mac_address: to };
       this.recordLocalChange(from, null);
       this.recordLocalChange(to, { statKey: '', bytes: source.bytes, etag: source.etag, summary, problem: null });
@@ -505,34 +502,27 @@ export class ConfigStore {
    * through the thread pool for a while.
    */
   private loadFileSync(mac: string): FileState | undefined {
-    const started = performance.now();
-    if (started < this.asyncIoUntil) return undefined;
+    if (!this.io.syncReads) return undefined;
     const filePath = path.join(this.dir, configFileName(mac));
-    let fd: number | undefined;
-    try {
-      const stat = fsSync.lstatSync(filePath, { bigint: true, throwIfNoEntry: false });
-      if (stat === undefined || !stat.isFile()) return undefined;
-      const cached = this.files.get(mac);
-      if (cached?.statKey === statKey(stat)) return cached;
-      fd = fsSync.openSync(filePath, constants.O_RDONLY | constants.O_NOFOLLOW);
-      // Key and bytes both come from the open file, so they always belong together.
-      const opened = fsSync.fstatSync(fd, { bigint: true });
-      const state = inspectConfig(mac, statKey(opened), fsSync.readFileSync(fd));
-      this.files.set(mac, state);
-      return state;
-    } catch {
-      return undefined;
-    } finally {
-      if (fd !== undefined) fsSync.closeSync(fd);
-      const finished = performance.now();
-      // Consecutive slow calls only: a single one may just be this process losing the CPU.
-      this.slowIo = finished - started > SLOW_IO_MS ? this.slowIo + 1 : 0;
-      if (this.slowIo >= SLOW_IO_IN_A_ROW) {
-        this.asyncIoUntil = finished + ASYNC_IO_FOR_MS;
-        this.slowIo = 0;
-        this.logger.warn({ dir: this.dir }, 'Slow storage: reading configs through the thread pool for a while');
+    return this.io.timed(() => {
+      let fd: number | undefined;
+      try {
+        const stat = fsSync.lstatSync(filePath, { bigint: true, throwIfNoEntry: false });
+        if (stat === undefined || !stat.isFile()) return undefined;
+        const cached = this.files.get(mac);
+        if (cached?.statKey === statKey(stat)) return cached;
+        fd = fsSync.openSync(filePath, constants.O_RDONLY | constants.O_NOFOLLOW);
+        // Key and bytes both come from the open file, so they always belong together.
+        const opened = fsSync.fstatSync(fd, { bigint: true });
+        const state = inspectConfig(mac, statKey(opened), fsSync.readFileSync(fd));
+        this.files.set(mac, state);
+        return state;
+      } catch {
+        return undefined;
+      } finally {
+        if (fd !== undefined) fsSync.closeSync(fd);
       }
-    }
+    });
   }
 
   /** The state of `<mac>.json` now, by the synchronous fast path when it can tell, else the general one. */
@@ -614,7 +604,7 @@ export class ConfigStore {
       if (i === sorted.length) return work();
       const mac = sorted[i]!;
       return this.mutex.run(mac, async () => {
-        const release = await acquireLock(this.dir, mac, this.options.lock);
+        const release = await acquireLock(this.dir, mac, this.options.lock, this.io);
         try {
           return await lockAll(i + 1);
         } finally {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageBusy } from '../errors.js';
 import { isOwnerDead, PROCESS_IDENTITY, tempFileName, type Owner } from './atomic-file.js';
+import type { FsCalls } from './fs-calls.js';
 import { errorCode } from './fs-errors.js';
 
 export interface LockOptions {
@@ -85,28 +86,31 @@ export async function breakLockIfAbandoned(filePath: string, staleMs: number): P
  * writing into it can no longer leave an empty lock that nobody can prove
  * abandoned, and that would block the config for the full `staleMs`.
  */
-export async function acquireLock(dir: string, key: string, options: LockOptions): Promise<() => Promise<void>> {
+export async function acquireLock(dir: string, key: string, options: LockOptions, io: FsCalls): Promise<() => Promise<void>> {
   const lockPath = path.join(dir, lockFileName(key));
   const deadline = Date.now() + options.timeoutMs;
-  const body = JSON.stringify({ ...PROCESS_IDENTITY, acquiredAt: new Date().toISOString() });
+  const body = Buffer.from(JSON.stringify({ ...PROCESS_IDENTITY, acquiredAt: new Date().toISOString() }));
   const tempPath = path.join(dir, tempFileName(lockFileName(key)));
   try {
-    await fs.writeFile(tempPath, body, { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode: 0o644 });
-    return await takeLock(lockPath, tempPath, key, deadline, options);
+    const fd = await io.open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    try {
+      await io.writeAll(fd, body);
+    } finally {
+      await io.close(fd);
+    }
+    return await takeLock(lockPath, tempPath, key, deadline, options, io);
   } finally {
     // Also when writing the owner failed (a full disk): nothing half-made is left behind.
-    await fs.rm(tempPath, { force: true }).catch(() => undefined);
+    await io.unlink(tempPath).catch(() => undefined);
   }
 }
 
-async function takeLock(lockPath: string, ownerFile: string, key: string, deadline: number, options: LockOptions): Promise<() => Promise<void>> {
+async function takeLock(lockPath: string, ownerFile: string, key: string, deadline: number, options: LockOptions, io: FsCalls): Promise<() => Promise<void>> {
   let wait = 2;
   for (;;) {
     try {
-      await fs.link(ownerFile, lockPath);
-      return async () => {
-        await fs.rm(lockPath, { force: true });
-      };
+      await io.link(ownerFile, lockPath);
+      return () => io.unlink(lockPath);
     } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw error;
     }

@@ -5,8 +5,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { tempFileOwner } from '../../src/storage/atomic-file.js';
+import { FsCalls } from '../../src/storage/fs-calls.js';
 import { acquireLock } from '../../src/storage/lock-file.js';
 import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
+
+const io = new FsCalls();
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
@@ -19,7 +22,7 @@ function deadPid(): number {
 describe('lock files', () => {
   it('name their owner from the moment they exist, and leave no temp file', async () => {
     const dir = await tempDir();
-    const release = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 1_000 });
+    const release = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 1_000 }, io);
     expect(await fs.readdir(dir)).toEqual([`.${MAC}.lock`]);
     const owner = JSON.parse(await fs.readFile(path.join(dir, `.${MAC}.lock`), 'utf8')) as { pid: number; host: string };
     expect(owner).toMatchObject({ pid: process.pid, host: os.hostname() });
@@ -29,11 +32,11 @@ describe('lock files', () => {
 
   it('exclude a second taker until released', async () => {
     const dir = await tempDir();
-    const release = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 1_000 });
-    await expect(acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 })).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
+    const release = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 1_000 }, io);
+    await expect(acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 }, io)).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
     expect(await fs.readdir(dir)).toEqual([`.${MAC}.lock`]);
     await release();
-    const again = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 });
+    const again = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 }, io);
     await again();
   });
 
@@ -61,14 +64,14 @@ describe('lock files', () => {
 describe('a lock that cannot be written (full disk)', () => {
   it('fails cleanly and leaves nothing that would block the config once space is back', async () => {
     const dir = await tempDir();
-    const spy = vi.spyOn(fs, 'writeFile').mockRejectedValueOnce(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+    const spy = vi.spyOn(io, 'writeAll').mockRejectedValueOnce(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
     try {
-      await expect(acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 })).rejects.toMatchObject({ code: 'ENOSPC' });
+      await expect(acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 }, io)).rejects.toMatchObject({ code: 'ENOSPC' });
     } finally {
       spy.mockRestore();
     }
     expect(await fs.readdir(dir)).toEqual([]);
-    const release = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 });
+    const release = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 }, io);
     await release();
   });
 });

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StorageBusy, StorageFull } from '../../src/errors.js';
 import { PROCESS_IDENTITY } from '../../src/storage/atomic-file.js';
+import { FsCalls } from '../../src/storage/fs-calls.js';
 import { ConfigStore, type ConfigStoreOptions } from '../../src/storage/config-store.js';
 import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
 
@@ -18,6 +19,18 @@ async function newStore(options: Partial<ConfigStoreOptions> = {}): Promise<Conf
   return store;
 }
 
+/** The name of the file each descriptor the store opened was last opened for (descriptors are reused). */
+function openedFiles(): Map<number, string> {
+  const names = new Map<number, string>();
+  const realOpen = FsCalls.prototype.open;
+  vi.spyOn(FsCalls.prototype, 'open').mockImplementation(async function (this: FsCalls, file, flags, mode) {
+    const fd = await realOpen.call(this, file, flags, mode);
+    names.set(fd, path.basename(file));
+    return fd;
+  });
+  return names;
+}
+
 const bytesOf = (value: unknown) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
 
 afterEach(() => {
@@ -28,7 +41,7 @@ describe('atomic writes', () => {
   it('a failing rename leaves the previous file intact and no temp file', async () => {
     const { app, dir } = await buildTestApp();
     await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'old' } } });
-    vi.spyOn(fs, 'rename').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' }));
+    vi.spyOn(FsCalls.prototype, 'rename').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, rename'), { code: 'EIO' }));
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'new' } } });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'STORAGE_BUSY' });
@@ -39,17 +52,19 @@ describe('atomic writes', () => {
   it('a full disk while writing gives 507 STORAGE_FULL, the previous file intact and no temp file', async () => {
     const { app, dir } = await buildTestApp();
     await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'old' } } });
-    const realOpen = fs.open;
-    vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
-      const handle = await realOpen(...args);
-      if (String(args[0]).endsWith('.tmp')) {
-        handle.writeFile = async () => {
-          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-        };
+    const opened = openedFiles();
+    const realWriteAll = FsCalls.prototype.writeAll;
+    let failed = 0;
+    vi.spyOn(FsCalls.prototype, 'writeAll').mockImplementation(async function (this: FsCalls, fd, bytes) {
+      const name = opened.get(fd)!;
+      if (name.startsWith(`.${MAC}.json.`) && name.endsWith('.tmp')) {
+        failed++;
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
       }
-      return handle;
+      return realWriteAll.call(this, fd, bytes);
     });
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'new' } } });
+    expect(failed).toBe(1);
     expect(res.statusCode).toBe(507);
     expect(res.json()).toMatchObject({ code: 'STORAGE_FULL', error: expect.stringContaining('No space left') });
     expect(await fs.readdir(dir)).toEqual([`${MAC}.json`]);
@@ -59,20 +74,17 @@ describe('atomic writes', () => {
   it('fsyncs the temp file before the rename and the directory after it', async () => {
     const store = await newStore();
     const calls: string[] = [];
-    const realOpen = fs.open;
-    vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
-      const handle = await realOpen(...args);
-      const realSync = handle.sync.bind(handle);
-      handle.sync = async () => {
-        calls.push(`fsync ${String(args[0]).endsWith('.tmp') ? 'temp' : String(args[0]) === store.dir ? 'dir' : 'other'}`);
-        return realSync();
-      };
-      return handle;
+    const opened = openedFiles();
+    const realFsync = FsCalls.prototype.fsync;
+    vi.spyOn(FsCalls.prototype, 'fsync').mockImplementation(async function (this: FsCalls, fd) {
+      const name = opened.get(fd);
+      calls.push(`fsync ${name?.endsWith('.tmp') ? 'temp' : name === path.basename(store.dir) ? 'dir' : 'other'}`);
+      return realFsync.call(this, fd);
     });
-    const realRename = fs.rename;
-    vi.spyOn(fs, 'rename').mockImplementation(async (from, to) => {
+    const realRename = FsCalls.prototype.rename;
+    vi.spyOn(FsCalls.prototype, 'rename').mockImplementation(async function (this: FsCalls, from, to) {
       calls.push('rename');
-      return realRename(from, to);
+      return realRename.call(this, from, to);
     });
     await store.save(MAC, bytesOf({ a: 1 }));
     expect(calls).toEqual(['fsync temp', 'rename', 'fsync dir']);
@@ -231,7 +243,7 @@ describe('list', () => {
 describe('errors', () => {
   it('maps ENOSPC to StorageFull', async () => {
     const store = await newStore();
-    vi.spyOn(fs, 'rename').mockRejectedValueOnce(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
+    vi.spyOn(FsCalls.prototype, 'rename').mockRejectedValueOnce(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
     await expect(store.save(MAC, bytesOf({}))).rejects.toBeInstanceOf(StorageFull);
   });
 });

@@ -1,0 +1,102 @@
+import fsSync from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { FsCalls } from '../../src/storage/fs-calls.js';
+import { tempDir } from '../helpers/app.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** Spies on the synchronous and the thread-pool form of a `node:fs` call. */
+function spyBoth(name: 'rename' | 'link' | 'unlink') {
+  return { sync: vi.spyOn(fsSync, `${name}Sync`), pooled: vi.spyOn(fsSync, name) };
+}
+
+describe('FsCalls', () => {
+  it('changes the directory with synchronous calls while no fsync is in flight', async () => {
+    const dir = await tempDir();
+    const io = new FsCalls();
+    const rename = spyBoth('rename');
+    const fd = await io.open(path.join(dir, 'a'), fsSync.constants.O_WRONLY | fsSync.constants.O_CREAT, 0o644);
+    await io.writeAll(fd, Buffer.from('hello'));
+    await io.close(fd);
+    await io.rename(path.join(dir, 'a'), path.join(dir, 'b'));
+    expect(rename.sync).toHaveBeenCalledTimes(1);
+    expect(rename.pooled).not.toHaveBeenCalled();
+    expect(await fs.readFile(path.join(dir, 'b'), 'utf8')).toBe('hello');
+  });
+
+  it('uses the thread pool for them while one of its fsyncs is in flight', async () => {
+    const dir = await tempDir();
+    const io = new FsCalls();
+    const fd = await io.open(path.join(dir, 'a'), fsSync.constants.O_WRONLY | fsSync.constants.O_CREAT, 0o644);
+    await io.writeAll(fd, Buffer.from('hello'));
+    const link = spyBoth('link');
+    const syncing = io.fsync(fd);
+    await io.link(path.join(dir, 'a'), path.join(dir, 'b'));
+    await syncing;
+    expect(link.pooled).toHaveBeenCalledTimes(1);
+    expect(link.sync).not.toHaveBeenCalled();
+
+    await io.link(path.join(dir, 'a'), path.join(dir, 'c'));
+    expect(link.sync).toHaveBeenCalledTimes(1);
+    await io.close(fd);
+    expect((await fs.readdir(dir)).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('uses the thread pool for everything for a while after a few slow calls in a row, and says so once', async () => {
+    const dir = await tempDir();
+    const onSlowStorage = vi.fn();
+    const io = new FsCalls(onSlowStorage);
+    const slowStorage = () => {
+      const until = performance.now() + 5;
+      while (performance.now() < until) {
+        // Storage that makes every call wait.
+      }
+    };
+    for (let i = 0; i < 3; i++) {
+      expect(io.syncReads).toBe(true);
+      io.timed(slowStorage);
+    }
+    expect(onSlowStorage).toHaveBeenCalledTimes(1);
+    expect(io.syncReads).toBe(false);
+
+    await fs.writeFile(path.join(dir, 'a'), '');
+    const unlink = spyBoth('unlink');
+    await io.unlink(path.join(dir, 'a'));
+    await io.unlink(path.join(dir, 'a'));
+    expect(unlink.pooled).toHaveBeenCalledTimes(2);
+    expect(unlink.sync).not.toHaveBeenCalled();
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+
+  it('a single slow call does not switch to the thread pool', () => {
+    const io = new FsCalls();
+    const slow = () => {
+      const until = performance.now() + 5;
+      while (performance.now() < until) {
+        // One call that lost the CPU.
+      }
+    };
+    io.timed(slow);
+    io.timed(() => undefined);
+    io.timed(slow);
+    io.timed(slow);
+    expect(io.syncReads).toBe(true);
+  });
+
+  it('passes errors on in either mode, and unlink of a missing file is no error', async () => {
+    const dir = await tempDir();
+    const io = new FsCalls();
+    await expect(io.rename(path.join(dir, 'missing'), path.join(dir, 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await io.unlink(path.join(dir, 'missing'));
+    const fd = await io.open(path.join(dir, 'a'), fsSync.constants.O_WRONLY | fsSync.constants.O_CREAT, 0o644);
+    const syncing = io.fsync(fd);
+    await expect(io.rename(path.join(dir, 'missing'), path.join(dir, 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await syncing;
+    await io.close(fd);
+  });
+});
