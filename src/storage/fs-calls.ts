@@ -15,19 +15,22 @@ function viaThreadPool<T>(call: (done: (error: NodeJS.ErrnoException | null, res
 }
 
 /**
- * The store's filesystem calls, made synchronously on the event loop while
+ * The store's filesystem calls, made synchronously on the event loop when
  * storage answers in microseconds, and through libuv's thread pool otherwise.
  *
- * Why: each trip through the thread pool costs two thread wake-ups (~13 µs of
- * CPU on a local disk, more on a VM) and, worse under load, one turn of a busy
- * event loop before the next step may start. A durable write made of a dozen
- * such steps took 7–12 ms while reads kept the loop busy, holding its client
- * that long; with only its two fsyncs in the pool it takes about 1 ms.
+ * Why: each trip through the thread pool costs two thread wake-ups and, under
+ * load, a turn of the busy event loop before the next step can start. A
+ * durable write was a dozen such trips and held its client 7–12 ms while reads
+ * kept the loop busy (p99 of the mixed benchmark: 12 ms; now 4–5 ms).
  *
- * When synchronous calls are not used:
- * - fsync, always: it waits on the disk.
- * - Calls that change the directory, while one of our fsyncs is in flight:
- *   on ext4 they wait for the journal commit that fsync forces.
+ * What goes through the thread pool:
+ * - fsync, always: it waits for the disk.
+ * - Creating a file and renaming over one, always: they allocate and free
+ *   inodes, which can cost the kernel hundreds of microseconds (0.4 ms per
+ *   create measured on a journal-less ext4, which skips every inode freed in
+ *   the last 30 s). In the pool that work runs beside the event loop.
+ * - Other changes to the directory while one of our fsyncs is in flight: an
+ *   fsync can hold the directory's lock until the disk answers.
  * - Everything, for 30 s after a few slow calls in a row: storage that can
  *   stall (a network filesystem) must never stall the event loop for long.
  */
@@ -70,10 +73,8 @@ export class FsCalls {
   }
 
   open(path: string, flags: number, mode?: number): Promise<number> {
-    return this.call(
-      () => fsSync.openSync(path, flags, mode),
-      () => viaThreadPool<number>((done) => fsSync.open(path, flags, mode, done)),
-    );
+    const pooled = () => viaThreadPool<number>((done) => fsSync.open(path, flags, mode, done));
+    return flags & fsSync.constants.O_CREAT ? pooled() : this.call(() => fsSync.openSync(path, flags, mode), pooled);
   }
 
   /** Writes all of `bytes` at the file's current position. */
@@ -95,11 +96,9 @@ export class FsCalls {
     );
   }
 
+  /** Always through the thread pool: replacing a file frees its inode. */
   rename(from: string, to: string): Promise<void> {
-    return this.call(
-      () => fsSync.renameSync(from, to),
-      () => viaThreadPool<void>((done) => fsSync.rename(from, to, done)),
-    );
+    return viaThreadPool<void>((done) => fsSync.rename(from, to, done));
   }
 
   link(existing: string, newPath: string): Promise<void> {

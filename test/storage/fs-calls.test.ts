@@ -16,17 +16,38 @@ function spyBoth(name: 'rename' | 'link' | 'unlink') {
 }
 
 describe('FsCalls', () => {
-  it('changes the directory with synchronous calls while no fsync is in flight', async () => {
+  it('writes, links and unlinks with synchronous calls while no fsync is in flight', async () => {
     const dir = await tempDir();
     const io = new FsCalls();
-    const rename = spyBoth('rename');
-    const fd = await io.open(path.join(dir, 'a'), fsSync.constants.O_WRONLY | fsSync.constants.O_CREAT, 0o644);
+    await fs.writeFile(path.join(dir, 'a'), '');
+    const write = { sync: vi.spyOn(fsSync, 'writeSync'), pooled: vi.spyOn(fsSync, 'write') };
+    const link = spyBoth('link');
+    const unlink = spyBoth('unlink');
+    const fd = await io.open(path.join(dir, 'a'), fsSync.constants.O_WRONLY);
     await io.writeAll(fd, Buffer.from('hello'));
     await io.close(fd);
-    await io.rename(path.join(dir, 'a'), path.join(dir, 'b'));
-    expect(rename.sync).toHaveBeenCalledTimes(1);
-    expect(rename.pooled).not.toHaveBeenCalled();
+    await io.link(path.join(dir, 'a'), path.join(dir, 'b'));
+    await io.unlink(path.join(dir, 'a'));
+    for (const call of [write, link, unlink]) {
+      expect(call.sync).toHaveBeenCalledTimes(1);
+      expect(call.pooled).not.toHaveBeenCalled();
+    }
     expect(await fs.readFile(path.join(dir, 'b'), 'utf8')).toBe('hello');
+  });
+
+  it('always creates files and renames over them through the thread pool', async () => {
+    const dir = await tempDir();
+    const io = new FsCalls();
+    const open = { sync: vi.spyOn(fsSync, 'openSync'), pooled: vi.spyOn(fsSync, 'open') };
+    const rename = spyBoth('rename');
+    const fd = await io.open(path.join(dir, 'a'), fsSync.constants.O_WRONLY | fsSync.constants.O_CREAT | fsSync.constants.O_EXCL, 0o644);
+    await io.close(fd);
+    await io.rename(path.join(dir, 'a'), path.join(dir, 'b'));
+    expect(open.pooled).toHaveBeenCalledTimes(1);
+    expect(open.sync).not.toHaveBeenCalled();
+    expect(rename.pooled).toHaveBeenCalledTimes(1);
+    expect(rename.sync).not.toHaveBeenCalled();
+    expect(await fs.readdir(dir)).toEqual(['b']);
   });
 
   it('uses the thread pool for them while one of its fsyncs is in flight', async () => {
