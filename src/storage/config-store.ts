@@ -16,10 +16,10 @@ import {
   StorageUnavailable,
 } from '../errors.js';
 import { configFileName, macFromFileName } from '../mac.js';
-import { isOwnerDead, PROCESS_IDENTITY, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
+import { isOwnerDead, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
 import { FsCalls } from './fs-calls.js';
 import { errorCode, storageFailure, TRANSIENT_CODES } from './fs-errors.js';
-import { breakLockIfAbandoned, KeyedMutex, LOCK_SUFFIX, LockFiles, ownerFileOwner, type LockOptions } from './lock-file.js';
+import { acquireLock, breakLockIfAbandoned, KeyedMutex, LOCK_SUFFIX, type LockOptions } from './lock-file.js';
 import { mapWithConcurrency } from './map-with-concurrency.js';
 
 export interface ConfigStoreOptions {
@@ -163,7 +163,6 @@ export class ConfigStore {
   private closed = false;
   /** Synchronous or thread-pool file calls, by how storage behaves (see {@link loadFileSync}). */
   private readonly io: FsCalls;
-  private readonly locks: LockFiles;
 
   constructor(options: ConfigStoreOptions) {
     this.dir = options.dir;
@@ -178,7 +177,6 @@ export class ConfigStore {
       lock: { staleMs: 10_000, timeoutMs: 15_000, ...options.lock },
     };
     this.io = new FsCalls(() => this.logger.warn({ dir: this.dir }, 'Slow storage: using the thread pool for file calls for a while'));
-    this.locks = new LockFiles(this.dir, this.options.lock, this.io);
   }
 
   /** Creates the default directory if asked to, and warms the index in the background. */
@@ -194,11 +192,9 @@ export class ConfigStore {
     this.refreshListing().catch((error: unknown) => this.logger.warn({ err: error }, 'Initial scan of the config directory failed'));
   }
 
-  /** Call once no write is in flight any more. */
   async close(): Promise<void> {
     this.closed = true;
     await this.scan?.catch(() => undefined);
-    await this.locks.close().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not remove this process\'s lock owner file'));
   }
 
   onChange(listener: (event: ChangeEvent) => void): () => void {
@@ -460,15 +456,6 @@ export class ConfigStore {
           await fs.rm(filePath, { force: true });
           this.logger.info({ file: name }, 'Removed a temp file left by an interrupted write');
         }
-      } else if (name.endsWith('.owner')) {
-        // Locks hold their own link to the inode, so removing the name never breaks a lock; an owner that is alive makes it again.
-        const owner = ownerFileOwner(name);
-        if (owner === null || owner.instance === PROCESS_IDENTITY.instance) return;
-        const stat = await fs.lstat(filePath);
-        if (isOwnerDead(owner) || Date.now() - stat.ctimeMs > this.options.tempFileMaxAgeMs) {
-          await fs.rm(filePath, { force: true });
-          this.logger.info({ file: name }, 'Removed the lock owner file of a stopped process');
-        }
       } else if (name.endsWith(LOCK_SUFFIX) || name.includes(`${LOCK_SUFFIX}.broken.`)) {
         if (await breakLockIfAbandoned(filePath, this.options.lock.staleMs)) {
           this.logger.info({ file: name }, 'Removed a lock file left by a crashed writer');
@@ -617,7 +604,7 @@ export class ConfigStore {
       if (i === sorted.length) return work();
       const mac = sorted[i]!;
       return this.mutex.run(mac, async () => {
-        const release = await this.locks.acquire(mac);
+        const release = await acquireLock(this.dir, mac, this.options.lock, this.io);
         try {
           return await lockAll(i + 1);
         } finally {

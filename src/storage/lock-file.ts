@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageBusy } from '../errors.js';
-import { isOwnerDead, PROCESS_IDENTITY, type Owner } from './atomic-file.js';
+import { isOwnerDead, PROCESS_IDENTITY, tempFileName, type Owner } from './atomic-file.js';
 import type { FsCalls } from './fs-calls.js';
 import { errorCode } from './fs-errors.js';
 
@@ -31,31 +31,10 @@ function readOwner(text: string): Owner | null {
   }
 }
 
-/**
- * This process's owner file: `.<host>.<pid>.<instance>.owner`, holding the
- * same identity as JSON. Every lock file this process takes is a hard link to it.
- */
-const OWNER_FILE = /^\.(.+)\.(\d+)\.([0-9a-f]{12})\.owner$/;
-
-export function ownerFileName(): string {
-  const { host, pid, instance } = PROCESS_IDENTITY;
-  return `.${host}.${pid}.${instance}.owner`;
-}
-
-/** The process an owner file belongs to, from its name alone; null when `name` is no owner file. */
-export function ownerFileOwner(name: string): Owner | null {
-  const match = OWNER_FILE.exec(name);
-  return match ? { host: match[1]!, pid: Number(match[2]), instance: match[3]! } : null;
-}
-
-/**
- * Whether the lock file at `lockPath` was left by a crashed process. Its age
- * is its inode's ctime, which link(2) and unlink(2) set: a lock is the owner's
- * owner file, so every lock its owner takes or releases refreshes all of them.
- */
+/** Whether the lock file at `lockPath` was left by a crashed process. */
 export async function isLockAbandoned(lockPath: string, staleMs: number): Promise<boolean> {
   const stat = await fs.lstat(lockPath);
-  if (Date.now() - stat.ctimeMs > staleMs) return true;
+  if (Date.now() - stat.mtimeMs > staleMs) return true;
   const owner = readOwner(await fs.readFile(lockPath, 'utf8').catch(() => ''));
   return owner !== null && isOwnerDead(owner);
 }
@@ -63,16 +42,18 @@ export async function isLockAbandoned(lockPath: string, staleMs: number): Promis
 /**
  * Breaks an abandoned lock. It is renamed aside first, so that of two
  * processes breaking the same lock only one succeeds; if the file renamed
- * aside is another inode than the one found abandoned, it is a lock taken
- * between our check and the rename, and it is put back.
+ * aside turns out to be a fresh lock (taken between our check and the
+ * rename), it is put back.
  */
-async function breakLock(lockPath: string): Promise<void> {
+async function breakLock(lockPath: string, staleMs: number): Promise<void> {
   const before = await fs.lstat(lockPath);
   const aside = `${lockPath}.broken.${PROCESS_IDENTITY.instance}.${Date.now()}`;
   await fs.rename(lockPath, aside);
   try {
     const moved = await fs.lstat(aside);
-    if (moved.ino !== before.ino) await fs.link(aside, lockPath).catch(() => undefined);
+    if (moved.ino !== before.ino && Date.now() - moved.mtimeMs <= staleMs) {
+      await fs.link(aside, lockPath).catch(() => undefined);
+    }
   } finally {
     await fs.rm(aside, { force: true });
   }
@@ -80,111 +61,72 @@ async function breakLock(lockPath: string): Promise<void> {
 
 /**
  * Removes `filePath` if it is an abandoned lock (or a lock renamed aside by
- * a breaker that crashed; the rename set its ctime). Returns whether it did.
+ * a breaker that crashed). Returns whether it did.
  */
 export async function breakLockIfAbandoned(filePath: string, staleMs: number): Promise<boolean> {
   if (filePath.includes(`${LOCK_SUFFIX}.broken.`)) {
     const stat = await fs.lstat(filePath);
-    if (Date.now() - stat.ctimeMs <= staleMs) return false;
+    if (Date.now() - stat.mtimeMs <= staleMs) return false;
     await fs.rm(filePath, { force: true });
     return true;
   }
   if (!(await isLockAbandoned(filePath, staleMs))) return false;
-  await breakLock(filePath);
+  await breakLock(filePath, staleMs);
   return true;
 }
 
 /**
- * The lock files of one directory: a lock is a file that only one process
- * can create, which holds across every process sharing the directory
- * (replicas on one volume).
+ * Takes the lock `key` in `dir`: a file that only one process can create,
+ * which holds across every process sharing the directory (replicas on one
+ * volume). Resolves to a function that releases it.
  *
- * A lock is taken by hard-linking this process's owner file to the lock name
- * (link(2) fails if the name exists, like O_EXCL), and released by unlinking
- * it. So a lock file always names its owner from the moment it exists (a
- * process killed in between can leave no empty lock that nobody could prove
- * abandoned), and taking a lock allocates no inode: on ext4, creating and
- * deleting a temp inode per lock doubled the kernel time of a durable write.
- * The owner file is created on first use, again if someone removed it, and
- * removed by {@link close}, or by the next scan after its process died.
+ * The owner is written to a temp file first, which is then hard-linked to the
+ * lock name (link(2) fails if the name exists, like O_EXCL). So a lock file
+ * always names its owner: a process killed between creating the lock and
+ * writing into it can no longer leave an empty lock that nobody can prove
+ * abandoned, and that would block the config for the full `staleMs`.
  */
-export class LockFiles {
-  private ownerFile: Promise<string> | null = null;
-
-  constructor(
-    private readonly dir: string,
-    private readonly options: LockOptions,
-    private readonly io: FsCalls,
-  ) {}
-
-  /** Takes the lock `key`, waiting up to `timeoutMs`; resolves to a function that releases it. */
-  async acquire(key: string): Promise<() => Promise<void>> {
-    const lockPath = path.join(this.dir, lockFileName(key));
-    const deadline = Date.now() + this.options.timeoutMs;
-    let wait = 2;
-    for (let recreated = false; ; ) {
-      const ownerFile = await this.owner();
-      try {
-        await this.io.link(ownerFile, lockPath);
-        return () => this.io.unlink(lockPath);
-      } catch (error) {
-        const code = errorCode(error);
-        if (code === 'ENOENT' && !recreated) {
-          // The owner file was removed (by hand, or by a replica after a long idle spell): make it again.
-          this.ownerFile = null;
-          recreated = true;
-          continue;
-        }
-        if (code !== 'EEXIST') throw error;
-      }
-      try {
-        if (await isLockAbandoned(lockPath, this.options.staleMs)) {
-          await breakLock(lockPath);
-          continue;
-        }
-      } catch (error) {
-        // The holder released it while we looked: try again at once.
-        if (errorCode(error) === 'ENOENT') continue;
-        throw error;
-      }
-      if (Date.now() >= deadline) throw new StorageBusy(`lock for ${key} is held by another writer`);
-      await sleep(wait + Math.random() * wait);
-      wait = Math.min(wait * 2, 50);
-    }
-  }
-
-  /** Removes the owner file; call once no lock is held any more. */
-  async close(): Promise<void> {
-    if (this.ownerFile === null) return;
-    const ownerFile = await this.ownerFile.catch(() => null);
-    this.ownerFile = null;
-    if (ownerFile !== null) await this.io.unlink(ownerFile);
-  }
-
-  private owner(): Promise<string> {
-    this.ownerFile ??= this.createOwnerFile().catch((error: unknown) => {
-      this.ownerFile = null;
-      throw error;
-    });
-    return this.ownerFile;
-  }
-
-  /** Written in full before any lock links to it; one left empty by a kill is still known by its name. */
-  private async createOwnerFile(): Promise<string> {
-    const ownerPath = path.join(this.dir, ownerFileName());
+export async function acquireLock(dir: string, key: string, options: LockOptions, io: FsCalls): Promise<() => Promise<void>> {
+  const lockPath = path.join(dir, lockFileName(key));
+  const deadline = Date.now() + options.timeoutMs;
+  const body = Buffer.from(JSON.stringify({ ...PROCESS_IDENTITY, acquiredAt: new Date().toISOString() }));
+  const tempPath = path.join(dir, tempFileName(lockFileName(key)));
+  try {
+    const fd = await io.open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     try {
-      const fd = await this.io.open(ownerPath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
-      try {
-        await this.io.writeAll(fd, Buffer.from(JSON.stringify(PROCESS_IDENTITY)));
-      } finally {
-        await this.io.close(fd);
+      await io.writeAll(fd, body);
+    } finally {
+      await io.close(fd);
+    }
+    return await takeLock(lockPath, tempPath, key, deadline, options, io);
+  } finally {
+    // Also when writing the owner failed (a full disk): nothing half-made is left behind.
+    await io.unlink(tempPath).catch(() => undefined);
+  }
+}
+
+async function takeLock(lockPath: string, ownerFile: string, key: string, deadline: number, options: LockOptions, io: FsCalls): Promise<() => Promise<void>> {
+  let wait = 2;
+  for (;;) {
+    try {
+      await io.link(ownerFile, lockPath);
+      return () => io.unlink(lockPath);
+    } catch (error) {
+      if (errorCode(error) !== 'EEXIST') throw error;
+    }
+    try {
+      if (await isLockAbandoned(lockPath, options.staleMs)) {
+        await breakLock(lockPath, options.staleMs);
+        continue;
       }
     } catch (error) {
-      // Also on a full disk: nothing half-made is left behind.
-      await this.io.unlink(ownerPath).catch(() => undefined);
+      // The holder released it while we looked: try again at once.
+      if (errorCode(error) === 'ENOENT') continue;
       throw error;
     }
-    return ownerPath;
+    if (Date.now() >= deadline) throw new StorageBusy(`lock for ${key} is held by another writer`);
+    await sleep(wait + Math.random() * wait);
+    wait = Math.min(wait * 2, 50);
   }
 }
 

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isLiveOwnerFile } from '../helpers/stored-names.js';
 import { checkEnvelope, figures, json, macOf, putBody, randomInt, request, storedBytes, violation } from './lib/client.js';
 import { Service } from './lib/service.js';
 
@@ -105,7 +104,7 @@ async function writer(port: number, mac: string, expectation: Expectation, stop:
 }
 
 async function dotFiles(dir: string): Promise<string[]> {
-  return (await fs.readdir(dir)).filter((name) => name.startsWith('.') && !isLiveOwnerFile(name));
+  return (await fs.readdir(dir)).filter((name) => name.startsWith('.'));
 }
 
 /** Checks every MAC's file against what was acknowledged or in flight. Returns the number of configs checked. */

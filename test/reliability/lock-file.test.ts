@@ -6,12 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { tempFileOwner } from '../../src/storage/atomic-file.js';
 import { FsCalls } from '../../src/storage/fs-calls.js';
-import { LockFiles, ownerFileName, type LockOptions } from '../../src/storage/lock-file.js';
+import { acquireLock } from '../../src/storage/lock-file.js';
 import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
-import { namesIn } from '../helpers/stored-names.js';
 
 const io = new FsCalls();
-const options: LockOptions = { staleMs: 10_000, timeoutMs: 100 };
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
@@ -22,51 +20,24 @@ function deadPid(): number {
 // between creating the lock and writing its owner). Nobody could prove them abandoned, so they blocked
 // writes to that config for the full 10 s staleness bound and survived a restart.
 describe('lock files', () => {
-  it('name their owner from the moment they exist, and are links to one owner file, not new files', async () => {
+  it('name their owner from the moment they exist, and leave no temp file', async () => {
     const dir = await tempDir();
-    const locks = new LockFiles(dir, options, io);
-    const release = await locks.acquire(MAC);
-    const other = await locks.acquire('aa-bb-cc-dd-ee-01');
-    expect((await fs.readdir(dir)).sort()).toEqual([ownerFileName(), '.aa-bb-cc-dd-ee-01.lock', `.${MAC}.lock`].sort());
+    const release = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 1_000 }, io);
+    expect(await fs.readdir(dir)).toEqual([`.${MAC}.lock`]);
     const owner = JSON.parse(await fs.readFile(path.join(dir, `.${MAC}.lock`), 'utf8')) as { pid: number; host: string };
     expect(owner).toMatchObject({ pid: process.pid, host: os.hostname() });
-    const inode = (name: string) => fs.lstat(path.join(dir, name)).then((stat) => stat.ino);
-    expect(await inode(`.${MAC}.lock`)).toBe(await inode(ownerFileName()));
-    expect(await inode('.aa-bb-cc-dd-ee-01.lock')).toBe(await inode(ownerFileName()));
     await release();
-    await other();
-    expect(await fs.readdir(dir)).toEqual([ownerFileName()]);
-    await locks.close();
     expect(await fs.readdir(dir)).toEqual([]);
   });
 
   it('exclude a second taker until released', async () => {
     const dir = await tempDir();
-    const release = await new LockFiles(dir, options, io).acquire(MAC);
-    await expect(new LockFiles(dir, options, io).acquire(MAC)).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
-    expect(await namesIn(dir)).toEqual([`.${MAC}.lock`]);
+    const release = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 1_000 }, io);
+    await expect(acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 }, io)).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
+    expect(await fs.readdir(dir)).toEqual([`.${MAC}.lock`]);
     await release();
-    const again = await new LockFiles(dir, options, io).acquire(MAC);
+    const again = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 }, io);
     await again();
-  });
-
-  it('make the owner file again when someone removed it', async () => {
-    const dir = await tempDir();
-    const locks = new LockFiles(dir, options, io);
-    await (await locks.acquire(MAC))();
-    await fs.rm(path.join(dir, ownerFileName()));
-    const release = await locks.acquire(MAC);
-    expect((await fs.readdir(dir)).sort()).toEqual([ownerFileName(), `.${MAC}.lock`].sort());
-    await release();
-  });
-
-  it('the owner file of a dead process on this host is removed by the next scan', async () => {
-    const dir = await tempDir();
-    const leftover = `.${os.hostname()}.${deadPid()}.0123456789ab.owner`;
-    await fs.writeFile(path.join(dir, leftover), '');
-    const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: dir });
-    await app.configStore.refreshListing();
-    expect(await fs.readdir(dir)).toEqual([]);
   });
 
   it('a lock temp file left by a dead writer is recognised and removed at start-up', async () => {
@@ -75,8 +46,8 @@ describe('lock files', () => {
     expect(tempFileOwner(leftover)).toMatchObject({ host: os.hostname(), instance: '0123456789ab' });
     await fs.writeFile(path.join(dir, leftover), '{}');
     await buildTestApp({ ESP32_CONFIGS_DIR: dir });
-    for (let i = 0; i < 20 && (await namesIn(dir)).length > 0; i++) await sleep(100);
-    expect(await namesIn(dir)).toEqual([]);
+    for (let i = 0; i < 20 && (await fs.readdir(dir)).length > 0; i++) await sleep(100);
+    expect(await fs.readdir(dir)).toEqual([]);
   });
 
   it('a lock of a dead process on this host is broken at once', async () => {
@@ -86,22 +57,21 @@ describe('lock files', () => {
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { a: 1 } } });
     expect(res.statusCode).toBe(200);
     expect(Date.now() - started).toBeLessThan(1_000);
-    expect(await namesIn(dir)).toEqual([`${MAC}.json`]);
+    expect(await fs.readdir(dir)).toEqual([`${MAC}.json`]);
   });
 });
 
 describe('a lock that cannot be written (full disk)', () => {
   it('fails cleanly and leaves nothing that would block the config once space is back', async () => {
     const dir = await tempDir();
-    const locks = new LockFiles(dir, options, io);
     const spy = vi.spyOn(io, 'writeAll').mockRejectedValueOnce(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
     try {
-      await expect(locks.acquire(MAC)).rejects.toMatchObject({ code: 'ENOSPC' });
+      await expect(acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 }, io)).rejects.toMatchObject({ code: 'ENOSPC' });
     } finally {
       spy.mockRestore();
     }
     expect(await fs.readdir(dir)).toEqual([]);
-    const release = await locks.acquire(MAC);
+    const release = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 }, io);
     await release();
   });
 });
