@@ -189,6 +189,7 @@ export class ConfigStore {
       this.logger.error({ dir: this.dir }, `Config directory unusable: ${health.reason}`);
       return;
     }
+    await this.io.detectFilesystem(this.dir);
     this.refreshListing().catch((error: unknown) => this.logger.warn({ err: error }, 'Initial scan of the config directory failed'));
   }
 

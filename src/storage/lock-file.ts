@@ -110,7 +110,8 @@ async function takeLock(lockPath: string, ownerFile: string, key: string, deadli
   for (;;) {
     try {
       await io.link(ownerFile, lockPath);
-      return () => io.unlink(lockPath);
+      // Gone already: broken by another process after staleMs.
+      return () => io.unlink(lockPath, { missingOk: true });
     } catch (error) {
       if (errorCode(error) !== 'EEXIST') throw error;
     }

@@ -10,6 +10,13 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/** FsCalls for `dir`, which is on the machine's local disk (the temp directory). */
+async function localFsCalls(dir: string): Promise<FsCalls> {
+  const io = new FsCalls();
+  await io.detectFilesystem(dir);
+  return io;
+}
+
 /** Spies on the synchronous and the thread-pool form of a `node:fs` call. */
 function spyBoth(name: 'rename' | 'link' | 'unlink') {
   return { sync: vi.spyOn(fsSync, `${name}Sync`), pooled: vi.spyOn(fsSync, name) };
@@ -18,7 +25,7 @@ function spyBoth(name: 'rename' | 'link' | 'unlink') {
 describe('FsCalls', () => {
   it('writes, links and unlinks with synchronous calls while no fsync is in flight', async () => {
     const dir = await tempDir();
-    const io = new FsCalls();
+    const io = await localFsCalls(dir);
     await fs.writeFile(path.join(dir, 'a'), '');
     const write = { sync: vi.spyOn(fsSync, 'writeSync'), pooled: vi.spyOn(fsSync, 'write') };
     const link = spyBoth('link');
@@ -35,9 +42,25 @@ describe('FsCalls', () => {
     expect(await fs.readFile(path.join(dir, 'b'), 'utf8')).toBe('hello');
   });
 
-  it('always creates files and renames over them through the thread pool', async () => {
+  it('changes the directory through the thread pool until it knows the filesystem is local', async () => {
     const dir = await tempDir();
     const io = new FsCalls();
+    await fs.writeFile(path.join(dir, 'a'), '');
+    const link = spyBoth('link');
+    await io.link(path.join(dir, 'a'), path.join(dir, 'b'));
+    expect(link.pooled).toHaveBeenCalledTimes(1);
+    expect(link.sync).not.toHaveBeenCalled();
+    await io.detectFilesystem('/proc');
+    await io.link(path.join(dir, 'a'), path.join(dir, 'c'));
+    expect(link.pooled).toHaveBeenCalledTimes(2);
+    await io.detectFilesystem(dir);
+    await io.link(path.join(dir, 'a'), path.join(dir, 'd'));
+    expect(link.sync).toHaveBeenCalledTimes(1);
+  });
+
+  it('always creates files and renames over them through the thread pool', async () => {
+    const dir = await tempDir();
+    const io = await localFsCalls(dir);
     const open = { sync: vi.spyOn(fsSync, 'openSync'), pooled: vi.spyOn(fsSync, 'open') };
     const rename = spyBoth('rename');
     const fd = await io.open(path.join(dir, 'a'), fsSync.constants.O_WRONLY | fsSync.constants.O_CREAT | fsSync.constants.O_EXCL, 0o644);
@@ -52,7 +75,7 @@ describe('FsCalls', () => {
 
   it('uses the thread pool for them while one of its fsyncs is in flight', async () => {
     const dir = await tempDir();
-    const io = new FsCalls();
+    const io = await localFsCalls(dir);
     const fd = await io.open(path.join(dir, 'a'), fsSync.constants.O_WRONLY | fsSync.constants.O_CREAT, 0o644);
     await io.writeAll(fd, Buffer.from('hello'));
     const link = spyBoth('link');
@@ -72,6 +95,7 @@ describe('FsCalls', () => {
     const dir = await tempDir();
     const onSlowStorage = vi.fn();
     const io = new FsCalls(onSlowStorage);
+    await io.detectFilesystem(dir);
     const slowStorage = () => {
       const until = performance.now() + 5;
       while (performance.now() < until) {
@@ -88,7 +112,7 @@ describe('FsCalls', () => {
     await fs.writeFile(path.join(dir, 'a'), '');
     const unlink = spyBoth('unlink');
     await io.unlink(path.join(dir, 'a'));
-    await io.unlink(path.join(dir, 'a'));
+    await io.unlink(path.join(dir, 'a'), { missingOk: true });
     expect(unlink.pooled).toHaveBeenCalledTimes(2);
     expect(unlink.sync).not.toHaveBeenCalled();
     expect(await fs.readdir(dir)).toEqual([]);
@@ -109,14 +133,21 @@ describe('FsCalls', () => {
     expect(io.syncReads).toBe(true);
   });
 
-  it('passes errors on in either mode, and unlink of a missing file is no error', async () => {
+  it('passes errors on in either mode; unlink of a missing file is an error unless missingOk', async () => {
     const dir = await tempDir();
-    const io = new FsCalls();
-    await expect(io.rename(path.join(dir, 'missing'), path.join(dir, 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
-    await io.unlink(path.join(dir, 'missing'));
+    const io = await localFsCalls(dir);
+    const missing = path.join(dir, 'missing');
+    const link = spyBoth('link');
+    await expect(io.link(missing, path.join(dir, 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(io.unlink(missing)).rejects.toMatchObject({ code: 'ENOENT' });
+    await io.unlink(missing, { missingOk: true });
+    expect(link.sync).toHaveBeenCalledTimes(1);
+
     const fd = await io.open(path.join(dir, 'a'), fsSync.constants.O_WRONLY | fsSync.constants.O_CREAT, 0o644);
     const syncing = io.fsync(fd);
-    await expect(io.rename(path.join(dir, 'missing'), path.join(dir, 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(io.link(missing, path.join(dir, 'x'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(io.unlink(missing)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(link.pooled).toHaveBeenCalledTimes(1);
     await syncing;
     await io.close(fd);
   });
