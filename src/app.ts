@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import Fastify, { LogController, type FastifyHttpOptions, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Settings } from './config.js';
 import auth from './plugins/auth.js';
-import { handleClientError } from './plugins/client-errors.js';
+import { handleClientError, refuseUnknownBodyLength } from './plugins/client-errors.js';
 import configStore from './plugins/config-store.js';
 import errorHandler, { toEnvelope } from './plugins/error-handler.js';
 import metrics from './plugins/metrics.js';
@@ -76,6 +76,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
     done();
   });
+  app.addHook('onRequest', refuseUnknownBodyLength);
 
   await app.register(errorHandler);
   await app.register(requestBody);

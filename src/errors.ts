@@ -28,6 +28,13 @@ export class InvalidOperation extends AppError {
   }
 }
 
+/** HTTP that parses but cannot be answered safely, e.g. a body whose length cannot be told. */
+export class BadRequest extends AppError {
+  constructor(message: string) {
+    super(message, 'BAD_REQUEST', 400);
+  }
+}
+
 export class ValidationFailed extends AppError {
   constructor(message: string, errors: FieldError[]) {
     super(message, 'VALIDATION_FAILED', 400, { errors });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { BadRequest } from '../errors.js';
 
 /** What Node's HTTP parser reports, mapped to a status and the envelope's code and message. */
 function describe(code: string | undefined): { status: number; reason: string; envelopeCode: string; message: string } {
@@ -20,6 +21,11 @@ function describe(code: string | undefined): { status: number; reason: string; e
  */
 export function handleClientError(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (refusedSockets.has(socket)) {
+    // Answered already (see refuseUnknownBodyLength); what followed the request is not worth a second answer.
+    socket.end();
+    return;
+  }
   const { status, reason, envelopeCode, message } = describe(error.code);
   const correlationId = randomUUID();
   this.log.debug({ err: error, correlationId }, `HTTP client error: ${message}`);
@@ -30,4 +36,22 @@ export function handleClientError(this: FastifyInstance, error: Error & { code?:
     );
   }
   socket.destroy(error);
+}
+
+/** Sockets whose request was refused with `Connection: close`: they close once that answer is sent. */
+const refusedSockets = new WeakSet<Socket>();
+
+/**
+ * An `onRequest` hook. A request whose Transfer-Encoding does not end in
+ * `chunked` has a body of unknown length (RFC 9112, 6.3). Node's parser
+ * hands it to the app, then fails on the next bytes of the connection: answer
+ * 400 at once and close, rather than route it and answer what follows twice.
+ */
+export function refuseUnknownBodyLength(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  const transferEncoding = request.headers['transfer-encoding'];
+  const codings = transferEncoding?.split(',') ?? [];
+  if (codings.length === 0 || codings[codings.length - 1]!.trim().toLowerCase() === 'chunked') return done();
+  refusedSockets.add(request.raw.socket);
+  void reply.header('connection', 'close');
+  done(new BadRequest('Transfer-Encoding must end with chunked: the length of the request body cannot be told'));
 }

@@ -52,6 +52,21 @@ describe('server limits', () => {
     expect(body).toMatchObject({ code: 'HEADERS_TOO_LARGE', error: expect.any(String), details: {}, correlationId: expect.any(String) });
   });
 
+  it('answers a Transfer-Encoding that does not end in chunked with 400 and closes, on any route', async () => {
+    const port = await listeningApp();
+    for (const [method, path] of [['OPTIONS', '//api/configs/.4e82EA.json'], ['GET', '/api/health'], ['PUT', `/api/configs/${MAC}`]] as const) {
+      // A second request follows on the same connection: it must not be read as the first one's body.
+      const response = await rawExchange(port, `${method} ${path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nGET /api/health HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(response.match(/^HTTP\/1\.1 /gm), response).toHaveLength(1);
+      expect(response).toMatch(/\r\nconnection: close\r\n/i);
+      const { status, body } = envelopeOf(response);
+      expect(status).toBe(400);
+      expect(body).toMatchObject({ code: 'BAD_REQUEST', error: expect.stringContaining('Transfer-Encoding'), correlationId: expect.any(String) });
+    }
+    const chunked = await rawExchange(port, 'GET /api/health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\nConnection: close\r\n\r\n0\r\n\r\n');
+    expect(envelopeOf(chunked).status).toBe(200);
+  });
+
   it('answers malformed HTTP with 400 in the error envelope', async () => {
     const port = await listeningApp();
     for (const request of ['GARBAGE\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 'GET /\0 HTTP/1.1\r\n\r\n']) {
