@@ -19,7 +19,7 @@ import { configFileName, macFromFileName } from '../mac.js';
 import { isOwnerDead, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
 import { FsCalls } from './fs-calls.js';
 import { errorCode, storageFailure, TRANSIENT_CODES } from './fs-errors.js';
-import { acquireLock, breakLockIfAbandoned, KeyedMutex, LOCK_SUFFIX, type LockOptions } from './lock-file.js';
+import { breakLockIfAbandoned, KeyedMutex, LOCK_SUFFIX, LockFiles, type LockOptions } from './lock-file.js';
 import { mapWithConcurrency } from './map-with-concurrency.js';
 
 export interface ConfigStoreOptions {
@@ -163,6 +163,7 @@ export class ConfigStore {
   private closed = false;
   /** Synchronous or thread-pool file calls, by how storage behaves (see {@link loadFileSync}). */
   private readonly io: FsCalls;
+  private readonly locks: LockFiles;
 
   constructor(options: ConfigStoreOptions) {
     this.dir = options.dir;
@@ -177,6 +178,7 @@ export class ConfigStore {
       lock: { staleMs: 10_000, timeoutMs: 15_000, ...options.lock },
     };
     this.io = new FsCalls(() => this.logger.warn({ dir: this.dir }, 'Slow storage: using the thread pool for file calls for a while'));
+    this.locks = new LockFiles(this.dir, this.options.lock, this.io);
   }
 
   /** Creates the default directory if asked to, and warms the index in the background. */
@@ -193,9 +195,11 @@ export class ConfigStore {
     this.refreshListing().catch((error: unknown) => this.logger.warn({ err: error }, 'Initial scan of the config directory failed'));
   }
 
+  /** Call once no write is in flight any more. */
   async close(): Promise<void> {
     this.closed = true;
     await this.scan?.catch(() => undefined);
+    await this.locks.close().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not remove the idle lock tokens'));
   }
 
   onChange(listener: (event: ChangeEvent) => void): () => void {
@@ -605,7 +609,7 @@ export class ConfigStore {
       if (i === sorted.length) return work();
       const mac = sorted[i]!;
       return this.mutex.run(mac, async () => {
-        const release = await acquireLock(this.dir, mac, this.options.lock, this.io);
+        const release = await this.locks.acquire(mac);
         try {
           return await lockAll(i + 1);
         } finally {

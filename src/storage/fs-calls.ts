@@ -122,6 +122,14 @@ export class FsCalls {
     );
   }
 
+  /** Sets the times of a file (never of a symlink's target). */
+  lutimes(path: string, atime: Date, mtime: Date): Promise<void> {
+    return this.call(
+      () => fsSync.lutimesSync(path, atime, mtime),
+      () => viaThreadPool<void>((done) => fsSync.lutimes(path, atime, mtime, done)),
+    );
+  }
+
   /** Removes a file; with `missingOk`, one that is already gone is no error. */
   async unlink(path: string, { missingOk = false } = {}): Promise<void> {
     try {

@@ -42,8 +42,8 @@ export async function isLockAbandoned(lockPath: string, staleMs: number): Promis
 /**
  * Breaks an abandoned lock. It is renamed aside first, so that of two
  * processes breaking the same lock only one succeeds; if the file renamed
- * aside turns out to be a fresh lock (taken between our check and the
- * rename), it is put back.
+ * aside turns out to be a fresh lock taken between our check and the rename
+ * (another inode, or a token whose time its taker set anew), it is put back.
  */
 async function breakLock(lockPath: string, staleMs: number): Promise<void> {
   const before = await fs.lstat(lockPath);
@@ -51,7 +51,9 @@ async function breakLock(lockPath: string, staleMs: number): Promise<void> {
   await fs.rename(lockPath, aside);
   try {
     const moved = await fs.lstat(aside);
-    if (moved.ino !== before.ino && Date.now() - moved.mtimeMs <= staleMs) {
+    // Another inode, or the same token linked again (its time set anew): not the lock found abandoned.
+    const retaken = moved.ino !== before.ino || moved.mtimeMs !== before.mtimeMs;
+    if (retaken && Date.now() - moved.mtimeMs <= staleMs) {
       await fs.link(aside, lockPath).catch(() => undefined);
     }
   } finally {
@@ -75,60 +77,122 @@ export async function breakLockIfAbandoned(filePath: string, staleMs: number): P
   return true;
 }
 
+/** Target name in the temp-file names of lock tokens (see {@link LockFiles}). */
+export const TOKEN_TARGET = 'owner.lock';
+/** Idle tokens kept for reuse; more are removed when released. */
+const IDLE_TOKENS = 8;
+
 /**
- * Takes the lock `key` in `dir`: a file that only one process can create,
- * which holds across every process sharing the directory (replicas on one
- * volume). Resolves to a function that releases it.
+ * The lock files of one directory: a lock is a file that only one process
+ * can create, which holds across every process sharing the directory
+ * (replicas on one volume).
  *
- * The owner is written to a temp file first, which is then hard-linked to the
- * lock name (link(2) fails if the name exists, like O_EXCL). So a lock file
- * always names its owner: a process killed between creating the lock and
- * writing into it can no longer leave an empty lock that nobody can prove
- * abandoned, and that would block the config for the full `staleMs`.
+ * A lock is taken by hard-linking a token to the lock name (link(2) fails if
+ * the name exists, like O_EXCL), and released by unlinking that name. A
+ * token is a small file of this process holding its identity, written in
+ * full before it is first linked: so a lock file always names its owner, and
+ * a process killed at any point leaves no empty lock that nobody could prove
+ * abandoned. Tokens are reused, so taking a lock allocates no inode (on a
+ * journal-less ext4, where allocating one skips every inode freed in the last
+ * 30 s, a new file per lock doubled a write's kernel time); each held lock
+ * still has an inode of its own, whose mtime, set just before the link, is
+ * the lock's age. Idle tokens look like temp files of a live writer
+ * (`.owner.lock.<host>.<pid>.<instance>.<n>.tmp`) and are cleaned up as such.
  */
-export async function acquireLock(dir: string, key: string, options: LockOptions, io: FsCalls): Promise<() => Promise<void>> {
-  const lockPath = path.join(dir, lockFileName(key));
-  const deadline = Date.now() + options.timeoutMs;
-  const body = Buffer.from(JSON.stringify({ ...PROCESS_IDENTITY, acquiredAt: new Date().toISOString() }));
-  const tempPath = path.join(dir, tempFileName(lockFileName(key)));
-  try {
-    const fd = await io.open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+export class LockFiles {
+  private readonly idle: string[] = [];
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: LockOptions,
+    private readonly io: FsCalls,
+  ) {}
+
+  /** Takes the lock `key`, waiting up to `timeoutMs`; resolves to a function that releases it. */
+  async acquire(key: string): Promise<() => Promise<void>> {
+    const lockPath = path.join(this.dir, lockFileName(key));
+    const deadline = Date.now() + this.options.timeoutMs;
+    let token = this.idle.pop() ?? (await this.newToken());
+    let taken = false;
     try {
-      await io.writeAll(fd, body);
+      let wait = 2;
+      for (;;) {
+        try {
+          const now = new Date();
+          await this.io.lutimes(token, now, now);
+          await this.io.link(token, lockPath);
+          taken = true;
+          const held = token;
+          return async () => {
+            // Gone already: broken by another process after staleMs.
+            await this.io.unlink(lockPath, { missingOk: true });
+            this.release(held);
+          };
+        } catch (error) {
+          const code = errorCode(error);
+          if (code === 'ENOENT' && !(await exists(token))) {
+            // The token was removed (by hand, or as an idle temp file): make another.
+            token = await this.newToken();
+            continue;
+          }
+          if (code !== 'EEXIST') throw error;
+        }
+        try {
+          if (await isLockAbandoned(lockPath, this.options.staleMs)) {
+            await breakLock(lockPath, this.options.staleMs);
+            continue;
+          }
+        } catch (error) {
+          // The holder released it while we looked: try again at once.
+          if (errorCode(error) === 'ENOENT') continue;
+          throw error;
+        }
+        if (Date.now() >= deadline) throw new StorageBusy(`lock for ${key} is held by another writer`);
+        await sleep(wait + Math.random() * wait);
+        wait = Math.min(wait * 2, 50);
+      }
     } finally {
-      await io.close(fd);
+      if (!taken) this.release(token);
     }
-    return await takeLock(lockPath, tempPath, key, deadline, options, io);
-  } finally {
-    // Also when writing the owner failed (a full disk): nothing half-made is left behind.
-    await io.unlink(tempPath).catch(() => undefined);
+  }
+
+  /** Removes the idle tokens; call once no lock is held any more. */
+  async close(): Promise<void> {
+    const tokens = this.idle.splice(0);
+    await Promise.all(tokens.map((token) => this.io.unlink(token, { missingOk: true })));
+  }
+
+  private release(token: string): void {
+    if (this.idle.length < IDLE_TOKENS) this.idle.push(token);
+    else this.io.unlink(token, { missingOk: true }).catch(() => undefined);
+  }
+
+  private async newToken(): Promise<string> {
+    const tokenPath = path.join(this.dir, tempFileName(TOKEN_TARGET));
+    try {
+      const fd = await this.io.open(tokenPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+      try {
+        await this.io.writeAll(fd, Buffer.from(JSON.stringify(PROCESS_IDENTITY)));
+      } finally {
+        await this.io.close(fd);
+      }
+    } catch (error) {
+      // Also on a full disk: nothing half-made is left behind.
+      await this.io.unlink(tokenPath, { missingOk: true }).catch(() => undefined);
+      throw error;
+    }
+    return tokenPath;
   }
 }
 
-async function takeLock(lockPath: string, ownerFile: string, key: string, deadline: number, options: LockOptions, io: FsCalls): Promise<() => Promise<void>> {
-  let wait = 2;
-  for (;;) {
-    try {
-      await io.link(ownerFile, lockPath);
-      // Gone already: broken by another process after staleMs.
-      return () => io.unlink(lockPath, { missingOk: true });
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw error;
-    }
-    try {
-      if (await isLockAbandoned(lockPath, options.staleMs)) {
-        await breakLock(lockPath, options.staleMs);
-        continue;
-      }
-    } catch (error) {
-      // The holder released it while we looked: try again at once.
-      if (errorCode(error) === 'ENOENT') continue;
+async function exists(filePath: string): Promise<boolean> {
+  return fs.lstat(filePath).then(
+    () => true,
+    (error: unknown) => {
+      if (errorCode(error) === 'ENOENT') return false;
       throw error;
-    }
-    if (Date.now() >= deadline) throw new StorageBusy(`lock for ${key} is held by another writer`);
-    await sleep(wait + Math.random() * wait);
-    wait = Math.min(wait * 2, 50);
-  }
+    },
+  );
 }
 
 /** Serialises async work per key within this process, so local writers queue instead of polling the lock file. */

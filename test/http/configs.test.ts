@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, MAC, sampleContent } from '../helpers/app.js';
+import { namesIn } from '../helpers/stored-names.js';
 
 const fileOf = (dir: string, mac = MAC) => path.join(dir, `${mac}.json`);
 
@@ -125,7 +126,7 @@ describe('PUT /api/configs/:mac', () => {
     const body = res.json();
     expect(body.code).toBe('VALIDATION_FAILED');
     expect(body.details.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field, message: expect.any(String) })]));
-    expect(await fs.readdir(dir)).toEqual([]);
+    expect(await namesIn(dir)).toEqual([]);
   });
 
   it.each([
@@ -139,7 +140,7 @@ describe('PUT /api/configs/:mac', () => {
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'content-type': 'application/json' }, payload });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [expect.objectContaining({ field: expect.any(String) })] } });
-    expect(await fs.readdir(dir)).toEqual([]);
+    expect(await namesIn(dir)).toEqual([]);
   });
 
   it('answers 415 for a non-JSON content type', async () => {
@@ -154,7 +155,7 @@ describe('PUT /api/configs/:mac', () => {
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { blob: 'x'.repeat(4096) } } });
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
-    expect(await fs.readdir(dir)).toEqual([]);
+    expect(await namesIn(dir)).toEqual([]);
   });
 
   it('rejects an invalid MAC with 400 INVALID_OPERATION before touching any file', async () => {
@@ -162,7 +163,7 @@ describe('PUT /api/configs/:mac', () => {
     const res = await app.inject({ method: 'PUT', url: '/api/configs/..%2F..%2Fetc', payload: { content: {} } });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'INVALID_OPERATION', error: expect.stringContaining('../../etc') });
-    expect(await fs.readdir(dir)).toEqual([]);
+    expect(await namesIn(dir)).toEqual([]);
   });
 });
 
@@ -278,7 +279,7 @@ describe('DELETE /api/configs/:mac', () => {
     const res = await app.inject({ method: 'DELETE', url: '/api/configs/AABBCCDDEEFF' });
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
-    expect(await fs.readdir(dir)).toEqual([]);
+    expect(await namesIn(dir)).toEqual([]);
   });
 
   it('answers 404 and 400', async () => {
@@ -293,7 +294,7 @@ describe('DELETE /api/configs/:mac', () => {
     const stale = await app.inject({ method: 'DELETE', url: `/api/configs/${MAC}`, headers: { 'if-match': '"stale"' } });
     expect(stale.statusCode).toBe(412);
     expect(stale.json().details.current_etag).toBe(put.headers.etag);
-    expect(await fs.readdir(dir)).toEqual([`${MAC}.json`]);
+    expect(await namesIn(dir)).toEqual([`${MAC}.json`]);
     const ok = await app.inject({ method: 'DELETE', url: `/api/configs/${MAC}`, headers: { 'if-match': put.headers.etag as string } });
     expect(ok.statusCode).toBe(204);
   });
@@ -309,7 +310,7 @@ describe('POST /api/configs/:mac/rename', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ ...put.json(), mac_address: NEW_MAC });
     expect(res.headers.etag).toBe(put.headers.etag);
-    expect(await fs.readdir(dir)).toEqual([`${NEW_MAC}.json`]);
+    expect(await namesIn(dir)).toEqual([`${NEW_MAC}.json`]);
   });
 
   it('answers 404 when the source is missing and 409 when the target exists, leaving both files', async () => {
@@ -321,7 +322,7 @@ describe('POST /api/configs/:mac/rename', () => {
     const exists = await app.inject({ method: 'POST', url: `/api/configs/${MAC}/rename`, payload: { new_mac_address: NEW_MAC } });
     expect(exists.statusCode).toBe(409);
     expect(exists.json()).toMatchObject({ code: 'RECORD_EXISTS', error: `Config for ${NEW_MAC} already exists` });
-    expect((await fs.readdir(dir)).sort()).toEqual([`${NEW_MAC}.json`, `${MAC}.json`]);
+    expect(await namesIn(dir)).toEqual([`${NEW_MAC}.json`, `${MAC}.json`]);
     expect(JSON.parse(await readStored(dir, NEW_MAC)).deviceName).toBe('b');
   });
 
@@ -346,7 +347,7 @@ describe('POST /api/configs/:mac/rename', () => {
       payload: { new_mac_address: NEW_MAC },
     });
     expect(res.statusCode).toBe(412);
-    expect(await fs.readdir(dir)).toEqual([`${MAC}.json`]);
+    expect(await namesIn(dir)).toEqual([`${MAC}.json`]);
   });
 
   it('of many concurrent renames to one target, exactly one wins and no file is lost or doubled', async () => {
@@ -357,7 +358,7 @@ describe('POST /api/configs/:mac/rename', () => {
       sources.map((mac) => app.inject({ method: 'POST', url: `/api/configs/${mac}/rename`, payload: { new_mac_address: NEW_MAC } })),
     );
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409, 409, 409, 409, 409]);
-    const files = await fs.readdir(dir);
+    const files = await namesIn(dir);
     expect(files).toHaveLength(6);
     expect(files).toContain(`${NEW_MAC}.json`);
   });

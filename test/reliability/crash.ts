@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isLiveLockToken } from '../helpers/stored-names.js';
 import { checkEnvelope, figures, json, macOf, putBody, randomInt, request, storedBytes, violation } from './lib/client.js';
 import { Service } from './lib/service.js';
 
@@ -104,7 +105,7 @@ async function writer(port: number, mac: string, expectation: Expectation, stop:
 }
 
 async function dotFiles(dir: string): Promise<string[]> {
-  return (await fs.readdir(dir)).filter((name) => name.startsWith('.'));
+  return (await fs.readdir(dir)).filter((name) => name.startsWith('.') && !isLiveLockToken(name));
 }
 
 /** Checks every MAC's file against what was acknowledged or in flight. Returns the number of configs checked. */

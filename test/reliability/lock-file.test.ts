@@ -6,10 +6,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { tempFileOwner } from '../../src/storage/atomic-file.js';
 import { FsCalls } from '../../src/storage/fs-calls.js';
-import { acquireLock } from '../../src/storage/lock-file.js';
+import { LockFiles, TOKEN_TARGET, type LockOptions } from '../../src/storage/lock-file.js';
 import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
+import { namesIn } from '../helpers/stored-names.js';
 
 const io = new FsCalls();
+const options: LockOptions = { staleMs: 10_000, timeoutMs: 100 };
+const isToken = (name: string) => name.startsWith(`.${TOKEN_TARGET}.`);
+const inodeOf = async (dir: string, name: string) => (await fs.lstat(path.join(dir, name))).ino;
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
@@ -20,24 +24,66 @@ function deadPid(): number {
 // between creating the lock and writing its owner). Nobody could prove them abandoned, so they blocked
 // writes to that config for the full 10 s staleness bound and survived a restart.
 describe('lock files', () => {
-  it('name their owner from the moment they exist, and leave no temp file', async () => {
+  it('name their owner from the moment they exist, and leave only idle tokens, removed at close', async () => {
     const dir = await tempDir();
-    const release = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 1_000 }, io);
-    expect(await fs.readdir(dir)).toEqual([`.${MAC}.lock`]);
+    const locks = new LockFiles(dir, options, io);
+    const release = await locks.acquire(MAC);
+    const names = await fs.readdir(dir);
+    expect(names.filter((name) => !isToken(name))).toEqual([`.${MAC}.lock`]);
     const owner = JSON.parse(await fs.readFile(path.join(dir, `.${MAC}.lock`), 'utf8')) as { pid: number; host: string };
     expect(owner).toMatchObject({ pid: process.pid, host: os.hostname() });
     await release();
+    expect(await namesIn(dir)).toEqual([]);
+    expect((await fs.readdir(dir)).filter(isToken)).toHaveLength(1);
+    await locks.close();
     expect(await fs.readdir(dir)).toEqual([]);
+  });
+
+  it('give each held lock an inode of its own, and reuse released ones instead of making files', async () => {
+    const dir = await tempDir();
+    const locks = new LockFiles(dir, options, io);
+    const first = await locks.acquire(MAC);
+    const second = await locks.acquire('aa-bb-cc-dd-ee-01');
+    const held = [await inodeOf(dir, `.${MAC}.lock`), await inodeOf(dir, '.aa-bb-cc-dd-ee-01.lock')];
+    expect(held[0]).not.toBe(held[1]);
+    await first();
+    await second();
+    const tokens = (await fs.readdir(dir)).filter(isToken).sort();
+    const again = await locks.acquire('aa-bb-cc-dd-ee-02');
+    expect(held).toContain(await inodeOf(dir, '.aa-bb-cc-dd-ee-02.lock'));
+    expect((await fs.readdir(dir)).filter(isToken).sort()).toEqual(tokens);
+    await again();
+  });
+
+  it('date a lock from when it was taken, not from when its token was made', async () => {
+    const dir = await tempDir();
+    const locks = new LockFiles(dir, { staleMs: 300, timeoutMs: 100 }, io);
+    await (await locks.acquire(MAC))();
+    await sleep(400);
+    // The token is older than staleMs now; a lock taken with it must not look stale to another taker.
+    const release = await locks.acquire(MAC);
+    await expect(new LockFiles(dir, { staleMs: 300, timeoutMs: 100 }, io).acquire(MAC)).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
+    await release();
   });
 
   it('exclude a second taker until released', async () => {
     const dir = await tempDir();
-    const release = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 1_000 }, io);
-    await expect(acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 }, io)).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
-    expect(await fs.readdir(dir)).toEqual([`.${MAC}.lock`]);
+    const release = await new LockFiles(dir, options, io).acquire(MAC);
+    await expect(new LockFiles(dir, options, io).acquire(MAC)).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
+    expect(await namesIn(dir)).toEqual([`.${MAC}.lock`]);
     await release();
-    const again = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 }, io);
+    const again = await new LockFiles(dir, options, io).acquire(MAC);
     await again();
+  });
+
+  it('make a new token when an idle one was removed', async () => {
+    const dir = await tempDir();
+    const locks = new LockFiles(dir, options, io);
+    await (await locks.acquire(MAC))();
+    for (const name of await fs.readdir(dir)) await fs.rm(path.join(dir, name));
+    const release = await locks.acquire(MAC);
+    expect(await namesIn(dir)).toEqual([`.${MAC}.lock`]);
+    await release();
   });
 
   it('a lock temp file left by a dead writer is recognised and removed at start-up', async () => {
@@ -46,8 +92,8 @@ describe('lock files', () => {
     expect(tempFileOwner(leftover)).toMatchObject({ host: os.hostname(), instance: '0123456789ab' });
     await fs.writeFile(path.join(dir, leftover), '{}');
     await buildTestApp({ ESP32_CONFIGS_DIR: dir });
-    for (let i = 0; i < 20 && (await fs.readdir(dir)).length > 0; i++) await sleep(100);
-    expect(await fs.readdir(dir)).toEqual([]);
+    for (let i = 0; i < 20 && (await namesIn(dir)).length > 0; i++) await sleep(100);
+    expect(await namesIn(dir)).toEqual([]);
   });
 
   it('a lock of a dead process on this host is broken at once', async () => {
@@ -57,21 +103,22 @@ describe('lock files', () => {
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { a: 1 } } });
     expect(res.statusCode).toBe(200);
     expect(Date.now() - started).toBeLessThan(1_000);
-    expect(await fs.readdir(dir)).toEqual([`${MAC}.json`]);
+    expect(await namesIn(dir)).toEqual([`${MAC}.json`]);
   });
 });
 
 describe('a lock that cannot be written (full disk)', () => {
   it('fails cleanly and leaves nothing that would block the config once space is back', async () => {
     const dir = await tempDir();
+    const locks = new LockFiles(dir, options, io);
     const spy = vi.spyOn(io, 'writeAll').mockRejectedValueOnce(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
     try {
-      await expect(acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 }, io)).rejects.toMatchObject({ code: 'ENOSPC' });
+      await expect(locks.acquire(MAC)).rejects.toMatchObject({ code: 'ENOSPC' });
     } finally {
       spy.mockRestore();
     }
     expect(await fs.readdir(dir)).toEqual([]);
-    const release = await acquireLock(dir, MAC, { staleMs: 10_000, timeoutMs: 100 }, io);
+    const release = await locks.acquire(MAC);
     await release();
   });
 });

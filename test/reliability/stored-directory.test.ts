@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, MAC } from '../helpers/app.js';
+import { namesIn } from '../helpers/stored-names.js';
 
 // Regression: the faults phase of the reliability suite found that a <mac>.json replaced by a directory
 // made PUT and DELETE fail with an opaque 500 "Storage failure while trying to save config".
@@ -16,7 +17,7 @@ describe('a <mac>.json that is a directory', () => {
       expect(res.statusCode, method).toBe(409);
       expect(res.json()).toMatchObject({ code: 'INVALID_STORED_CONFIG', error: expect.stringContaining('not a regular file'), details: { mac_address: MAC } });
     }
-    expect(await fs.readdir(dir)).toEqual([`${MAC}.json`]);
+    expect(await namesIn(dir)).toEqual([`${MAC}.json`]);
     expect(await fs.readFile(path.join(stray, 'keep'), 'utf8')).toBe('x');
     const get = await app.inject({ url: `/api/configs/${MAC}` });
     expect(get.statusCode).toBe(422);

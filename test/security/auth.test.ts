@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSettings, SettingsError } from '../../src/config.js';
 import { bearerToken, defaultAccess, tokenMatches } from '../../src/plugins/auth.js';
 import { buildTestApp, MAC, sampleContent, tempDir } from '../helpers/app.js';
+import { namesIn } from '../helpers/stored-names.js';
 
 const ADMIN = 'admin-token-0123456789abcdef';
 const OTHER_ADMIN = 'rotated-token-fedcba9876543210';
@@ -51,7 +52,7 @@ describe('with ADMIN_TOKEN', () => {
       if (route.method !== 'HEAD') expectUnauthorized(res);
     }
     expect(await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8')).toBe(before);
-    expect((await fs.readdir(dir)).sort()).toEqual([`${MAC}.json`]);
+    expect(await namesIn(dir)).toEqual([`${MAC}.json`]);
   });
 
   it('answers 401 to a wrong token, a wrong scheme and a device token', async () => {

@@ -9,6 +9,7 @@ import { PROCESS_IDENTITY } from '../../src/storage/atomic-file.js';
 import { FsCalls } from '../../src/storage/fs-calls.js';
 import { ConfigStore, type ConfigStoreOptions } from '../../src/storage/config-store.js';
 import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
+import { namesIn } from '../helpers/stored-names.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -45,7 +46,7 @@ describe('atomic writes', () => {
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'new' } } });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'STORAGE_BUSY' });
-    expect(await fs.readdir(dir)).toEqual([`${MAC}.json`]);
+    expect(await namesIn(dir)).toEqual([`${MAC}.json`]);
     expect(JSON.parse(await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8'))).toEqual({ deviceName: 'old' });
   });
 
@@ -67,7 +68,7 @@ describe('atomic writes', () => {
     expect(failed).toBe(1);
     expect(res.statusCode).toBe(507);
     expect(res.json()).toMatchObject({ code: 'STORAGE_FULL', error: expect.stringContaining('No space left') });
-    expect(await fs.readdir(dir)).toEqual([`${MAC}.json`]);
+    expect(await namesIn(dir)).toEqual([`${MAC}.json`]);
     expect(JSON.parse(await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8'))).toEqual({ deviceName: 'old' });
   });
 
@@ -97,7 +98,7 @@ describe('atomic writes', () => {
     expect(results.every((r) => r.statusCode === 200)).toBe(true);
     const stored = await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8');
     expect(bodies.map((b) => `${JSON.stringify(b, null, 2)}\n`)).toContain(stored);
-    expect(await fs.readdir(dir)).toEqual([`${MAC}.json`]);
+    expect(await namesIn(dir)).toEqual([`${MAC}.json`]);
   });
 
   it('of N concurrent writers with the same If-Match, exactly one succeeds', async () => {
@@ -127,7 +128,7 @@ describe('locks', () => {
     const waited = Date.now() - started;
     expect(waited).toBeGreaterThanOrEqual(300);
     expect(waited).toBeLessThan(3000);
-    expect(await fs.readdir(store.dir)).toEqual([`${MAC}.json`]);
+    expect(await namesIn(store.dir)).toEqual([`${MAC}.json`]);
   });
 
   it('breaks at once a lock whose owner ran on this host and is gone', async () => {
@@ -162,7 +163,7 @@ describe('leftover files', () => {
 
     const store = await newStore({ dir });
     await store.refreshListing();
-    expect((await fs.readdir(dir)).sort()).toEqual([liveReplicaTemp]);
+    expect(await namesIn(dir)).toEqual([liveReplicaTemp]);
     expect((await store.list()).configs).toEqual([]);
   });
 });
