@@ -122,6 +122,21 @@ export class FsCalls {
     );
   }
 
+  /** How many names a file has (it is not followed if a symlink). */
+  linkCount(path: string): Promise<number> {
+    return this.call(
+      () => fsSync.lstatSync(path).nlink,
+      () => viaThreadPool<fsSync.Stats>((done) => fsSync.lstat(path, done)).then((stat) => stat.nlink),
+    );
+  }
+
+  inodeOf(fd: number): Promise<bigint> {
+    return this.call(
+      () => fsSync.fstatSync(fd, { bigint: true }).ino,
+      () => viaThreadPool<fsSync.BigIntStats>((done) => fsSync.fstat(fd, { bigint: true }, done)).then((stat) => stat.ino),
+    );
+  }
+
   /** Sets the times of a file (never of a symlink's target). */
   lutimes(path: string, atime: Date, mtime: Date): Promise<void> {
     return this.call(

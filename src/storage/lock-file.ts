@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,28 +31,27 @@ function readOwner(text: string): Owner | null {
   }
 }
 
-/** Whether the lock file at `lockPath` was left by a crashed process. */
-export async function isLockAbandoned(lockPath: string, staleMs: number): Promise<boolean> {
+/** The stat of the lock file at `lockPath` if it was left by a crashed process, else null. */
+async function abandonedLock(lockPath: string, staleMs: number): Promise<Stats | null> {
   const stat = await fs.lstat(lockPath);
-  if (Date.now() - stat.mtimeMs > staleMs) return true;
+  if (Date.now() - stat.mtimeMs > staleMs) return stat;
   const owner = readOwner(await fs.readFile(lockPath, 'utf8').catch(() => ''));
-  return owner !== null && isOwnerDead(owner);
+  return owner !== null && isOwnerDead(owner) ? stat : null;
 }
 
 /**
- * Breaks an abandoned lock. It is renamed aside first, so that of two
- * processes breaking the same lock only one succeeds; if the file renamed
- * aside turns out to be a fresh lock taken between our check and the rename
+ * Breaks the lock found abandoned as `judged`. It is renamed aside first, so
+ * that of two processes breaking the same lock only one succeeds; if the
+ * file renamed aside turns out to be a fresh lock taken since it was judged
  * (another inode, or a token whose time its taker set anew), it is put back.
  */
-async function breakLock(lockPath: string, staleMs: number): Promise<void> {
-  const before = await fs.lstat(lockPath);
+async function breakLock(lockPath: string, judged: Stats, staleMs: number): Promise<void> {
   const aside = `${lockPath}.broken.${PROCESS_IDENTITY.instance}.${Date.now()}`;
   await fs.rename(lockPath, aside);
   try {
     const moved = await fs.lstat(aside);
     // Another inode, or the same token linked again (its time set anew): not the lock found abandoned.
-    const retaken = moved.ino !== before.ino || moved.mtimeMs !== before.mtimeMs;
+    const retaken = moved.ino !== judged.ino || moved.mtimeMs !== judged.mtimeMs;
     if (retaken && Date.now() - moved.mtimeMs <= staleMs) {
       await fs.link(aside, lockPath).catch(() => undefined);
     }
@@ -72,8 +71,9 @@ export async function breakLockIfAbandoned(filePath: string, staleMs: number): P
     await fs.rm(filePath, { force: true });
     return true;
   }
-  if (!(await isLockAbandoned(filePath, staleMs))) return false;
-  await breakLock(filePath, staleMs);
+  const judged = await abandonedLock(filePath, staleMs);
+  if (judged === null) return false;
+  await breakLock(filePath, judged, staleMs);
   return true;
 }
 
@@ -122,12 +122,6 @@ export class LockFiles {
           await this.io.lutimes(token, now, now);
           await this.io.link(token, lockPath);
           taken = true;
-          const held = token;
-          return async () => {
-            // Gone already: broken by another process after staleMs.
-            await this.io.unlink(lockPath, { missingOk: true });
-            this.release(held);
-          };
         } catch (error) {
           const code = errorCode(error);
           if (code === 'ENOENT' && !(await exists(token))) {
@@ -136,10 +130,21 @@ export class LockFiles {
             continue;
           }
           if (code !== 'EEXIST') throw error;
+          // A link that took effect but reported EEXIST (a retried request on a network filesystem) is ours.
+          taken = await sameInode(token, lockPath);
+        }
+        if (taken) {
+          const held = token;
+          return async () => {
+            // Gone already: broken by another process after staleMs.
+            await this.io.unlink(lockPath, { missingOk: true });
+            await this.release(held);
+          };
         }
         try {
-          if (await isLockAbandoned(lockPath, this.options.staleMs)) {
-            await breakLock(lockPath, this.options.staleMs);
+          const judged = await abandonedLock(lockPath, this.options.staleMs);
+          if (judged !== null) {
+            await breakLock(lockPath, judged, this.options.staleMs);
             continue;
           }
         } catch (error) {
@@ -152,7 +157,7 @@ export class LockFiles {
         wait = Math.min(wait * 2, 50);
       }
     } finally {
-      if (!taken) this.release(token);
+      if (!taken) await this.release(token);
     }
   }
 
@@ -162,9 +167,16 @@ export class LockFiles {
     await Promise.all(tokens.map((token) => this.io.unlink(token, { missingOk: true })));
   }
 
-  private release(token: string): void {
-    if (this.idle.length < IDLE_TOKENS) this.idle.push(token);
-    else this.io.unlink(token, { missingOk: true }).catch(() => undefined);
+  /**
+   * Puts a token back for reuse, unless something else still links to it: a
+   * breaker in another process may hold our broken lock renamed aside, and
+   * put it back as a lock. Such a token is dropped, never touched again, so
+   * that lock ages and is broken like any other.
+   */
+  private async release(token: string): Promise<void> {
+    const links = await this.io.linkCount(token).catch(() => 0);
+    if (links === 1 && this.idle.length < IDLE_TOKENS) this.idle.push(token);
+    else await this.io.unlink(token, { missingOk: true }).catch(() => undefined);
   }
 
   private async newToken(): Promise<string> {
@@ -183,6 +195,11 @@ export class LockFiles {
     }
     return tokenPath;
   }
+}
+
+async function sameInode(a: string, b: string): Promise<boolean> {
+  const [statA, statB] = await Promise.all([fs.lstat(a).catch(() => null), fs.lstat(b).catch(() => null)]);
+  return statA !== null && statB !== null && statA.ino === statB.ino && statA.dev === statB.dev;
 }
 
 async function exists(filePath: string): Promise<boolean> {

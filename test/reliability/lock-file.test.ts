@@ -66,6 +66,42 @@ describe('lock files', () => {
     await release();
   });
 
+  it('never reuse a token that another process still holds as our broken lock, renamed aside', async () => {
+    const dir = await tempDir();
+    const locks = new LockFiles(dir, options, io);
+    const release = await locks.acquire(MAC);
+    const brokenInode = await inodeOf(dir, `.${MAC}.lock`);
+    // Another process breaks the lock while this one holds it: it renames the lock aside...
+    const aside = path.join(dir, `.${MAC}.lock.broken.0123456789ab.1`);
+    await fs.rename(path.join(dir, `.${MAC}.lock`), aside);
+    await release();
+    // ...and then puts it back, taking it for a lock taken since.
+    await fs.link(aside, path.join(dir, `.${MAC}.lock`));
+    await fs.rm(aside);
+    const other = await locks.acquire('aa-bb-cc-dd-ee-01');
+    // Reusing that token would link it as a second lock and keep the first one fresh for ever.
+    expect(await inodeOf(dir, '.aa-bb-cc-dd-ee-01.lock')).not.toBe(brokenInode);
+    await other();
+  });
+
+  it('hold a lock whose link took effect though it reported EEXIST (a retried request)', async () => {
+    const dir = await tempDir();
+    const locks = new LockFiles(dir, options, io);
+    const realLink = io.link.bind(io);
+    const link = vi.spyOn(io, 'link').mockImplementationOnce(async (existing, newPath) => {
+      await realLink(existing, newPath);
+      throw Object.assign(new Error('EEXIST: file already exists, link'), { code: 'EEXIST' });
+    });
+    try {
+      const release = await locks.acquire(MAC);
+      expect(await namesIn(dir)).toEqual([`.${MAC}.lock`]);
+      await release();
+      expect(await namesIn(dir)).toEqual([]);
+    } finally {
+      link.mockRestore();
+    }
+  });
+
   it('exclude a second taker until released', async () => {
     const dir = await tempDir();
     const release = await new LockFiles(dir, options, io).acquire(MAC);
