@@ -67,15 +67,18 @@ export async function fsyncDirectory(dir: string, io: FsCalls): Promise<void> {
  * Writes `bytes` to `dir/name` so that readers only ever see the old file or
  * the new one, and so that the new one survives a crash once this resolves:
  * write a temp file, fsync it, rename it over the target, fsync the directory.
- * On failure the temp file is removed and the target is untouched.
+ * On failure the temp file is removed and the target is untouched. Resolves
+ * to the new file's inode number.
  */
-export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array, io: FsCalls): Promise<void> {
+export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array, io: FsCalls): Promise<bigint> {
   const tempPath = path.join(dir, tempFileName(name));
+  let ino: bigint;
   try {
     const fd = await io.open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     try {
       await io.writeAll(fd, bytes);
       await io.fsync(fd);
+      ino = await io.inodeOf(fd);
     } finally {
       await io.close(fd);
     }
@@ -85,4 +88,5 @@ export async function writeFileAtomically(dir: string, name: string, bytes: Uint
     throw error;
   }
   await fsyncDirectory(dir, io);
+  return ino;
 }

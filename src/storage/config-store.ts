@@ -248,9 +248,9 @@ export class ConfigStore {
       const current = await this.currentFile(mac);
       checkConditions(mac, current, conditions);
       assertReplaceable(mac, current);
-      await writeFileAtomically(this.dir, configFileName(mac), bytes, this.io);
+      const ino = await writeFileAtomically(this.dir, configFileName(mac), bytes, this.io);
       const document: ConfigDocument = { mac, etag, bytes, summary };
-      this.recordLocalChange(mac, written);
+      this.recordLocalChange(mac, this.keyedByStat(mac, written, ino));
       this.emit({ operation: 'save', mac, etag: document.etag, created: current === null });
       return { document, created: current === null };
     });
@@ -471,10 +471,27 @@ export class ConfigStore {
     }
   }
 
+  /**
+   * The state of a file this process just wrote, keyed by its stat if the
+   * file is still the one written (same inode), so that reads and the next
+   * scan reuse it instead of reading, hashing and listing it again.
+   */
+  private keyedByStat(mac: string, written: FileState, ino: bigint): FileState {
+    if (!this.io.syncReads) return written;
+    try {
+      const stat = fsSync.lstatSync(path.join(this.dir, configFileName(mac)), { bigint: true, throwIfNoEntry: false });
+      return stat?.isFile() && stat.ino === ino ? { ...written, statKey: statKey(stat) } : written;
+    } catch {
+      return written;
+    }
+  }
+
   private recordLocalChange(mac: string, state: FileState | null): void {
     this.changeSeq++;
     if (this.scan !== null) this.localChanges.push({ seq: this.changeSeq, mac, state });
-    this.files.delete(mac);
+    // A state without a stat key (not known to be what is on disk) is never served from the cache.
+    if (state !== null && state.statKey !== '') this.files.set(mac, state);
+    else this.files.delete(mac);
     if (state === null) this.index.delete(mac);
     else this.index.set(mac, state);
     this.version++;

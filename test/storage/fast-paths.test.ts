@@ -64,6 +64,26 @@ describe('listing versions', () => {
     expect(removed.configs.map((c) => c.mac_address)).toEqual(['aa-bb-cc-dd-ee-02']);
   });
 
+  it('its own write is neither read back nor listed again by the next scan', async () => {
+    const { store } = await storeWithOneConfig();
+    await store.save(MAC, Buffer.from('{"deviceName": "saved"}\n'));
+    const saved = await store.list();
+    const readFile = vi.spyOn(fsSync, 'readFileSync');
+    await store.refreshListing();
+    expect((await store.list()).version).toBe(saved.version);
+    expect((await store.read(MAC)).bytes.toString()).toBe('{"deviceName": "saved"}\n');
+    expect(readFile).not.toHaveBeenCalled();
+  });
+
+  it('a change by hand right after its own write is still seen', async () => {
+    const { store, file } = await storeWithOneConfig();
+    await store.save(MAC, Buffer.from('{"deviceName": "saved"}\n'));
+    await fs.writeFile(file, '{"deviceName": "by hand"}\n');
+    expect((await store.read(MAC)).summary.device_name).toBe('by hand');
+    await store.refreshListing();
+    expect((await store.list()).configs[0]!.device_name).toBe('by hand');
+  });
+
   it('its own writes give a new version at once', async () => {
     const { store } = await storeWithOneConfig();
     const first = await store.list();
