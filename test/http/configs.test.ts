@@ -365,6 +365,23 @@ describe('POST /api/configs/:mac/rename', () => {
 });
 
 describe('GET /api/configs', () => {
+  it('is exactly the JSON of { configs, count, skipped }, before and after a change', async () => {
+    const { app, dir } = await buildTestApp();
+    const names = ['Kitchen "north"', 'Café\u2028line', 'back\\slash'];
+    for (const [i, deviceName] of names.entries()) {
+      await app.inject({ method: 'PUT', url: `/api/configs/aa-bb-cc-dd-ee-0${i}`, payload: { content: { deviceName, enableOTA: i === 0 } } });
+    }
+    await fs.writeFile(path.join(dir, 'aa-bb-cc-dd-ee-09.json'), '{"broken');
+    await app.configStore.refreshListing();
+    const first = await app.inject('/api/configs');
+    expect(first.json().skipped).toHaveLength(1);
+    expect(first.body).toBe(JSON.stringify(first.json()));
+    await app.inject({ method: 'PUT', url: '/api/configs/aa-bb-cc-dd-ee-01', payload: { content: { deviceName: 'renamed <é>' } } });
+    const second = await app.inject('/api/configs');
+    expect(second.json().configs.map((c: { device_name: string }) => c.device_name)).toEqual([names[0], 'renamed <é>', names[2]]);
+    expect(second.body).toBe(JSON.stringify(second.json()));
+  });
+
   it('lists summaries sorted by MAC with count and skipped files', async () => {
     const { app, dir } = await buildTestApp();
     for (const mac of ['cc-00-00-00-00-01', 'aa-00-00-00-00-01', 'bb-00-00-00-00-01']) {
