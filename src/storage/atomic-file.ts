@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, type BigIntStats } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FsCalls } from './fs-calls.js';
@@ -68,17 +68,17 @@ export async function fsyncDirectory(dir: string, io: FsCalls): Promise<void> {
  * the new one, and so that the new one survives a crash once this resolves:
  * write a temp file, fsync it, rename it over the target, fsync the directory.
  * On failure the temp file is removed and the target is untouched. Resolves
- * to the new file's inode number.
+ * to the stat of the file written, taken before the rename.
  */
-export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array, io: FsCalls): Promise<bigint> {
+export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array, io: FsCalls): Promise<BigIntStats> {
   const tempPath = path.join(dir, tempFileName(name));
-  let ino: bigint;
+  let written: BigIntStats;
   try {
     const fd = await io.open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     try {
       await io.writeAll(fd, bytes);
       await io.fsync(fd);
-      ino = await io.inodeOf(fd);
+      written = await io.fstat(fd);
     } finally {
       await io.close(fd);
     }
@@ -88,5 +88,5 @@ export async function writeFileAtomically(dir: string, name: string, bytes: Uint
     throw error;
   }
   await fsyncDirectory(dir, io);
-  return ino;
+  return written;
 }

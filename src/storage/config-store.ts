@@ -248,9 +248,9 @@ export class ConfigStore {
       const current = await this.currentFile(mac);
       checkConditions(mac, current, conditions);
       assertReplaceable(mac, current);
-      const ino = await writeFileAtomically(this.dir, configFileName(mac), bytes, this.io);
+      const writtenStat = await writeFileAtomically(this.dir, configFileName(mac), bytes, this.io);
       const document: ConfigDocument = { mac, etag, bytes, summary };
-      this.recordLocalChange(mac, this.keyedByStat(mac, written, ino));
+      this.recordLocalChange(mac, this.keyedByStat(mac, written, writtenStat));
       this.emit({ operation: 'save', mac, etag: document.etag, created: current === null });
       return { document, created: current === null };
     });
@@ -473,14 +473,18 @@ export class ConfigStore {
 
   /**
    * The state of a file this process just wrote, keyed by its stat if the
-   * file is still the one written (same inode), so that reads and the next
-   * scan reuse it instead of reading, hashing and listing it again.
+   * file is still exactly the one written: same inode, size and mtime (only
+   * the ctime may differ, which the rename set), so that an edit by hand in
+   * the meantime is never taken for our bytes. Reads and the next scan then
+   * reuse it instead of reading, hashing and listing it again.
    */
-  private keyedByStat(mac: string, written: FileState, ino: bigint): FileState {
+  private keyedByStat(mac: string, written: FileState, writtenStat: BigIntStats): FileState {
     if (!this.io.syncReads) return written;
     try {
       const stat = fsSync.lstatSync(path.join(this.dir, configFileName(mac)), { bigint: true, throwIfNoEntry: false });
-      return stat?.isFile() && stat.ino === ino ? { ...written, statKey: statKey(stat) } : written;
+      if (stat === undefined || !stat.isFile()) return written;
+      const unchanged = stat.ino === writtenStat.ino && stat.size === writtenStat.size && stat.mtimeNs === writtenStat.mtimeNs;
+      return unchanged ? { ...written, statKey: statKey(stat) } : written;
     } catch {
       return written;
     }

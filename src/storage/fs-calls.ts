@@ -130,10 +130,10 @@ export class FsCalls {
     );
   }
 
-  inodeOf(fd: number): Promise<bigint> {
+  fstat(fd: number): Promise<fsSync.BigIntStats> {
     return this.call(
-      () => fsSync.fstatSync(fd, { bigint: true }).ino,
-      () => viaThreadPool<fsSync.BigIntStats>((done) => fsSync.fstat(fd, { bigint: true }, done)).then((stat) => stat.ino),
+      () => fsSync.fstatSync(fd, { bigint: true }),
+      () => viaThreadPool<fsSync.BigIntStats>((done) => fsSync.fstat(fd, { bigint: true }, done)),
     );
   }
 

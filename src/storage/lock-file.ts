@@ -1,4 +1,4 @@
-import { constants, type Stats } from 'node:fs';
+import { constants, type BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,9 +32,9 @@ function readOwner(text: string): Owner | null {
 }
 
 /** The stat of the lock file at `lockPath` if it was left by a crashed process, else null. */
-async function abandonedLock(lockPath: string, staleMs: number): Promise<Stats | null> {
-  const stat = await fs.lstat(lockPath);
-  if (Date.now() - stat.mtimeMs > staleMs) return stat;
+async function abandonedLock(lockPath: string, staleMs: number): Promise<BigIntStats | null> {
+  const stat = await fs.lstat(lockPath, { bigint: true });
+  if (Date.now() - Number(stat.mtimeMs) > staleMs) return stat;
   const owner = readOwner(await fs.readFile(lockPath, 'utf8').catch(() => ''));
   return owner !== null && isOwnerDead(owner) ? stat : null;
 }
@@ -45,14 +45,15 @@ async function abandonedLock(lockPath: string, staleMs: number): Promise<Stats |
  * file renamed aside turns out to be a fresh lock taken since it was judged
  * (another inode, or a token whose time its taker set anew), it is put back.
  */
-async function breakLock(lockPath: string, judged: Stats, staleMs: number): Promise<void> {
+async function breakLock(lockPath: string, judged: BigIntStats, staleMs: number): Promise<void> {
+  // Changed since it was judged (released, taken again): leave it to the next look.
+  if (!sameVersion(await fs.lstat(lockPath, { bigint: true }), judged)) return;
   const aside = `${lockPath}.broken.${PROCESS_IDENTITY.instance}.${Date.now()}`;
   await fs.rename(lockPath, aside);
   try {
-    const moved = await fs.lstat(aside);
+    const moved = await fs.lstat(aside, { bigint: true });
     // Another inode, or the same token linked again (its time set anew): not the lock found abandoned.
-    const retaken = moved.ino !== judged.ino || moved.mtimeMs !== judged.mtimeMs;
-    if (retaken && Date.now() - moved.mtimeMs <= staleMs) {
+    if (!sameVersion(moved, judged) && Date.now() - Number(moved.mtimeMs) <= staleMs) {
       await fs.link(aside, lockPath).catch(() => undefined);
     }
   } finally {
@@ -197,8 +198,13 @@ export class LockFiles {
   }
 }
 
+/** The same inode with the same modification time (compared as bigints: inode numbers may exceed 2^53). */
+function sameVersion(a: BigIntStats, b: BigIntStats): boolean {
+  return a.dev === b.dev && a.ino === b.ino && a.mtimeNs === b.mtimeNs;
+}
+
 async function sameInode(a: string, b: string): Promise<boolean> {
-  const [statA, statB] = await Promise.all([fs.lstat(a).catch(() => null), fs.lstat(b).catch(() => null)]);
+  const [statA, statB] = await Promise.all([fs.lstat(a, { bigint: true }).catch(() => null), fs.lstat(b, { bigint: true }).catch(() => null)]);
   return statA !== null && statB !== null && statA.ino === statB.ino && statA.dev === statB.dev;
 }
 

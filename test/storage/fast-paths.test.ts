@@ -4,6 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigStore } from '../../src/storage/config-store.js';
+import { FsCalls } from '../../src/storage/fs-calls.js';
 import { tempDir } from '../helpers/app.js';
 
 const silent = pino({ level: 'silent' });
@@ -73,6 +74,22 @@ describe('listing versions', () => {
     expect((await store.list()).version).toBe(saved.version);
     expect((await store.read(MAC)).bytes.toString()).toBe('{"deviceName": "saved"}\n');
     expect(readFile).not.toHaveBeenCalled();
+  });
+
+  it('a change by hand while its own write is being made durable is still seen', async () => {
+    const { store, file } = await storeWithOneConfig();
+    const realFsync = FsCalls.prototype.fsync;
+    let fsyncs = 0;
+    vi.spyOn(FsCalls.prototype, 'fsync').mockImplementation(async function (this: FsCalls, fd) {
+      // The second fsync of a save is the directory's, after the rename: edit the new file in place then.
+      if (++fsyncs === 2) fsSync.writeFileSync(file, '{"deviceName": "by hand, meanwhile"}\n');
+      return realFsync.call(this, fd);
+    });
+    await store.save(MAC, Buffer.from('{"deviceName": "saved"}\n'));
+    expect(fsyncs).toBe(2);
+    expect((await store.read(MAC)).summary.device_name).toBe('by hand, meanwhile');
+    await store.refreshListing();
+    expect((await store.list()).configs[0]!.device_name).toBe('by hand, meanwhile');
   });
 
   it('a change by hand right after its own write is still seen', async () => {
