@@ -25,7 +25,7 @@ function viaThreadPool<T>(call: (done: (error: NodeJS.ErrnoException | null, res
  * Why: each trip through the thread pool costs two thread wake-ups and, under
  * load, a turn of the busy event loop before the next step can start. A
  * durable write was a dozen such trips and held its client 7–12 ms while reads
- * kept the loop busy (p99 of the mixed benchmark: 12 ms; now 4–5 ms).
+ * kept the loop busy (p99 of the mixed benchmark: 10–12 ms; now 4–7 ms).
  *
  * What goes through the thread pool:
  * - fsync, always: it waits for the disk.
