@@ -18,7 +18,7 @@ import {
 import { configFileName, macFromFileName } from '../mac.js';
 import { isOwnerDead, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
 import { FsCalls } from './fs-calls.js';
-import { errorCode, storageFailure, TRANSIENT_CODES } from './fs-errors.js';
+import { errorCode, exists, storageFailure, TRANSIENT_CODES } from './fs-errors.js';
 import { breakLockIfAbandoned, KeyedMutex, LOCK_SUFFIX, LockFiles, type LockOptions } from './lock-file.js';
 import { mapWithConcurrency } from './map-with-concurrency.js';
 
@@ -287,14 +287,7 @@ export class ConfigStore {
       checkConditions(from, current, conditions);
       const source = this.usableDocument(from, current);
       const target = path.join(this.dir, configFileName(to));
-      const targetExists = await fs.lstat(target).then(
-        () => true,
-        (error: unknown) => {
-          if (errorCode(error) === 'ENOENT') return false;
-          throw error;
-        },
-      );
-      if (targetExists) throw new RecordExists(to);
+      if (await exists(target)) throw new RecordExists(to);
       await this.io.rename(path.join(this.dir, configFileName(from)), target);
       await fsyncDirectory(this.dir, this.io);
       const summary = { ...source.summary, mac_address: to };

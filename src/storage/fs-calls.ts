@@ -1,6 +1,7 @@
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { errorCode } from './fs-errors.js';
 
 /** Synchronous calls slower than this, a few in a row, mean storage that can stall. */
 const SLOW_CALL_MS = 2;
@@ -153,7 +154,7 @@ export class FsCalls {
         () => viaThreadPool<void>((done) => fsSync.unlink(path, done)),
       );
     } catch (error) {
-      if (!missingOk || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (!missingOk || errorCode(error) !== 'ENOENT') throw error;
     }
   }
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import {
   AppError,
   StorageBusy,
@@ -5,6 +6,17 @@ import {
   StorageFull,
   StorageUnavailable,
 } from '../errors.js';
+
+/** Whether `filePath` exists (a symlink is not followed); any error but ENOENT is thrown. */
+export async function exists(filePath: string): Promise<boolean> {
+  return fs.lstat(filePath).then(
+    () => true,
+    (error: unknown) => {
+      if (errorCode(error) === 'ENOENT') return false;
+      throw error;
+    },
+  );
+}
 
 export function errorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageBusy } from '../errors.js';
 import { isOwnerDead, PROCESS_IDENTITY, tempFileName, type Owner } from './atomic-file.js';
 import type { FsCalls } from './fs-calls.js';
-import { errorCode } from './fs-errors.js';
+import { errorCode, exists } from './fs-errors.js';
 
 export interface LockOptions {
   /** A lock file older than this is taken to be left by a crashed process and broken. */
@@ -207,16 +207,6 @@ function sameVersion(a: BigIntStats, b: BigIntStats): boolean {
 async function sameInode(a: string, b: string): Promise<boolean> {
   const [statA, statB] = await Promise.all([fs.lstat(a, { bigint: true }).catch(() => null), fs.lstat(b, { bigint: true }).catch(() => null)]);
   return statA !== null && statB !== null && statA.ino === statB.ino && statA.dev === statB.dev;
-}
-
-async function exists(filePath: string): Promise<boolean> {
-  return fs.lstat(filePath).then(
-    () => true,
-    (error: unknown) => {
-      if (errorCode(error) === 'ENOENT') return false;
-      throw error;
-    },
-  );
 }
 
 /** Serialises async work per key within this process, so local writers queue instead of polling the lock file. */
