@@ -473,14 +473,17 @@ export class ConfigStore {
    */
   private keyedByStat(mac: string, written: FileState, writtenStat: BigIntStats): FileState {
     if (!this.io.syncReads) return written;
-    try {
-      const stat = fsSync.lstatSync(path.join(this.dir, configFileName(mac)), { bigint: true, throwIfNoEntry: false });
-      if (stat === undefined || !stat.isFile()) return written;
-      const unchanged = stat.ino === writtenStat.ino && stat.size === writtenStat.size && stat.mtimeNs === writtenStat.mtimeNs;
-      return unchanged ? { ...written, statKey: statKey(stat) } : written;
-    } catch {
-      return written;
-    }
+    // Timed like every synchronous call, so slow storage sends it to the thread pool too.
+    const stat = this.io.timed(() => {
+      try {
+        return fsSync.lstatSync(path.join(this.dir, configFileName(mac)), { bigint: true, throwIfNoEntry: false });
+      } catch {
+        return undefined;
+      }
+    });
+    if (stat === undefined || !stat.isFile()) return written;
+    const unchanged = stat.ino === writtenStat.ino && stat.size === writtenStat.size && stat.mtimeNs === writtenStat.mtimeNs;
+    return unchanged ? { ...written, statKey: statKey(stat) } : written;
   }
 
   private recordLocalChange(mac: string, state: FileState | null): void {
