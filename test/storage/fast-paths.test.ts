@@ -65,6 +65,26 @@ describe('listing versions', () => {
     expect(removed.configs.map((c) => c.mac_address)).toEqual(['aa-bb-cc-dd-ee-02']);
   });
 
+  it('a removal by hand is seen by a scan during which this process saved another config', async () => {
+    const { store, file } = await storeWithOneConfig();
+    const other = 'aa-bb-cc-dd-ee-02';
+    await store.save(other, Buffer.from('{"deviceName": "other"}\n'));
+    expect((await store.list()).configs).toHaveLength(2);
+
+    const realReaddir = fs.readdir;
+    vi.spyOn(fs, 'readdir').mockImplementationOnce((async (dir: string) => {
+      const names = await realReaddir(dir);
+      // Between the directory read and the file checks: MAC is removed by someone else, and this
+      // process saves the other config. The scan must not take the index as unchanged.
+      await fs.rm(file);
+      await store.save(other, Buffer.from('{"deviceName": "saved during the scan"}\n'));
+      return names;
+    }) as typeof fs.readdir);
+    await store.refreshListing();
+    const listing = await store.list();
+    expect(listing.configs.map((c) => [c.mac_address, c.device_name])).toEqual([[other, 'saved during the scan']]);
+  });
+
   it('its own write is neither read back nor listed again by the next scan', async () => {
     const { store } = await storeWithOneConfig();
     await store.save(MAC, Buffer.from('{"deviceName": "saved"}\n'));
