@@ -96,6 +96,56 @@ export async function startService(repoRoot: string, configsDir: string, logDir:
   return track(child, 'service', logFile, port);
 }
 
+/** The reference servers of bench/reference-server.mjs: what Node alone, and Node with Fastify, need for a device fetch. */
+export type ReferenceKind = 'node-http' | 'fastify';
+
+/** Starts a reference server with the service's Node flags, serving `configsDir` at the device path. */
+export async function startReference(repoRoot: string, kind: ReferenceKind, configsDir: string, logDir: string, probePath: string): Promise<RunningServer> {
+  const port = await freePort();
+  const logFile = path.join(logDir, `${kind}-${port}.log`);
+  const fd = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [...startFlags(repoRoot), path.join(repoRoot, 'bench/reference-server.mjs'), kind, configsDir, String(port)], {
+    cwd: repoRoot,
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const server = track(child, kind, logFile, port);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}${probePath}`)).status === 200) return server;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(20);
+  }
+  await server.stop();
+  throw new Error(`the ${kind} reference server did not start: ${logTail(logFile)}`);
+}
+
+/** A running bench/durable-writer.mjs; stop() ends it and tells how many writes it made and the CPU they took. */
+export interface DurableWriter {
+  stop(): Promise<{ writes: number; cpuSeconds: number }>;
+}
+
+export function startDurableWriter(repoRoot: string, dir: string, perSecond: number, bytes: number): DurableWriter {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bench/durable-writer.mjs'), dir, String(perSecond), String(bytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  started.add(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    async stop() {
+      const cpu = cpuSeconds(child.pid!);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      started.delete(child);
+      return { writes: Number(output.trim()), cpuSeconds: cpu };
+    },
+  };
+}
+
 export function nginxVersion(): string | null {
   if (!existsSync(NGINX_BIN)) return null;
   const result = spawnSync(NGINX_BIN, ['-v'], { encoding: 'utf8' });

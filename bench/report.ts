@@ -3,7 +3,8 @@ import type { Measurement } from './load.js';
 export interface ScenarioResult {
   id: string;
   label: string;
-  target: 'service' | 'nginx';
+  /** Which server: the service, nginx, or a reference server (bench/reference-server.mjs). */
+  target: 'service' | 'nginx' | 'node-http' | 'fastify';
   fleet: number;
   runs: Measurement[];
   /** Median of each figure over the runs, taken figure by figure. */

@@ -8,6 +8,7 @@
  *   npm run bench -- --quick              short runs, for development
  *   npm run bench -- --compare old.json   also print deltas against an earlier run
  *   npm run bench -- --only 'raw|list'    only the scenarios whose id matches (ids: see the JSON)
+ *   npm run bench -- --dir /mnt/configs   generate the fleets on that volume (default: the system's temp directory)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { parseArgs } from 'node:util';
 import type { Request } from 'autocannon';
 import { writeFleet, type Fleet } from './fleet.js';
 import { measureBootStorm, measureLoad, type LoadSpec, type Measurement, type Timing } from './load.js';
-import { killAllStarted, listenOverflows, logTail, nginxVersion, rssMb, startFlags, startNginx, startService, type RunningServer } from './processes.js';
+import { killAllStarted, listenOverflows, startDurableWriter, logTail, nginxVersion, rssMb, startFlags, startNginx, startReference, startService, type ReferenceKind, type RunningServer } from './processes.js';
 import { comparisonReport, markdownReport, medianOf, type BenchResult, type ScenarioResult, type StartupResult, type TargetCheck } from './report.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,7 +34,9 @@ const { values: args } = parseArgs({
     repetitions: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     'skip-nginx': { type: 'boolean', default: false },
+    'skip-references': { type: 'boolean', default: false },
     only: { type: 'string' },
+    dir: { type: 'string' },
   },
 });
 
@@ -120,17 +123,24 @@ function putBody(fleet: Fleet, index: number): string {
   return JSON.stringify({ content: fleet.devices[index]!.content });
 }
 
+type Target = ScenarioResult['target'];
+
+/** The reference servers, by scenario target: how far the runtime alone gets (bench/reference-server.mjs). */
+const REFERENCES: Record<ReferenceKind, string> = { 'node-http': 'bare node:http', fastify: 'bare Fastify' };
+
 interface Scenario {
   id: string;
   label: string;
-  target: 'service' | 'nginx';
+  target: Target;
   fleet: number;
   spec: LoadSpec;
   /** Figures derived from a run, e.g. the read throughput of the mixed load. */
   extra?: (m: Measurement) => Record<string, number>;
+  /** Another process run beside the load (from before the warm-up to the end of the run), and the figures it gives. */
+  beside?: () => { stop(m: Measurement): Promise<Record<string, number>> };
 }
 
-function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean): Scenario[] {
+function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, withReferences: boolean): Scenario[] {
   const macs = fleet.devices.map((d) => d.mac);
   const first = macs[0]!;
   const rawPaths = macs.map((mac) => `/api/configs/${mac}.json`);
@@ -152,6 +162,8 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean): 
   };
 
   const mixedCounts = { reads: 0, lists: 0, writes: 0 };
+  // The write rate the mixed load reached last, which the writer beside pure reads repeats (2% of ~10,000 req/s until measured).
+  let mixedWriteRps = 200;
   const mixed: Request = {
     method: 'GET',
     path: rawPaths[0],
@@ -177,6 +189,11 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean): 
     scenarios.push({ id, label, target: 'service', fleet: n, spec: spec(request) });
   };
   both('raw-one', 'Raw GET, one MAC', get(`/api/configs/${first}.json`));
+  if (withReferences) {
+    for (const [kind, name] of Object.entries(REFERENCES) as [ReferenceKind, string][]) {
+      scenarios.push({ id: `${kind}-raw-one`, label: `${name}: Raw GET, one MAC`, target: kind, fleet: n, spec: spec(get(`/api/configs/${first}.json`)) });
+    }
+  }
   both('raw-random', 'Raw GET, random MACs', randomGet(rawPaths));
   scenarios.push(
     { id: 'raw-304', label: 'Raw GET, If-None-Match → 304', target: 'service', fleet: n, spec: spec(get(`/api/configs/${first}.json`, { 'if-none-match': etagOfFirst }), [304]) },
@@ -201,24 +218,51 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean): 
           mixedCounts.reads = mixedCounts.lists = mixedCounts.writes = 0;
         },
       },
-      extra: (m) => ({ readRps: mixedCounts.reads / m.seconds, listRps: mixedCounts.lists / m.seconds, writeRps: mixedCounts.writes / m.seconds }),
+      extra: (m) => {
+        mixedWriteRps = mixedCounts.writes / m.seconds;
+        return { readRps: mixedCounts.reads / m.seconds, listRps: mixedCounts.lists / m.seconds, writeRps: mixedWriteRps };
+      },
+    },
+    {
+      // The filesystem's share of the mixed load's cost: pure reads while another process makes the
+      // mixed load's writes (at the rate the last mixed run reached), with only the calls a durable write needs.
+      id: 'raw-random-beside-writes',
+      label: 'Raw GET, random MACs, beside durable writes by another process',
+      target: 'service',
+      fleet: n,
+      spec: spec(randomGet(rawPaths)),
+      beside: () => {
+        const perSecond = Math.round(mixedWriteRps);
+        const writer = startDurableWriter(repoRoot, path.join(fleet.dir, '..', `durable-writer-${n}`), perSecond, fleet.averageBytes);
+        const startedAt = performance.now();
+        return {
+          async stop() {
+            const { writes, cpuSeconds } = await writer.stop();
+            const seconds = (performance.now() - startedAt) / 1000;
+            return { writeRps: writes / seconds, writerCpuUsPerWrite: (1e6 * cpuSeconds) / Math.max(1, writes), targetWriteRps: perSecond };
+          },
+        };
+      },
     },
   );
   return scenarios;
 }
 
 /** Runs each scenario `repetitions` times, round-robin, so that noise from the shared machine spreads over all of them alike. */
-async function runScenarios(all: Scenario[], servers: { service: RunningServer; nginx?: RunningServer }): Promise<ScenarioResult[]> {
-  // An nginx scenario runs whenever its service counterpart does: its figures are the yardstick.
-  const scenarios = all.filter((s) => selected(s.id) || (s.target === 'nginx' && selected(s.id.replace(/^nginx-/, ''))));
+async function runScenarios(all: Scenario[], servers: Partial<Record<Target, RunningServer>>): Promise<ScenarioResult[]> {
+  // nginx and the reference servers run whenever the service's counterpart does: their figures are the yardstick.
+  const counterpart = (s: Scenario) => (s.target === 'service' ? s.id : s.id.replace(`${s.target}-`, ''));
+  const scenarios = all.filter((s) => selected(counterpart(s)));
   const runs = new Map<string, { measurements: Measurement[]; extras: Record<string, number>[] }>();
   for (let rep = 1; rep <= repetitions; rep++) {
     for (const scenario of scenarios) {
-      const server = scenario.target === 'nginx' ? servers.nginx! : servers.service;
+      const server = servers[scenario.target]!;
+      const beside = scenario.beside?.();
       const m = await measureLoad(server, scenario.spec, timing);
+      const besideFigures = await beside?.stop(m);
       const entry = runs.get(scenario.id) ?? { measurements: [], extras: [] };
       entry.measurements.push(m);
-      if (scenario.extra) entry.extras.push(scenario.extra(m));
+      if (scenario.extra || besideFigures) entry.extras.push({ ...scenario.extra?.(m), ...besideFigures });
       runs.set(scenario.id, entry);
       log(`${rep}/${repetitions} ${scenario.label}: ${Math.round(m.rps)} req/s, p99 ${m.p99.toFixed(2)} ms, errors ${m.errors}, server CPU ${Math.round(m.serverCpu)}%`);
     }
@@ -246,9 +290,12 @@ function targetChecks(scenarios: ScenarioResult[], ratios: Record<string, number
   for (const [id, label] of [['raw-one', 'one MAC'], ['raw-random', 'random MACs']] as const) {
     const s = by(id);
     if (!s) continue;
+    // For one MAC, what Node alone and Node with Fastify reach in the same run: the runtime's ceiling.
+    const references = id === 'raw-one' ? (Object.keys(REFERENCES) as ReferenceKind[]).filter((kind) => ratios[`${kind}-raw-one`] !== undefined) : [];
+    const ceiling = references.length > 0 ? ` (${references.map((kind) => `${REFERENCES[kind]}: ${pct(ratios[`${kind}-raw-one`])}`).join(', ')})` : '';
     checks.push({
       name: `Raw GET (${label}) vs nginx, p99`,
-      measured: `${pct(ratios[id])}, p99 ${s.median.p99.toFixed(2)} ms`,
+      measured: `${pct(ratios[id])}, p99 ${s.median.p99.toFixed(2)} ms${ceiling}`,
       goal: '≥ 50%, p99 < 5 ms',
       met: ratios[id] === undefined ? null : ratios[id]! >= 0.5 && s.median.p99 < 5,
     });
@@ -280,7 +327,10 @@ function targetChecks(scenarios: ScenarioResult[], ratios: Record<string, number
   const mixed = by('mixed');
   if (mixed?.extra && rawRandom) {
     const ratio = mixed.extra.readRps! / rawRandom.median.rps;
-    checks.push({ name: 'Reads under mixed load vs pure reads', measured: `${Math.round(mixed.extra.readRps!)} vs ${Math.round(rawRandom.median.rps)} req/s (${pct(ratio)})`, goal: '≥ 70%', met: ratio >= 0.7 });
+    // What the same number of durable writes, made by another process with nothing but filesystem calls, leaves of pure reads.
+    const besideWrites = by('raw-random-beside-writes');
+    const floor = besideWrites?.extra ? `; beside ${Math.round(besideWrites.extra.writeRps!)} durable writes/s by another process (${Math.round(besideWrites.extra.writerCpuUsPerWrite!)} µs of CPU each): ${pct(besideWrites.median.rps / rawRandom.median.rps)}` : '';
+    checks.push({ name: 'Reads under mixed load vs pure reads', measured: `${Math.round(mixed.extra.readRps!)} vs ${Math.round(rawRandom.median.rps)} req/s (${pct(ratio)})${floor}`, goal: '≥ 70%', met: ratio >= 0.7 });
   }
   const storm = by('boot-storm');
   if (storm) {
@@ -301,8 +351,10 @@ async function main(): Promise<void> {
   build();
   const loadAverageBefore = os.loadavg();
   const nginx = args['skip-nginx'] ? null : nginxVersion();
+  const withReferences = !args['skip-references'];
   if (!nginx) log(args['skip-nginx'] ? 'nginx skipped' : 'nginx not found: no static-server comparison in this run');
-  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'iot-bench-'));
+  // Writes cost what the filesystem makes them cost: --dir measures on the volume the service will use.
+  const workDir = await fs.mkdtemp(path.join(path.resolve(args.dir ?? os.tmpdir()), 'iot-bench-'));
   // nginx started as root serves as an unprivileged worker, which must be able to read the fleet.
   await fs.chmod(workDir, 0o755);
   const cleanUp = () => {
@@ -324,7 +376,13 @@ async function main(): Promise<void> {
     if (['raw-one', 'raw-random', 'raw-304', 'wrapped-one', 'list-200', 'put-distinct', 'put-one', 'mixed'].some(selected)) {
       const { server } = await startReadyService(fleet200, workDir);
       const nginxServer = nginx ? await startNginx(fleet200.dir, workDir) : undefined;
+      const references: Partial<Record<ReferenceKind, RunningServer>> = {};
       try {
+        if (withReferences && selected('raw-one')) {
+          for (const kind of Object.keys(REFERENCES) as ReferenceKind[]) {
+            references[kind] = await startReference(repoRoot, kind, fleet200.dir, workDir, `/api/configs/${fleet200.devices[0]!.mac}.json`);
+          }
+        }
         const first = await getJson(server.port, `/api/configs/${fleet200.devices[0]!.mac}.json`);
         if (first.status !== 200 || first.etag === null) throw new Error(`raw GET answered ${first.status}`);
         if (nginxServer) {
@@ -332,8 +390,10 @@ async function main(): Promise<void> {
           const bytes = Buffer.from(await viaNginx.arrayBuffer());
           if (viaNginx.status !== 200 || !bytes.equals(fleet200.devices[0]!.bytes)) throw new Error(`nginx answered ${viaNginx.status} with other bytes`);
         }
-        scenarios.push(...(await runScenarios(fleetScenarios(fleet200, first.etag, nginxServer !== undefined), { service: server, nginx: nginxServer })));
+        const scenarioList = fleetScenarios(fleet200, first.etag, nginxServer !== undefined, Object.keys(references).length > 0);
+        scenarios.push(...(await runScenarios(scenarioList, { service: server, nginx: nginxServer, ...references })));
       } finally {
+        for (const reference of Object.values(references)) await reference.stop();
         await nginxServer?.stop();
         await server.stop();
       }
@@ -381,7 +441,10 @@ async function main(): Promise<void> {
     const nginxRawOne = scenarios.find((s) => s.id === 'nginx-raw-one');
     const nginxRawRandom = scenarios.find((s) => s.id === 'nginx-raw-random');
     for (const s of scenarios) {
-      if (s.target !== 'service' || s.fleet !== 200) continue;
+      if (s.target !== 'service' || s.fleet !== 200) {
+        if (s.target in REFERENCES && nginxRawOne) ratios[s.id] = s.median.rps / nginxRawOne.median.rps;
+        continue;
+      }
       if (s.id === 'raw-random' && nginxRawRandom) ratios[s.id] = s.median.rps / nginxRawRandom.median.rps;
       else if (['raw-one', 'raw-304', 'wrapped-one'].includes(s.id) && nginxRawOne) ratios[s.id] = s.median.rps / nginxRawOne.median.rps;
     }
@@ -401,7 +464,8 @@ async function main(): Promise<void> {
         nginx,
         serviceCommand: ['node', ...startFlags(repoRoot), 'dist/server/server.js'].join(' '),
         averageConfigBytes: fleet200.averageBytes,
-        fleetFilesystem: sh('stat', ['-f', '-c', '%T', workDir]) || 'unknown',
+        // findmnt names ext4 as such (stat -f calls it ext2/ext3), with the device it lives on.
+        fleetFilesystem: sh('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '--target', workDir]).replace(/\s+/, ' on ') || sh('stat', ['-f', '-c', '%T', workDir]) || 'unknown',
       },
       scenarios,
       startup,
