@@ -340,8 +340,8 @@ function targetChecks(scenarios: ScenarioResult[], ratios: Record<string, number
   }
   if (startup) {
     checks.push({ name: 'Start-up with 10,000 configs', measured: `${Math.round(startup.median.readyMs)} ms`, goal: '< 2 s', met: startup.median.readyMs < 2000 });
-    const list10kRss = list10k ? list10k.median.serverPeakRssMb : startup.median.rssMb;
-    const peak = Math.max(startup.median.rssMb, list10kRss, storm?.median.serverPeakRssMb ?? 0);
+    // Every scenario with the 10,000 configs counts, whichever of them peaks.
+    const peak = Math.max(startup.median.rssMb, ...scenarios.filter((s) => s.fleet === 10_000).map((s) => s.median.serverPeakRssMb));
     checks.push({ name: 'RSS with 10,000 configs', measured: `${Math.round(peak)} MB (peak under load)`, goal: '< 150 MB', met: peak < 150 });
   }
   return checks;
