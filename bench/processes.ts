@@ -32,6 +32,8 @@ export interface RunningServer {
   /** Pid whose /proc figures describe the server (nginx: the worker, not the master). */
   statPid: number;
   logFile: string;
+  /** True once the process has ended. */
+  exited(): boolean;
   stop(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ function track(child: ChildProcess, name: string, logFile: string, port: number,
     port,
     statPid,
     logFile,
+    exited: () => child.exitCode !== null || child.signalCode !== null,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -73,27 +76,33 @@ export function startFlags(repoRoot: string): string[] {
   return match?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
 }
 
-/** Starts the built service as `npm start` runs it, logging at warn, on a free loopback port. */
-export async function startService(repoRoot: string, configsDir: string, logDir: string): Promise<RunningServer> {
-  const port = await freePort();
-  const logFile = path.join(logDir, `service-${port}.log`);
+/**
+ * Starts `script` under Node with the flags `npm start` uses, its output in `<logDir>/<name>-<port>.log`:
+ * the service and the reference servers run alike, so that they compare alike.
+ */
+function startNodeServer(repoRoot: string, name: string, logDir: string, port: number, script: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningServer {
+  const logFile = path.join(logDir, `${name}-${port}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [...startFlags(repoRoot), path.join(repoRoot, 'dist/server/server.js')], {
+  const child = spawn(process.execPath, [...startFlags(repoRoot), path.join(repoRoot, script), ...args], {
     cwd: repoRoot,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      ESP32_CONFIGS_DIR: configsDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      // No rate limit: the benchmark measures the service, not the limiter.
-      RATE_LIMIT_PER_MINUTE: '0',
-    },
+    env: { ...process.env, NODE_ENV: 'production', ...env },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
-  return track(child, 'service', logFile, port);
+  return track(child, name, logFile, port);
+}
+
+/** Starts the built service as `npm start` runs it, logging at warn, on a free loopback port. */
+export async function startService(repoRoot: string, configsDir: string, logDir: string): Promise<RunningServer> {
+  const port = await freePort();
+  return startNodeServer(repoRoot, 'service', logDir, port, 'dist/server/server.js', [], {
+    ESP32_CONFIGS_DIR: configsDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    // No rate limit: the benchmark measures the service, not the limiter.
+    RATE_LIMIT_PER_MINUTE: '0',
+  });
 }
 
 /** The reference servers of bench/reference-server.mjs: what Node alone, and Node with Fastify, need for a device fetch. */
@@ -102,17 +111,9 @@ export type ReferenceKind = 'node-http' | 'fastify';
 /** Starts a reference server with the service's Node flags, serving `configsDir` at the device path. */
 export async function startReference(repoRoot: string, kind: ReferenceKind, configsDir: string, logDir: string, probePath: string): Promise<RunningServer> {
   const port = await freePort();
-  const logFile = path.join(logDir, `${kind}-${port}.log`);
-  const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [...startFlags(repoRoot), path.join(repoRoot, 'bench/reference-server.mjs'), kind, configsDir, String(port)], {
-    cwd: repoRoot,
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  const server = track(child, kind, logFile, port);
+  const server = startNodeServer(repoRoot, kind, logDir, port, 'bench/reference-server.mjs', [kind, configsDir, String(port)]);
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && child.exitCode === null) {
+  while (Date.now() < deadline && !server.exited()) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}${probePath}`)).status === 200) return server;
     } catch {
@@ -121,7 +122,7 @@ export async function startReference(repoRoot: string, kind: ReferenceKind, conf
     await sleep(20);
   }
   await server.stop();
-  throw new Error(`the ${kind} reference server did not start: ${logTail(logFile)}`);
+  throw new Error(`the ${kind} reference server did not start: ${logTail(server.logFile)}`);
 }
 
 /** A running bench/durable-writer.mjs; stop() ends it and tells how many writes it made and the CPU they took. */
