@@ -105,13 +105,16 @@ export async function startService(repoRoot: string, configsDir: string, logDir:
   });
 }
 
-/** The reference servers of bench/reference-server.mjs: what Node alone, and Node with Fastify, need for a device fetch. */
+/** The reference servers of bench/reference-server.mjs: what Node alone, and Node with Fastify, need to answer a device fetch as the service does. */
 export type ReferenceKind = 'node-http' | 'fastify';
 
-/** Starts a reference server with the service's Node flags, serving `configsDir` at the device path. */
-export async function startReference(repoRoot: string, kind: ReferenceKind, configsDir: string, logDir: string, probePath: string): Promise<RunningServer> {
+/**
+ * Starts a reference server with the service's Node flags, serving `configsDir` at the device path
+ * with `headers`, those of the service's answers that are the same on every response.
+ */
+export async function startReference(repoRoot: string, kind: ReferenceKind, configsDir: string, logDir: string, probePath: string, headers: Record<string, string>): Promise<RunningServer> {
   const port = await freePort();
-  const server = startNodeServer(repoRoot, kind, logDir, port, 'bench/reference-server.mjs', [kind, configsDir, String(port)]);
+  const server = startNodeServer(repoRoot, kind, logDir, port, 'bench/reference-server.mjs', [kind, configsDir, String(port)], { REFERENCE_HEADERS: JSON.stringify(headers) });
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && !server.exited()) {
     try {

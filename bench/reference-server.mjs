@@ -1,17 +1,25 @@
 /**
  * The least a Node process must do to answer a device fetch as the service
  * does: one lstat per request (so a changed file is seen at once), the
- * bytes read again only when that stat changed, and the same headers. The
- * benchmark runs it next to nginx to show where the runtime's own ceiling
- * lies: `node reference-server.mjs <node-http|fastify> <configs dir> <port>`.
- * Plain JavaScript, so that nothing but Node (and Fastify) runs.
+ * bytes read again only when that stat changed, and the same response
+ * headers. The benchmark runs it next to nginx to show where the runtime's
+ * own ceiling lies: `node reference-server.mjs <node-http|fastify> <configs dir> <port>`,
+ * with REFERENCE_HEADERS, a JSON object of the headers the service sent that
+ * are the same on every response (the security headers, Cache-Control,
+ * Content-Type). Each answer also gets an ETag and a fresh X-Request-Id, as
+ * the service's do. Plain JavaScript, so that nothing but Node (and Fastify) runs.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
 const [kind, dir, port] = process.argv.slice(2);
+if (process.env.REFERENCE_HEADERS === undefined) {
+  console.error('REFERENCE_HEADERS is not set: the reference must answer with the headers the service sends');
+  process.exit(2);
+}
+const fixedHeaders = JSON.parse(process.env.REFERENCE_HEADERS);
 const DEVICE_PATH = /^\/api\/configs\/([0-9a-f]{2}(?:-[0-9a-f]{2}){5})\.json$/;
 const cache = new Map();
 
@@ -30,7 +38,7 @@ function configFile(mac) {
   return entry;
 }
 
-const headersOf = (entry) => ({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache', etag: entry.etag });
+const headersOf = (entry) => ({ 'x-request-id': randomUUID(), ...fixedHeaders, etag: entry.etag, 'content-length': entry.bytes.length });
 
 if (kind === 'node-http') {
   const server = http.createServer((request, response) => {

@@ -71,7 +71,7 @@ function build(): void {
   }
 }
 
-async function getJson(port: number, urlPath: string): Promise<{ status: number; body: unknown; etag: string | null }> {
+async function getJson(port: number, urlPath: string): Promise<{ status: number; body: unknown; etag: string | null; headers: Headers }> {
   const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, { signal: AbortSignal.timeout(5000) });
   const text = await response.text();
   let body: unknown = null;
@@ -80,7 +80,14 @@ async function getJson(port: number, urlPath: string): Promise<{ status: number;
   } catch {
     // Not JSON: only the status matters then.
   }
-  return { status: response.status, body, etag: response.headers.get('etag') };
+  return { status: response.status, body, etag: response.headers.get('etag'), headers: response.headers };
+}
+
+/** Headers that differ from one response to the next, or that a server adds by itself; the reference servers send the rest as the service did. */
+const PER_RESPONSE_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'etag', 'x-request-id']);
+
+function sameOnEveryResponse(headers: Headers): Record<string, string> {
+  return Object.fromEntries([...headers].filter(([name]) => !PER_RESPONSE_HEADERS.has(name)));
 }
 
 /** Time from spawn until health answers 200 and the list holds the whole fleet. */
@@ -125,8 +132,8 @@ function putBody(fleet: Fleet, index: number): string {
 
 type Target = ScenarioResult['target'];
 
-/** The reference servers, by scenario target: how far the runtime alone gets (bench/reference-server.mjs). */
-const REFERENCES: Record<ReferenceKind, string> = { 'node-http': 'bare node:http', fastify: 'bare Fastify' };
+/** The reference servers, by scenario target: how far the runtime alone gets with the service's answer (bench/reference-server.mjs). */
+const REFERENCES: Record<ReferenceKind, string> = { 'node-http': 'node:http, same answer', fastify: 'Fastify, same answer' };
 
 interface Scenario {
   id: string;
@@ -378,13 +385,20 @@ async function main(): Promise<void> {
       const nginxServer = nginx ? await startNginx(fleet200.dir, workDir) : undefined;
       const references: Partial<Record<ReferenceKind, RunningServer>> = {};
       try {
+        const firstPath = `/api/configs/${fleet200.devices[0]!.mac}.json`;
+        const first = await getJson(server.port, firstPath);
+        if (first.status !== 200 || first.etag === null) throw new Error(`raw GET answered ${first.status}`);
         if (withReferences && selected('raw-one')) {
           for (const kind of Object.keys(REFERENCES) as ReferenceKind[]) {
-            references[kind] = await startReference(repoRoot, kind, fleet200.dir, workDir, `/api/configs/${fleet200.devices[0]!.mac}.json`);
+            references[kind] = await startReference(repoRoot, kind, fleet200.dir, workDir, firstPath, sameOnEveryResponse(first.headers));
+            // A reference that answered differently would measure something else.
+            const answer = await getJson(references[kind]!.port, firstPath);
+            const names = (headers: Headers) => [...headers.keys()].filter((name) => name !== 'keep-alive').sort().join(' ');
+            if (answer.etag !== first.etag || names(answer.headers) !== names(first.headers) || JSON.stringify(answer.body) !== JSON.stringify(first.body)) {
+              throw new Error(`the ${kind} reference does not answer as the service does: ${names(answer.headers)} vs ${names(first.headers)}`);
+            }
           }
         }
-        const first = await getJson(server.port, `/api/configs/${fleet200.devices[0]!.mac}.json`);
-        if (first.status !== 200 || first.etag === null) throw new Error(`raw GET answered ${first.status}`);
         if (nginxServer) {
           const viaNginx = await fetch(`http://127.0.0.1:${nginxServer.port}/api/configs/${fleet200.devices[0]!.mac}.json`);
           const bytes = Buffer.from(await viaNginx.arrayBuffer());
