@@ -6,6 +6,7 @@
  *
  *   npm run bench                         full run (a few minutes)
  *   npm run bench -- --quick              short runs, for development
+ *   npm run bench -- --repetitions 5      rounds per scenario (default and minimum 3), for steadier medians
  *   npm run bench -- --compare old.json   also print deltas against an earlier run
  *   npm run bench -- --only 'raw|list'    only the scenarios whose id matches (ids: see the JSON)
  *   npm run bench -- --dir /mnt/configs   generate the fleets on that volume (default: the system's temp directory)
