@@ -48,6 +48,7 @@ const only = args.only ? new RegExp(args.only) : null;
 const selected = (id: string) => only === null || only.test(id);
 const CONNECTIONS = 10;
 const STORM_DEVICES = 1000;
+const STARTUP_TARGET_MS = 2000;
 
 function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
@@ -347,7 +348,7 @@ function targetChecks(scenarios: ScenarioResult[], ratios: Record<string, number
     checks.push({ name: `Boot storm of ${STORM_DEVICES.toLocaleString('en-US')}`, measured: `${answered ? 'all' : 'not all'} answered, slowest ${Math.round(worst)} ms (worst run), listen-queue overflows ${storm.extra?.listenOverflows ?? '–'} (median)`, goal: 'all answered, none > 1 s', met: answered && worst < 1000 });
   }
   if (startup) {
-    checks.push({ name: 'Start-up with 10,000 configs', measured: `${Math.round(startup.median.readyMs)} ms`, goal: '< 2 s', met: startup.median.readyMs < 2000 });
+    checks.push({ name: 'Start-up with 10,000 configs', measured: `${Math.round(startup.median.readyMs)} ms`, goal: '< 2 s', met: startup.median.readyMs < STARTUP_TARGET_MS });
     // Every scenario with the 10,000 configs counts, whichever of them peaks.
     const peak = Math.max(startup.median.rssMb, ...scenarios.filter((s) => s.fleet === 10_000).map((s) => s.median.serverPeakRssMb));
     checks.push({ name: 'RSS with 10,000 configs', measured: `${Math.round(peak)} MB (peak under load)`, goal: '< 150 MB', met: peak < 150 });
@@ -426,6 +427,8 @@ async function main(): Promise<void> {
           server = started.server;
           runs.push({ readyMs: started.readyMs, rssMb: rssMb(server.pid) });
           log(`${rep}/${repetitions} start-up with 10,000 configs: ${Math.round(started.readyMs)} ms, RSS ${Math.round(runs.at(-1)!.rssMb)} MB`);
+          // The log is deleted with the temp directory: a start-up over the target shows it now, while it can explain why.
+          if (started.readyMs > STARTUP_TARGET_MS) log(`start-up over ${STARTUP_TARGET_MS} ms; the service's log (warnings and above):\n${logTail(server.logFile) || '(empty)'}`);
         }
         if (selected('startup')) startup = { fleet: fleet10k.devices.length, runs, median: medianOf(runs) };
         const rawPaths = fleet10k.devices.map((d) => `/api/configs/${d.mac}.json`);
