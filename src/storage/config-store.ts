@@ -428,8 +428,9 @@ export class ConfigStore {
    * generation, so every scan left ~2 MB for a full collection to free.
    */
   private indexIfChanged(names: readonly string[], states: readonly (FileState | undefined)[], startSeq: number): Map<string, FileState> | null {
+    const duringScan = this.localChanges.filter((change) => change.seq > startSeq);
     // The index already holds this process's writes made during the scan: those MACs are its to decide.
-    const changedHere = new Set(this.localChanges.filter((change) => change.seq > startSeq).map((change) => change.mac));
+    const changedHere = new Set(duringScan.map((change) => change.mac));
     let confirmed = 0;
     let unchanged = true;
     for (let i = 0; i < names.length && unchanged; i++) {
@@ -450,8 +451,7 @@ export class ConfigStore {
       if (state !== undefined) index.set(macFromFileName(names[i]!)!, state);
     }
     // Writes this process made while the scan ran win over what the scan saw.
-    for (const change of this.localChanges) {
-      if (change.seq <= startSeq) continue;
+    for (const change of duringScan) {
       if (change.state === null) index.delete(change.mac);
       else index.set(change.mac, change.state);
     }
