@@ -92,6 +92,11 @@ function sameOnEveryResponse(headers: Headers): Record<string, string> {
   return Object.fromEntries([...headers].filter(([name]) => !PER_RESPONSE_HEADERS.has(name)));
 }
 
+/** The names of the headers sent, sorted (Keep-Alive's parameters are each server's own). */
+function headerNames(headers: Headers): string {
+  return [...headers.keys()].filter((name) => name !== 'keep-alive').sort().join(' ');
+}
+
 /** Time from spawn until health answers 200 and the list holds the whole fleet. */
 async function waitUntilReady(server: RunningServer, fleetSize: number, startedAt: number): Promise<number> {
   const deadline = startedAt + 30_000;
@@ -395,14 +400,13 @@ async function main(): Promise<void> {
             references[kind] = await startReference(repoRoot, kind, fleet200.dir, workDir, firstPath, sameOnEveryResponse(first.headers));
             // A reference that answered differently would measure something else.
             const answer = await getJson(references[kind]!.port, firstPath);
-            const names = (headers: Headers) => [...headers.keys()].filter((name) => name !== 'keep-alive').sort().join(' ');
-            if (answer.etag !== first.etag || names(answer.headers) !== names(first.headers) || JSON.stringify(answer.body) !== JSON.stringify(first.body)) {
-              throw new Error(`the ${kind} reference does not answer as the service does: ${names(answer.headers)} vs ${names(first.headers)}`);
+            if (answer.etag !== first.etag || headerNames(answer.headers) !== headerNames(first.headers) || JSON.stringify(answer.body) !== JSON.stringify(first.body)) {
+              throw new Error(`the ${kind} reference does not answer as the service does: ${headerNames(answer.headers)} vs ${headerNames(first.headers)}`);
             }
           }
         }
         if (nginxServer) {
-          const viaNginx = await fetch(`http://127.0.0.1:${nginxServer.port}/api/configs/${fleet200.devices[0]!.mac}.json`);
+          const viaNginx = await fetch(`http://127.0.0.1:${nginxServer.port}${firstPath}`);
           const bytes = Buffer.from(await viaNginx.arrayBuffer());
           if (viaNginx.status !== 200 || !bytes.equals(fleet200.devices[0]!.bytes)) throw new Error(`nginx answered ${viaNginx.status} with other bytes`);
         }
