@@ -105,8 +105,8 @@ export async function startService(repoRoot: string, configsDir: string, logDir:
   });
 }
 
-/** The reference servers of bench/reference-server.mjs: what Node alone, and Node with Fastify, need to answer a device fetch as the service does. */
-export type ReferenceKind = 'node-http' | 'fastify';
+/** The reference servers of bench/reference-server.mjs: what Node alone, Node with Fastify, and Fastify doing the service's per-request duties need to answer a device fetch as the service does. */
+export type ReferenceKind = 'node-http' | 'fastify' | 'fastify-duties';
 
 /**
  * Starts a reference server with the service's Node flags, serving `configsDir` at the device path

@@ -1,10 +1,11 @@
 import type { Measurement } from './load.js';
+import type { ReferenceKind } from './processes.js';
 
 export interface ScenarioResult {
   id: string;
   label: string;
   /** Which server: the service, nginx, or a reference server (bench/reference-server.mjs). */
-  target: 'service' | 'nginx' | 'node-http' | 'fastify';
+  target: 'service' | 'nginx' | ReferenceKind;
   fleet: number;
   runs: Measurement[];
   /** Median of each figure over the runs, taken figure by figure. */

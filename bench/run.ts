@@ -139,8 +139,15 @@ function putBody(fleet: Fleet, index: number): string {
 
 type Target = ScenarioResult['target'];
 
-/** The reference servers, by scenario target: how far the runtime alone gets with the service's answer (bench/reference-server.mjs). */
-const REFERENCES: Record<ReferenceKind, string> = { 'node-http': 'node:http, same answer', fastify: 'Fastify, same answer' };
+/**
+ * The reference servers, by scenario target (bench/reference-server.mjs): how far the runtime alone gets
+ * with the service's answer, and how far Fastify gets doing only the per-request work the service must do.
+ */
+const REFERENCES: Record<ReferenceKind, string> = {
+  'node-http': 'node:http, same answer',
+  fastify: 'Fastify, same answer',
+  'fastify-duties': 'Fastify, same answer + duties',
+};
 
 interface Scenario {
   id: string;
