@@ -97,6 +97,18 @@ function statKey(stat: BigIntStats): string {
   return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
 }
 
+/**
+ * Whether a scan's state of a file says what the index already holds: the
+ * same cached state, or an unchanged file with the same problem. The states
+ * of unusable files that are never read (a symlink, a directory) are made
+ * anew on each scan, and without the second test every scan would rebuild
+ * the index and give the list a new version while one was in the directory.
+ */
+function sameFileState(indexed: FileState | undefined, found: FileState): boolean {
+  if (indexed === found) return true;
+  return indexed !== undefined && indexed.summary === null && found.summary === null && indexed.problem === found.problem && indexed.statKey === found.statKey;
+}
+
 function describeJsonKind(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
@@ -438,7 +450,7 @@ export class ConfigStore {
       if (state === undefined) continue;
       const mac = macFromFileName(names[i]!)!;
       if (changedHere.has(mac)) continue;
-      unchanged = this.index.get(mac) === state;
+      unchanged = sameFileState(this.index.get(mac), state);
       confirmed++;
     }
     for (const mac of changedHere) if (this.index.has(mac)) confirmed++;

@@ -36,6 +36,27 @@ describe('listing versions', () => {
     expect(after).toBe(before);
   });
 
+  it('a rescan keeps the version while a symlink and a directory named as configs stay as they were', async () => {
+    const { store, file } = await storeWithOneConfig();
+    const dir = path.dirname(file);
+    const link = path.join(dir, 'aa-bb-cc-dd-ee-02.json');
+    await fs.symlink(file, link);
+    await fs.mkdir(path.join(dir, 'aa-bb-cc-dd-ee-03.json'));
+    await store.refreshListing();
+    const before = await store.list();
+    expect(before.skipped.map((s) => s.filename)).toEqual(['aa-bb-cc-dd-ee-02.json', 'aa-bb-cc-dd-ee-03.json']);
+    await store.refreshListing();
+    expect(await store.list()).toBe(before);
+
+    // Replaced by a regular file, the symlink's name is a config again.
+    await fs.rm(link);
+    await fs.writeFile(link, '{"deviceName": "second"}\n');
+    await store.refreshListing();
+    const replaced = await store.list();
+    expect(replaced.version).not.toBe(before.version);
+    expect(replaced.configs.map((c) => c.device_name)).toEqual(['first', 'second']);
+  });
+
   it('a file edited in place, added or removed by hand gives a new version', async () => {
     const { store, file } = await storeWithOneConfig();
     const first = await store.list();
