@@ -12,7 +12,7 @@ import metrics from './plugins/metrics.js';
 import mqtt from './plugins/mqtt.js';
 import openapi from './plugins/openapi.js';
 import requestBody from './plugins/request-body.js';
-import security from './plugins/security.js';
+import security, { SECURITY_HEADERS } from './plugins/security.js';
 import ui from './plugins/ui.js';
 import { VERSION } from './package-info.js';
 import configRoutes from './routes/configs.js';
@@ -59,10 +59,10 @@ export function serverOptions(settings: Settings): FastifyHttpOptions<Server> {
     routerOptions: { maxParamLength: 256 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
     return503OnClosing: true,
-    // Errors met before routing (a malformed URL) still get the envelope.
+    // Errors met before routing (a malformed URL) still get the envelope, and the security headers.
     frameworkErrors: (error, request, reply) => {
       const { statusCode, body } = toEnvelope(error, request.id);
-      void (reply as FastifyReply).code(statusCode).header('x-request-id', request.id).send(body);
+      void (reply as FastifyReply).code(statusCode).headers(SECURITY_HEADERS).header('x-request-id', request.id).send(body);
     },
   };
 }

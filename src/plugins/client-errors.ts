@@ -2,6 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { BadRequest } from '../errors.js';
+import { SECURITY_HEADERS } from './security.js';
+
+const SECURITY_HEADER_LINES = Object.entries(SECURITY_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
 
 /** What Node's HTTP parser reports, mapped to a status and the envelope's code and message. */
 function describe(code: string | undefined): { status: number; reason: string; envelopeCode: string; message: string } {
@@ -32,7 +37,7 @@ export function handleClientError(this: FastifyInstance, error: Error & { code?:
   if (socket.writable) {
     const body = JSON.stringify({ error: message, code: envelopeCode, details: {}, correlationId });
     socket.write(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${SECURITY_HEADER_LINES}X-Request-Id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy(error);

@@ -59,6 +59,7 @@ describe('server limits', () => {
       const response = await rawExchange(port, `${method} ${path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nGET /api/health HTTP/1.1\r\nHost: x\r\n\r\n`);
       expect(response.match(/^HTTP\/1\.1 /gm), response).toHaveLength(1);
       expect(response).toMatch(/\r\nconnection: close\r\n/i);
+      expect(response).toMatch(/\r\nx-content-type-options: nosniff\r\n/i);
       const { status, body } = envelopeOf(response);
       expect(status).toBe(400);
       expect(body).toMatchObject({ code: 'BAD_REQUEST', error: expect.stringContaining('Transfer-Encoding'), correlationId: expect.any(String) });
@@ -67,12 +68,15 @@ describe('server limits', () => {
     expect(envelopeOf(chunked).status).toBe(200);
   });
 
-  it('answers malformed HTTP with 400 in the error envelope', async () => {
+  it('answers malformed HTTP with 400 in the error envelope, with the security headers', async () => {
     const port = await listeningApp();
     for (const request of ['GARBAGE\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 'GET /\0 HTTP/1.1\r\n\r\n']) {
-      const { status, body } = envelopeOf(await rawExchange(port, request));
+      const response = await rawExchange(port, request);
+      const { status, body } = envelopeOf(response);
       expect(status).toBe(400);
       expect(body).toMatchObject({ code: 'BAD_REQUEST', correlationId: expect.any(String) });
+      expect(response).toMatch(/\r\ncontent-security-policy: default-src 'self';/i);
+      expect(response).toMatch(/\r\nx-content-type-options: nosniff\r\n/i);
     }
   });
 
