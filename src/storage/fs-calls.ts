@@ -38,7 +38,9 @@ function viaThreadPool<T>(call: (done: (error: NodeJS.ErrnoException | null, res
  *   create measured on a journal-less ext4, which skips every inode freed in
  *   the last 30 s). In the pool that work runs beside the event loop.
  * - Other changes to the directory while one of our fsyncs is in flight: an
- *   fsync can hold the directory's lock until the disk answers.
+ *   fsync can hold the directory's lock until the disk answers. Calls that
+ *   change no directory (writing, stat-ing and closing our own temp file or
+ *   lock token, reading) stay on the event loop then.
  * - Everything, for 30 s after a few slow calls in a row: storage that can
  *   stall (a network filesystem) must never stall the event loop for long.
  */
@@ -83,13 +85,30 @@ export class FsCalls {
     }
   }
 
+  /**
+   * Whether calls that change no directory may be made synchronously now:
+   * reading, and writing, stat-ing and closing a file of our own (a temp
+   * file or a lock token). They do not wait on a directory an fsync is
+   * writing out, so they stay on the event loop while one is in flight,
+   * which under concurrent writes is nearly always.
+   */
+  private get syncFileCalls(): boolean {
+    return this.localFilesystem && this.syncReads;
+  }
+
+  /** A call that changes the directory. */
   private async call<T>(sync: () => T, pooled: () => Promise<T>): Promise<T> {
     return this.syncWrites ? this.timed(sync) : pooled();
   }
 
+  /** A call that changes no directory (see {@link syncFileCalls}). */
+  private async fileCall<T>(sync: () => T, pooled: () => Promise<T>): Promise<T> {
+    return this.syncFileCalls ? this.timed(sync) : pooled();
+  }
+
   open(path: string, flags: number, mode?: number): Promise<number> {
     const pooled = () => viaThreadPool<number>((done) => fsSync.open(path, flags, mode, done));
-    return flags & fsSync.constants.O_CREAT ? pooled() : this.call(() => fsSync.openSync(path, flags, mode), pooled);
+    return flags & fsSync.constants.O_CREAT ? pooled() : this.fileCall(() => fsSync.openSync(path, flags, mode), pooled);
   }
 
   /** Writes all of `bytes` at the file's current position. */
@@ -97,7 +116,7 @@ export class FsCalls {
     let written = 0;
     while (written < bytes.length) {
       const rest = bytes.subarray(written);
-      written += await this.call(
+      written += await this.fileCall(
         () => fsSync.writeSync(fd, rest),
         () => viaThreadPool<number>((done) => fsSync.write(fd, rest, done)),
       );
@@ -105,7 +124,7 @@ export class FsCalls {
   }
 
   close(fd: number): Promise<void> {
-    return this.call(
+    return this.fileCall(
       () => fsSync.closeSync(fd),
       () => viaThreadPool<void>((done) => fsSync.close(fd, done)),
     );
@@ -125,14 +144,14 @@ export class FsCalls {
 
   /** How many names a file has (it is not followed if a symlink). */
   linkCount(path: string): Promise<number> {
-    return this.call(
+    return this.fileCall(
       () => fsSync.lstatSync(path).nlink,
       () => viaThreadPool<fsSync.Stats>((done) => fsSync.lstat(path, done)).then((stat) => stat.nlink),
     );
   }
 
   fstat(fd: number): Promise<fsSync.BigIntStats> {
-    return this.call(
+    return this.fileCall(
       () => fsSync.fstatSync(fd, { bigint: true }),
       () => viaThreadPool<fsSync.BigIntStats>((done) => fsSync.fstat(fd, { bigint: true }, done)),
     );

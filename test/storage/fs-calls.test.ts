@@ -91,6 +91,26 @@ describe('FsCalls', () => {
     expect((await fs.readdir(dir)).sort()).toEqual(['a', 'b', 'c']);
   });
 
+  it('keeps calls that change no directory on the event loop while one of its fsyncs is in flight', async () => {
+    const dir = await tempDir();
+    const io = await localFsCalls(dir);
+    const syncedFd = await io.open(path.join(dir, 'synced'), fsSync.constants.O_WRONLY | fsSync.constants.O_CREAT, 0o644);
+    const tempFd = await io.open(path.join(dir, 'temp'), fsSync.constants.O_WRONLY | fsSync.constants.O_CREAT, 0o644);
+    const spies = (['write', 'fstat', 'close', 'lstat'] as const).map((name) => ({ name, sync: vi.spyOn(fsSync, `${name}Sync`), pooled: vi.spyOn(fsSync, name) }));
+    const syncing = io.fsync(syncedFd);
+    await io.writeAll(tempFd, Buffer.from('hello'));
+    expect((await io.fstat(tempFd)).size).toBe(5n);
+    await io.close(tempFd);
+    expect(await io.linkCount(path.join(dir, 'temp'))).toBe(1);
+    await syncing;
+    for (const { name, sync, pooled } of spies) {
+      expect(sync, name).toHaveBeenCalled();
+      expect(pooled, name).not.toHaveBeenCalled();
+    }
+    await io.close(syncedFd);
+    expect(await fs.readFile(path.join(dir, 'temp'), 'utf8')).toBe('hello');
+  });
+
   it('uses the thread pool for everything for a while after a few slow calls in a row, and says so once', async () => {
     const dir = await tempDir();
     const onSlowStorage = vi.fn();
