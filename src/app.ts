@@ -71,6 +71,9 @@ export function serverOptions(settings: Settings): FastifyHttpOptions<Server> {
 export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(settings)).withTypeProvider<TypeBoxTypeProvider>();
 
+  // First of all: its onRequest hook adds the security headers, so every answer has them, even one refused by
+  // the hooks below. Before every route too: its hooks (headers, limits) must see each route as it is added.
+  await app.register(security, { settings });
   // A callback hook, not an async one: this runs on every request, and a promise per request costs.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
@@ -85,8 +88,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   if (settings.corsOrigins.length > 0) {
     await app.register(cors, { origin: settings.corsOrigins, exposedHeaders: ['ETag', 'X-Request-Id'] });
   }
-  // Before every route: their hooks (headers, limits, access) must see each route as it is added.
-  await app.register(security, { settings });
+  // Before every route: its hook must see each route's access as it is added.
   await app.register(auth, { settings });
   await app.register(configStore, { settings });
   await app.register(openapi, { version: VERSION });

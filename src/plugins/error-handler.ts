@@ -3,7 +3,6 @@ import fp from 'fastify-plugin';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { AppError, type FieldError } from '../errors.js';
 import type { ErrorResponse } from '../schemas/errors.js';
-import { SECURITY_HEADERS } from './security.js';
 
 interface Envelope {
   statusCode: number;
@@ -70,8 +69,6 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   if (statusCode >= 500) request.log.error({ err: error, code: body.code }, body.error);
   else request.log.info({ code: body.code, statusCode }, body.error);
   reply.errorCode = body.code;
-  // An error raised by an onRequest hook that runs before the security plugin's (a refused Transfer-Encoding) comes here without them.
-  if (!reply.hasHeader('content-security-policy')) reply.headers(SECURITY_HEADERS);
   return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
 }
 
