@@ -105,16 +105,27 @@ export async function startService(repoRoot: string, configsDir: string, logDir:
   });
 }
 
-/** The reference servers of bench/reference-server.mjs: what Node alone, Node with Fastify, and Fastify doing the service's per-request duties need to answer a device fetch as the service does. */
+/** The reference servers of bench/reference-server.mjs: what Node alone, Node with Fastify, and Fastify doing the service's per-request duties need to answer a device fetch as the service does (and bare Node, the mixed load). */
 export type ReferenceKind = 'node-http' | 'fastify' | 'fastify-duties';
 
-/**
- * Starts a reference server with the service's Node flags, serving `configsDir` at the device path
- * with `headers`, those of the service's answers that are the same on every response.
- */
-export async function startReference(repoRoot: string, kind: ReferenceKind, configsDir: string, logDir: string, probePath: string, headers: Record<string, string>): Promise<RunningServer> {
+/** What a reference server copies from the service's answers. */
+export interface ServiceAnswers {
+  /** Headers of the device route's answers that are the same on every response. */
+  deviceHeaders: Record<string, string>;
+  /** The same for the list's and a save's answers. */
+  apiHeaders: Record<string, string>;
+  /** A file holding the service's list, which the node-http reference starts from. */
+  listFile: string;
+}
+
+/** Starts a reference server with the service's Node flags, serving `configsDir` as the service's answers show. */
+export async function startReference(repoRoot: string, kind: ReferenceKind, configsDir: string, logDir: string, probePath: string, answers: ServiceAnswers): Promise<RunningServer> {
   const port = await freePort();
-  const server = startNodeServer(repoRoot, kind, logDir, port, 'bench/reference-server.mjs', [kind, configsDir, String(port)], { REFERENCE_HEADERS: JSON.stringify(headers) });
+  const server = startNodeServer(repoRoot, kind, logDir, port, 'bench/reference-server.mjs', [kind, configsDir, String(port)], {
+    REFERENCE_HEADERS: JSON.stringify(answers.deviceHeaders),
+    REFERENCE_API_HEADERS: JSON.stringify(answers.apiHeaders),
+    REFERENCE_LIST: answers.listFile,
+  });
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && !server.exited()) {
     try {

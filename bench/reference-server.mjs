@@ -10,7 +10,16 @@
  * the service's do. Plain JavaScript, so that nothing but Node (and Fastify) runs.
  *
  * Kinds:
- * - `node-http`: bare node:http;
+ * - `node-http`: bare node:http. It also answers the mixed load's other
+ *   two requests, with the fewest calls that give the service's answers:
+ *   the list, from memory and serialised once per change, starting from the
+ *   service's own list (REFERENCE_LIST, a file), and a save, written
+ *   durably with the calls the durable writer makes (temp file, write,
+ *   fsync, rename over the target, directory fsync; creating, fsyncing and
+ *   renaming through the thread pool, as the service does). It takes no
+ *   lock, which the service needs for replicas, and checks nothing but that
+ *   `content` is an object. REFERENCE_API_HEADERS holds the headers the
+ *   service sends on those two answers;
  * - `fastify`: a one-route Fastify app;
  * - `fastify-duties`: the same app doing, as cheaply as it can be done, the
  *   per-request work the service is required to do and the others skip: a
@@ -24,6 +33,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { summarizeConfig } from '../dist/server/config-summary.js';
 
 const [kind, dir, port] = process.argv.slice(2);
 if (process.env.REFERENCE_HEADERS === undefined) {
@@ -34,16 +44,19 @@ const fixedHeaders = JSON.parse(process.env.REFERENCE_HEADERS);
 const DEVICE_PATH = /^\/api\/configs\/([0-9a-f]{2}(?:-[0-9a-f]{2}){5})\.json$/;
 const cache = new Map();
 
+const statKey = (stat) => `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+const etagOf = (bytes) => `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 32)}"`;
+
 /** The file's bytes and ETag, re-read only when its stat changed; null when it is not a regular file. */
 function configFile(mac) {
   const file = path.join(dir, `${mac}.json`);
   const stat = fs.lstatSync(file, { bigint: true, throwIfNoEntry: false });
   if (stat === undefined || !stat.isFile()) return null;
-  const key = `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+  const key = statKey(stat);
   let entry = cache.get(mac);
   if (entry?.key !== key) {
     const bytes = fs.readFileSync(file);
-    entry = { key, bytes, etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 32)}"` };
+    entry = { key, bytes, etag: etagOf(bytes) };
     cache.set(mac, entry);
   }
   return entry;
@@ -95,15 +108,88 @@ function dutiesApp(Fastify, LogController) {
   return app;
 }
 
+const SAVE_PATH = /^\/api\/configs\/([0-9a-f]{2}(?:-[0-9a-f]{2}){5})$/;
+const pooled = (call, ...args) => new Promise((resolve, reject) => call(...args, (error, result) => (error ? reject(error) : resolve(result))));
+let tempFiles = 0;
+
+/** The list and the save of the mixed load, for node-http (see the kinds above). */
+function mixedLoadRoutes() {
+  const apiHeaders = JSON.parse(process.env.REFERENCE_API_HEADERS ?? '{}');
+  const summaries = new Map(JSON.parse(fs.readFileSync(process.env.REFERENCE_LIST, 'utf8')).configs.map((summary) => [summary.mac_address, summary]));
+  const summaryJson = new Map();
+  let listBody = null;
+
+  function list() {
+    if (listBody === null) {
+      const configs = [...summaries.keys()].sort().map((mac) => {
+        let json = summaryJson.get(mac);
+        if (json === undefined) summaryJson.set(mac, (json = JSON.stringify(summaries.get(mac))));
+        return json;
+      });
+      listBody = Buffer.from(`{"configs":[${configs.join(',')}],"count":${configs.length},"skipped":[]}`);
+    }
+    return listBody;
+  }
+
+  async function save(mac, body) {
+    const { content } = JSON.parse(body);
+    if (typeof content !== 'object' || content === null || Array.isArray(content)) throw new Error('content must be an object');
+    const bytes = Buffer.from(`${JSON.stringify(content, null, 2)}\n`);
+    const target = path.join(dir, `${mac}.json`);
+    const temp = path.join(dir, `.${mac}.${process.pid}.${tempFiles++}.tmp`);
+    const fd = await pooled(fs.open, temp, 'wx');
+    try {
+      fs.writeSync(fd, bytes);
+      await pooled(fs.fsync, fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    await pooled(fs.rename, temp, target);
+    const directory = fs.openSync(dir, 'r');
+    try {
+      await pooled(fs.fsync, directory);
+    } finally {
+      fs.closeSync(directory);
+    }
+    const entry = { key: statKey(fs.lstatSync(target, { bigint: true })), bytes, etag: etagOf(bytes) };
+    cache.set(mac, entry);
+    const summary = summarizeConfig(mac, content);
+    summaries.set(mac, summary);
+    summaryJson.delete(mac);
+    listBody = null;
+    return { entry, body: Buffer.concat([Buffer.from(`${JSON.stringify(summary).slice(0, -1)},"content":`), bytes, Buffer.from('}')]) };
+  }
+
+  const answer = (response, headers, body) => response.writeHead(200, { 'x-request-id': randomUUID(), ...apiHeaders, ...headers, 'content-length': body.length }).end(body);
+  return (request, response) => {
+    if (request.method === 'GET' && request.url === '/api/configs') {
+      answer(response, {}, list());
+      return true;
+    }
+    const mac = request.method === 'PUT' ? SAVE_PATH.exec(request.url ?? '')?.[1] : undefined;
+    if (mac === undefined) return false;
+    const chunks = [];
+    request.on('data', (chunk) => chunks.push(chunk));
+    request.on('end', () => {
+      save(mac, Buffer.concat(chunks).toString('utf8')).then(
+        ({ entry, body }) => answer(response, { etag: entry.etag }, body),
+        (error) => response.writeHead(500).end(String(error)),
+      );
+    });
+    return true;
+  };
+}
+
 if (kind === 'node-http') {
+  const mixedLoad = process.env.REFERENCE_LIST ? mixedLoadRoutes() : () => false;
   const server = http.createServer((request, response) => {
     const mac = DEVICE_PATH.exec(request.url ?? '')?.[1];
     const entry = request.method === 'GET' && mac ? configFile(mac) : null;
-    if (entry === null) {
-      response.writeHead(404).end();
+    if (entry !== null) {
+      response.writeHead(200, headersOf(entry)).end(entry.bytes);
       return;
     }
-    response.writeHead(200, headersOf(entry)).end(entry.bytes);
+    if (!mixedLoad(request, response)) response.writeHead(404).end();
   });
   server.listen(Number(port), '127.0.0.1');
 } else if (kind === 'fastify' || kind === 'fastify-duties') {
