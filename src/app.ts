@@ -7,6 +7,7 @@ import type { Settings } from './config.js';
 import auth from './plugins/auth.js';
 import { handleClientError, refuseUnknownBodyLength } from './plugins/client-errors.js';
 import configStore from './plugins/config-store.js';
+import { ShuttingDown } from './errors.js';
 import errorHandler, { toEnvelope } from './plugins/error-handler.js';
 import metrics from './plugins/metrics.js';
 import mqtt from './plugins/mqtt.js';
@@ -58,7 +59,9 @@ export function serverOptions(settings: Settings): FastifyHttpOptions<Server> {
     clientErrorHandler: handleClientError,
     routerOptions: { maxParamLength: 256 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true } },
-    return503OnClosing: true,
+    // Fastify's own 503 for a request that arrives while the service shuts down has neither the envelope nor
+    // the security headers; buildApp answers such requests with SHUTTING_DOWN instead.
+    return503OnClosing: false,
     // Errors met before routing (a malformed URL) still get the envelope, and the security headers.
     frameworkErrors: (error, request, reply) => {
       const { statusCode, body } = toEnvelope(error, request.id);
@@ -74,10 +77,17 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   // First of all: its onRequest hook adds the security headers, so every answer has them, even one refused by
   // the hooks below. Before every route too: its hooks (headers, limits) must see each route as it is added.
   await app.register(security, { settings });
+  // Once shutdown has begun, a request arriving on a connection that is still open (Fastify marks its answer
+  // Connection: close) is refused in the envelope, before any other hook or route runs.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   // A callback hook, not an async one: this runs on every request, and a promise per request costs.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    done();
+    done(closing ? new ShuttingDown() : undefined);
   });
   app.addHook('onRequest', refuseUnknownBodyLength);
 

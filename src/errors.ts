@@ -92,6 +92,13 @@ export class StorageBusy extends AppError {
   }
 }
 
+/** A request that arrived on an open connection while the service shuts down: nothing was done. */
+export class ShuttingDown extends AppError {
+  constructor() {
+    super('The service is shutting down; nothing was done, retry', 'SHUTTING_DOWN', 503);
+  }
+}
+
 /** The disk is full or over quota: nothing was written. */
 export class StorageFull extends AppError {
   constructor() {

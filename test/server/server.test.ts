@@ -1,5 +1,7 @@
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/app.js';
 import { freePort } from '../helpers/free-port.js';
@@ -73,5 +75,33 @@ describe('server process', () => {
     expect((await server.exited).code).toBe(0);
     await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
     expect(JSON.parse(await fs.readFile(path.join(dir, 'aa-bb-cc-dd-ee-ff.json'), 'utf8')).deviceName).toBe('slow');
+  });
+
+  it('on SIGTERM answers a request that arrives on an open connection with 503 SHUTTING_DOWN in the envelope, then closes it', async () => {
+    const dir = await tempDir();
+    const port = await freePort();
+    const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: dir });
+    await waitForServer(server);
+    const body = JSON.stringify({ content: { deviceName: 'slow' } });
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    // A slow upload keeps the connection busy while the signal arrives; the next request is pipelined behind it.
+    socket.write(`PUT /api/configs/aa-bb-cc-dd-ee-ff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    await sleep(200);
+    server.child.kill('SIGTERM');
+    await sleep(300);
+    socket.write(`${body.slice(10)}GET /api/configs/aa-bb-cc-dd-ee-ff.json HTTP/1.1\r\nHost: x\r\nX-Request-Id: late-1\r\n\r\n`);
+    await closed;
+
+    const [saved, late] = received.split(/(?=HTTP\/1\.1 )/);
+    expect(saved).toMatch(/^HTTP\/1\.1 200 /);
+    expect(late).toMatch(/^HTTP\/1\.1 503 /);
+    expect(late).toMatch(/^connection: close$/im);
+    expect(late).toMatch(/^x-content-type-options: nosniff$/im);
+    expect(late).toMatch(/^x-request-id: late-1$/im);
+    expect(JSON.parse(late!.slice(late!.indexOf('\r\n\r\n') + 4))).toMatchObject({ code: 'SHUTTING_DOWN', correlationId: 'late-1' });
+    expect((await server.exited).code).toBe(0);
   });
 });
