@@ -12,6 +12,8 @@ export interface ScenarioResult {
   median: Measurement;
   /** Figures derived from the runs (e.g. the read throughput of the mixed load), medians too. */
   extra?: Record<string, number>;
+  /** The same figures run by run, in the order of `runs`. */
+  extraRuns?: Record<string, number>[];
 }
 
 export interface StartupResult {
