@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
-import { AppError, type FieldError } from '../errors.js';
+import { AppError, ShuttingDown, type FieldError } from '../errors.js';
 import type { ErrorResponse } from '../schemas/errors.js';
 
 interface Envelope {
@@ -66,7 +66,8 @@ export function toEnvelope(error: unknown, correlationId: string): Envelope {
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   const { statusCode, body } = toEnvelope(error, request.id);
-  if (statusCode >= 500) request.log.error({ err: error, code: body.code }, body.error);
+  // A refusal while shutting down is the normal course of a restart, not a fault: no error log and stack for it.
+  if (statusCode >= 500 && !(error instanceof ShuttingDown)) request.log.error({ err: error, code: body.code }, body.error);
   else request.log.info({ code: body.code, statusCode }, body.error);
   reply.errorCode = body.code;
   return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
