@@ -463,14 +463,21 @@ async function main(): Promise<void> {
             references[kind] = await startReference(repoRoot, kind, referenceDir, workDir, firstPath, answers);
             assertSameAnswer(kind, first, await getJson(references[kind]!.port, firstPath));
           }
-          // Bare Node's list and save, which it answers for the mixed load, must be the service's too, down to the bytes stored.
+          // Bare Node's list and save, which it answers for the mixed load, must be the service's too, down to the bytes stored:
+          // a changed config (so that a save that wrote nothing cannot pass), then the one each device has, put back.
           const nodeHttp = references['node-http']!;
           assertSameAnswer('node-http', list, await getJson(nodeHttp.port, '/api/configs'));
-          const firstDevice = fleet200.devices[0]!;
-          const saved = await putJson(server.port, `/api/configs/${firstDevice.mac}`, putBody(fleet200, 0));
-          assertSameAnswer('node-http', saved, await putJson(nodeHttp.port, `/api/configs/${firstDevice.mac}`, putBody(fleet200, 0)));
-          const [stored, storedByReference] = await Promise.all([fleet200.dir, referenceDir].map((dir) => fs.readFile(path.join(dir, `${firstDevice.mac}.json`))));
-          if (!stored!.equals(storedByReference!)) throw new Error('the node-http reference stores other bytes than the service');
+          const last = fleet200.devices.at(-1)!;
+          const changed = JSON.stringify({ content: { ...last.content, deviceName: 'Saved by the benchmark' } });
+          for (const body of [changed, putBody(fleet200, fleet200.devices.length - 1)]) {
+            const saved = await putJson(server.port, `/api/configs/${last.mac}`, body);
+            assertSameAnswer('node-http', saved, await putJson(nodeHttp.port, `/api/configs/${last.mac}`, body));
+            const [stored, storedByReference] = await Promise.all([fleet200.dir, referenceDir].map((dir) => fs.readFile(path.join(dir, `${last.mac}.json`))));
+            if (!stored!.equals(storedByReference!) || !stored!.equals(Buffer.from(`${JSON.stringify(JSON.parse(body).content, null, 2)}\n`))) {
+              throw new Error('the node-http reference stores other bytes than the service');
+            }
+          }
+          assertSameAnswer('node-http', await getJson(server.port, '/api/configs'), await getJson(nodeHttp.port, '/api/configs'));
         }
         if (nginxServer) {
           const viaNginx = await fetch(`http://127.0.0.1:${nginxServer.port}${firstPath}`);
