@@ -64,10 +64,6 @@ export class FsCalls {
     return performance.now() >= this.threadPoolUntil;
   }
 
-  private get syncWrites(): boolean {
-    return this.localFilesystem && this.fsyncsInFlight === 0 && this.syncReads;
-  }
-
   /** Runs a block of synchronous calls, counting it as slow when it was. */
   timed<T>(block: () => T): T {
     const started = performance.now();
@@ -94,6 +90,11 @@ export class FsCalls {
    */
   private get syncFileCalls(): boolean {
     return this.localFilesystem && this.syncReads;
+  }
+
+  /** Whether calls that change the directory may be made synchronously now: as file calls, and none of our fsyncs in flight. */
+  private get syncWrites(): boolean {
+    return this.syncFileCalls && this.fsyncsInFlight === 0;
   }
 
   /** A call that changes the directory. */
