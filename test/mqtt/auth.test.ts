@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, sampleContent } from '../helpers/app.js';
-import { startBroker, subscribe, waitUntil, type Broker } from './broker.js';
+import { startBroker, subscribe, type Broker } from './broker.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const MAC = 'aa-bb-cc-dd-ee-ff';
 const USERS = { 'config-manager': 'app-secret', device: 'device-secret' };

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, sampleContent } from '../helpers/app.js';
-import { startBroker, subscribe, waitUntil } from './broker.js';
+import { startBroker, subscribe } from './broker.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const A = 'aa-bb-cc-dd-ee-01';
 const B = 'aa-bb-cc-dd-ee-02';

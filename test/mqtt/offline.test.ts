@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { MqttNotifier } from '../../src/notifications/mqtt-notifier.js';
 import { buildTestApp, sampleContent } from '../helpers/app.js';
-import { startBroker, subscribe, waitUntil, type ReceivedMessage } from './broker.js';
+import { startBroker, subscribe, type ReceivedMessage } from './broker.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const macs = ['aa-bb-cc-dd-ee-01', 'aa-bb-cc-dd-ee-02', 'aa-bb-cc-dd-ee-03', 'aa-bb-cc-dd-ee-04'] as const;
 

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { loadSettings, SettingsError } from '../../src/config.js';
 import { buildTestApp, sampleContent, tempDir } from '../helpers/app.js';
-import { startBroker, subscribe, waitUntil } from './broker.js';
+import { startBroker, subscribe } from './broker.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

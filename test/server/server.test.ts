@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/app.js';
 import { freePort } from '../helpers/free-port.js';
 import { spawnServer, waitForServer } from '../helpers/server-process.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 describe('server process', () => {
   it.each([
@@ -89,9 +89,9 @@ describe('server process', () => {
     const closed = new Promise((resolve) => socket.on('close', resolve));
     // An upload that waits for 100 Continue is in flight when the signal arrives; the next request is pipelined behind it.
     socket.write(`PUT /api/configs/aa-bb-cc-dd-ee-ff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`);
-    await until(() => received.includes('100 Continue'));
+    await waitUntil(() => received.includes('100 Continue'), '100 Continue', 10_000);
     server.child.kill('SIGTERM');
-    await until(() => server.output().includes('Shutting down'));
+    await waitUntil(() => server.output().includes('Shutting down'), 'the shutdown log line', 10_000);
     socket.write(`${body}GET /api/configs/aa-bb-cc-dd-ee-ff.json HTTP/1.1\r\nHost: x\r\nX-Request-Id: late-1\r\n\r\n`);
     await closed;
 
@@ -107,12 +107,3 @@ describe('server process', () => {
     expect(server.output()).not.toContain('"level":50');
   });
 });
-
-/** Resolves once `condition` holds, checking every 10 ms; fails after `timeoutMs`. */
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(10);
-  }
-}
