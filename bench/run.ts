@@ -21,7 +21,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Request } from 'autocannon';
-import { writeFleet, type Fleet } from './fleet.js';
+import { storedBytes, writeFleet, type Fleet } from './fleet.js';
 import { measureBootStorm, measureLoad, type LoadSpec, type Measurement, type Timing } from './load.js';
 import { killAllStarted, listenOverflows, startDurableWriter, logTail, nginxVersion, rssMb, startFlags, startNginx, startReference, startService, type ReferenceKind, type RunningServer } from './processes.js';
 import { comparisonReport, markdownReport, medianOf, type BenchResult, type ScenarioResult, type StartupResult, type TargetCheck } from './report.js';
@@ -203,8 +203,8 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, w
     },
   };
 
-  /** The mixed load: 90% raw GET of random MACs, 8% list, 2% PUT of a random MAC, counted by kind. */
-  const mixedLoad = () => {
+  /** The mixed load (90% raw GET of random MACs, 8% list, 2% PUT of a random MAC) against `target`, counted by kind. */
+  const mixedScenario = (id: string, label: string, target: Target, onMeasured: (writeRps: number) => void = () => undefined): Scenario => {
     const counts = { reads: 0, lists: 0, writes: 0 };
     const request: Request = {
       method: 'GET',
@@ -224,7 +224,7 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, w
         return { ...request, method: 'PUT', path: `/api/configs/${macs[i]}`, headers: jsonHeaders, body: bodies[i] };
       },
     };
-    const scenario = (id: string, label: string, target: Target, onMeasured: (writeRps: number) => void = () => undefined): Scenario => ({
+    return {
       id,
       label,
       target,
@@ -239,8 +239,7 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, w
         onMeasured(counts.writes / m.seconds);
         return { readRps: counts.reads / m.seconds, listRps: counts.lists / m.seconds, writeRps: counts.writes / m.seconds };
       },
-    });
-    return scenario;
+    };
   };
   // The write rate the mixed load reached last, which the writer beside pure reads repeats (2% of ~10,000 req/s until measured).
   let mixedWriteRps = 200;
@@ -263,7 +262,7 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, w
     const name = REFERENCES['node-http'];
     scenarios.push(
       { id: 'node-http-raw-random', label: `${name}: Raw GET, random MACs`, target: 'node-http', fleet: n, spec: spec(randomGet(rawPaths)) },
-      mixedLoad()('node-http-mixed', `${name}: ${MIXED_LABEL}`, 'node-http'),
+      mixedScenario('node-http-mixed', `${name}: ${MIXED_LABEL}`, 'node-http'),
     );
   }
   scenarios.push(
@@ -278,7 +277,7 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, w
       fleet: n,
       spec: spec({ method: 'PUT', path: `/api/configs/${first}`, headers: jsonHeaders, body: bodies[0] }),
     },
-    mixedLoad()('mixed', MIXED_LABEL, 'service', (writeRps) => {
+    mixedScenario('mixed', MIXED_LABEL, 'service', (writeRps) => {
       mixedWriteRps = writeRps;
     }),
     {
@@ -468,12 +467,12 @@ async function main(): Promise<void> {
           const nodeHttp = references['node-http']!;
           assertSameAnswer('node-http', list, await getJson(nodeHttp.port, '/api/configs'));
           const last = fleet200.devices.at(-1)!;
-          const changed = JSON.stringify({ content: { ...last.content, deviceName: 'Saved by the benchmark' } });
-          for (const body of [changed, putBody(fleet200, fleet200.devices.length - 1)]) {
+          for (const content of [{ ...last.content, deviceName: 'Saved by the benchmark' }, last.content]) {
+            const body = JSON.stringify({ content });
             const saved = await putJson(server.port, `/api/configs/${last.mac}`, body);
             assertSameAnswer('node-http', saved, await putJson(nodeHttp.port, `/api/configs/${last.mac}`, body));
             const [stored, storedByReference] = await Promise.all([fleet200.dir, referenceDir].map((dir) => fs.readFile(path.join(dir, `${last.mac}.json`))));
-            if (!stored!.equals(storedByReference!) || !stored!.equals(Buffer.from(`${JSON.stringify(JSON.parse(body).content, null, 2)}\n`))) {
+            if (!stored!.equals(storedByReference!) || !stored!.equals(storedBytes(content))) {
               throw new Error('the node-http reference stores other bytes than the service');
             }
           }
