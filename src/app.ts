@@ -13,7 +13,7 @@ import metrics from './plugins/metrics.js';
 import mqtt from './plugins/mqtt.js';
 import openapi from './plugins/openapi.js';
 import requestBody from './plugins/request-body.js';
-import security, { SECURITY_HEADERS } from './plugins/security.js';
+import security, { requestLimit, SECURITY_HEADERS } from './plugins/security.js';
 import ui from './plugins/ui.js';
 import { VERSION } from './package-info.js';
 import configRoutes from './routes/configs.js';
@@ -76,7 +76,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
 
   // First of all: its onRequest hook adds the security headers, so every answer has them, even one refused by
   // the hooks below. Before every route too: its hooks (headers, limits) must see each route as it is added.
-  await app.register(security, { settings });
+  await app.register(security);
   // Once shutdown has begun, a request arriving on a connection that is still open (Fastify marks its answer
   // Connection: close) is refused in the envelope, before any other hook or route runs.
   let closing = false;
@@ -90,6 +90,8 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
     done(closing ? new ShuttingDown() : undefined);
   });
   app.addHook('onRequest', refuseUnknownBodyLength);
+  // After the correlation id, so a 429 carries it too.
+  await app.register(requestLimit, { settings });
 
   await app.register(errorHandler);
   await app.register(requestBody);

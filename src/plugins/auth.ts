@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { Settings } from '../config.js';
 import { AppError } from '../errors.js';
 import { errorResponses } from '../schemas/errors.js';
+import { secondsLeft, WindowCounter } from '../window-counter.js';
 
 /**
  * Who may call a route once tokens are configured:
@@ -106,41 +107,20 @@ export default fp(
     const admin = adminTokens.map(digest);
     const device = [...admin, ...deviceTokens.map(digest)];
 
-    // Failed attempts are counted with @fastify/rate-limit's store; an address over the limit is refused
-    // before its token is even checked, so a guess made while blocked tells the guesser nothing.
-    const countFailure = app.createRateLimit({ max: AUTH_FAILURES_PER_MINUTE, timeWindow: WINDOW_MS, keyGenerator: (request) => request.ip, allowList: () => false });
-    const blockedUntil = new Map<string, number>();
+    // An address over the limit of failed attempts is refused before its token is even checked, so a guess made
+    // while blocked tells the guesser nothing.
+    const failures = new WindowCounter(WINDOW_MS);
 
     const refuseIfBlocked = (request: FastifyRequest, reply: FastifyReply): void => {
-      const until = blockedUntil.get(request.ip);
-      if (until === undefined) return;
-      const now = Date.now();
-      if (until <= now) {
-        blockedUntil.delete(request.ip);
-        return;
-      }
-      const seconds = Math.ceil((until - now) / 1000);
+      const window = failures.peek(request.ip);
+      if (window === undefined || window.count <= AUTH_FAILURES_PER_MINUTE) return;
+      const seconds = secondsLeft(window);
       reply.header('retry-after', String(seconds));
       throw new RateLimited(`Too many failed authentication attempts from ${request.ip}; retry in ${seconds} s`, seconds);
     };
 
-    const recordFailure = async (request: FastifyRequest): Promise<void> => {
-      const result = await countFailure(request);
-      if (!result.isAllowed && result.isExceeded) {
-        // Bounded, whatever the number of addresses guessing: expired entries go first, then the oldest.
-        if (blockedUntil.size >= 10_000) {
-          const now = Date.now();
-          for (const [ip, until] of blockedUntil) if (until <= now) blockedUntil.delete(ip);
-          for (const ip of blockedUntil.keys()) {
-            if (blockedUntil.size < 10_000) break;
-            blockedUntil.delete(ip);
-          }
-        }
-        blockedUntil.set(request.ip, Date.now() + result.ttl);
-      }
-    };
-
-    app.addHook('onRequest', async (request, reply) => {
+    /** Throws the 401 or 429 for a request its route's access refuses. */
+    const checkAccess = (request: FastifyRequest, reply: FastifyReply): void => {
       const access = request.routeOptions.config.access ?? defaultAccess(request.method, request.routeOptions.url);
       if (access === 'public') return;
       const accepted = access === 'admin' ? admin : device;
@@ -153,12 +133,22 @@ export default fp(
         throw new Unauthorized(access === 'admin' ? 'Authentication required: send Authorization: Bearer <admin token>' : 'Authentication required: send Authorization: Bearer <device token>');
       }
       if (!tokenMatches(token, accepted)) {
-        await recordFailure(request);
+        failures.hit(request.ip);
         refuseIfBlocked(request, reply);
         throw new Unauthorized('The bearer token is not valid for this route');
       }
       reply.removeHeader('www-authenticate');
+    };
+
+    // A callback hook, not an async one: with tokens set it runs on every request, and a promise per request costs.
+    app.addHook('onRequest', (request, reply, done) => {
+      try {
+        checkAccess(request, reply);
+      } catch (error) {
+        return done(error as Error);
+      }
+      done();
     });
   },
-  { name: 'auth', dependencies: ['@fastify/rate-limit'] },
+  { name: 'auth' },
 );

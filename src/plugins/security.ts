@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
 import type { Settings } from '../config.js';
+import { secondsLeft, WindowCounter } from '../window-counter.js';
 import { RateLimited } from './auth.js';
 
 /**
@@ -51,23 +51,35 @@ function captureSecurityHeaders(): Readonly<Record<string, string>> {
 /** Added to each reply as one object; also by the error path met before routing, where no hook runs. */
 export const SECURITY_HEADERS = captureSecurityHeaders();
 
-/** Security headers on every response, and the per-client request limit. */
+/** Security headers on every response. */
 export default fp(
-  async function security(app: FastifyInstance, options: { settings: Settings }) {
+  async function security(app: FastifyInstance) {
     app.addHook('onRequest', (_request, reply, done) => {
       reply.headers(SECURITY_HEADERS);
       done();
     });
-
-    const perMinute = options.settings.rateLimitPerMinute;
-    await app.register(rateLimit, {
-      global: perMinute > 0,
-      max: perMinute,
-      timeWindow: 60_000,
-      allowList: (request) => isLoopback(request.ip),
-      errorResponseBuilder: (request, context) =>
-        new RateLimited(`Too many requests from ${request.ip}: at most ${context.max} per minute; retry in ${context.after}`, Math.ceil(context.ttl / 1000)),
-    });
   },
   { name: 'security' },
+);
+
+/**
+ * The per-client request limit (RATE_LIMIT_PER_MINUTE): past it, 429 with Retry-After until the client's
+ * minute is over. Loopback is exempt. One synchronous count per request: this runs on every request.
+ */
+export const requestLimit = fp(
+  async function requestLimit(app: FastifyInstance, options: { settings: Settings }) {
+    const perMinute = options.settings.rateLimitPerMinute;
+    if (perMinute === 0) return;
+    const requests = new WindowCounter(60_000);
+    app.addHook('onRequest', (request, reply, done) => {
+      const ip = request.ip;
+      if (isLoopback(ip)) return done();
+      const window = requests.hit(ip);
+      if (window.count <= perMinute) return done();
+      const seconds = secondsLeft(window);
+      reply.header('retry-after', String(seconds));
+      done(new RateLimited(`Too many requests from ${ip}: at most ${perMinute} per minute; retry in ${seconds} s`, seconds));
+    });
+  },
+  { name: 'request-limit' },
 );

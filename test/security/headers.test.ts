@@ -72,6 +72,10 @@ describe('per-client rate limit', () => {
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', error: expect.stringContaining('5 per minute'), correlationId: expect.any(String) });
+    expect(limited.headers['x-request-id']).toBe(limited.json().correlationId);
+    expect(limited.headers['x-content-type-options']).toBe('nosniff');
+    // Every request counts, a path that does not exist too.
+    expect((await app.inject({ url: '/api/nothing-here', ...client })).statusCode).toBe(429);
     expect((await app.inject({ url: '/api/configs', remoteAddress: '198.51.100.5' })).statusCode).toBe(200);
   });
 
