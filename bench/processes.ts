@@ -100,8 +100,8 @@ export async function startService(repoRoot: string, configsDir: string, logDir:
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
-    // No rate limit: the benchmark measures the service, not the limiter.
-    RATE_LIMIT_PER_MINUTE: '0',
+    // Every other setting at its default, the per-client request limit included: its check runs on every request
+    // (the load comes from loopback, which it exempts, so none is refused).
   });
 }
 
