@@ -121,7 +121,9 @@ export default fp(
 
     /** Throws the 401 or 429 for a request its route's access refuses. */
     const checkAccess = (request: FastifyRequest, reply: FastifyReply): void => {
-      const access = request.routeOptions.config.access ?? defaultAccess(request.method, request.routeOptions.url);
+      // routeOptions is a getter that builds a new object: read once.
+      const { config, url } = request.routeOptions;
+      const access = config.access ?? defaultAccess(request.method, url);
       if (access === 'public') return;
       const accepted = access === 'admin' ? admin : device;
       if (accepted.length === 0 || (access === 'device' && deviceTokens.length === 0)) return;
