@@ -13,7 +13,8 @@ import metrics from './plugins/metrics.js';
 import mqtt from './plugins/mqtt.js';
 import openapi from './plugins/openapi.js';
 import requestBody from './plugins/request-body.js';
-import security, { requestLimit, SECURITY_HEADERS } from './plugins/security.js';
+import requestLimit from './plugins/request-limit.js';
+import security, { SECURITY_HEADERS } from './plugins/security.js';
 import ui from './plugins/ui.js';
 import { VERSION } from './package-info.js';
 import configRoutes from './routes/configs.js';
@@ -75,7 +76,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(settings)).withTypeProvider<TypeBoxTypeProvider>();
 
   // First of all: its onRequest hook adds the security headers, so every answer has them, even one refused by
-  // the hooks below. Before every route too: its hooks (headers, limits) must see each route as it is added.
+  // the hooks below.
   await app.register(security);
   // Once shutdown has begun, a request arriving on a connection that is still open (Fastify marks its answer
   // Connection: close) is refused in the envelope, before any other hook or route runs.
@@ -90,8 +91,6 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
     done(closing ? new ShuttingDown() : undefined);
   });
   app.addHook('onRequest', refuseUnknownBodyLength);
-  // After the correlation id, so a 429 carries it too.
-  await app.register(requestLimit, { settings });
 
   await app.register(errorHandler);
   await app.register(requestBody);
@@ -100,6 +99,9 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   if (settings.corsOrigins.length > 0) {
     await app.register(cors, { origin: settings.corsOrigins, exposedHeaders: ['ETag', 'X-Request-Id'] });
   }
+  // After the correlation id, so a 429 carries it; after CORS, so a browser page can read the 429 (and a
+  // preflight, which CORS answers itself, is not counted).
+  await app.register(requestLimit, { settings });
   // Before every route: its hook must see each route's access as it is added.
   await app.register(auth, { settings });
   await app.register(configStore, { settings });

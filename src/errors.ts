@@ -92,6 +92,13 @@ export class StorageBusy extends AppError {
   }
 }
 
+/** Too many requests, or too many failed authentications, from one client address: retry after the given time. */
+export class RateLimited extends AppError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, 'RATE_LIMITED', 429, { retry_after_seconds: retryAfterSeconds });
+  }
+}
+
 /** A request that arrived on an open connection while the service shuts down: nothing was done. */
 export class ShuttingDown extends AppError {
   constructor() {

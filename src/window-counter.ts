@@ -1,7 +1,7 @@
 /** One key's count in its current window. */
 export interface CountWindow {
   readonly count: number;
-  /** When the window ends, in ms since the epoch. */
+  /** When the window ends, in ms on the monotonic clock (`performance.now()`). */
   readonly endsAt: number;
 }
 
@@ -14,18 +14,24 @@ export interface CountWindow {
  * end of the map, so the map is ordered by end: expired windows are always
  * at its front and are dropped from there as events come. Past `maxKeys`
  * live windows the oldest is dropped, so memory stays bounded whatever the
- * number of addresses.
+ * number of addresses: 20,000 IPv6 addresses take about 5 MB (measured:
+ * 100,000 took 24.8 MB). Time is read from the monotonic clock: were the wall
+ * clock stepped back, new windows would land behind older ones that end
+ * later, and expired ones behind those would never be dropped.
  */
 export class WindowCounter {
   private readonly windows = new Map<string, { count: number; endsAt: number }>();
 
   constructor(
     private readonly windowMs: number,
-    private readonly maxKeys = 100_000,
-  ) {}
+    private readonly maxKeys = 20_000,
+  ) {
+    if (!(windowMs > 0)) throw new RangeError(`windowMs must be positive, not ${windowMs}`);
+    if (!(Number.isInteger(maxKeys) && maxKeys > 0)) throw new RangeError(`maxKeys must be a positive integer, not ${maxKeys}`);
+  }
 
-  /** Counts one event for `key`, and gives its window. */
-  hit(key: string, now = Date.now()): CountWindow {
+  /** Counts one event for `key`, and gives its window (live: read it at once, do not keep it). */
+  hit(key: string, now = performance.now()): CountWindow {
     this.dropExpired(now);
     const window = this.windows.get(key);
     if (window !== undefined) {
@@ -39,7 +45,7 @@ export class WindowCounter {
   }
 
   /** The current window of `key`, without counting; undefined when it has none. */
-  peek(key: string, now = Date.now()): CountWindow | undefined {
+  peek(key: string, now = performance.now()): CountWindow | undefined {
     const window = this.windows.get(key);
     return window !== undefined && window.endsAt > now ? window : undefined;
   }
@@ -58,6 +64,6 @@ export class WindowCounter {
 }
 
 /** Whole seconds until `window` ends, at least 1: what `Retry-After` says. */
-export function secondsLeft(window: CountWindow, now = Date.now()): number {
+export function secondsLeft(window: CountWindow, now = performance.now()): number {
   return Math.max(1, Math.ceil((window.endsAt - now) / 1000));
 }

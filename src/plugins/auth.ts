@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Settings } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError, RateLimited } from '../errors.js';
 import { errorResponses } from '../schemas/errors.js';
 import { secondsLeft, WindowCounter } from '../window-counter.js';
 
@@ -29,12 +29,6 @@ const WINDOW_MS = 60_000;
 export class Unauthorized extends AppError {
   constructor(message: string) {
     super(message, 'UNAUTHORIZED', 401);
-  }
-}
-
-export class RateLimited extends AppError {
-  constructor(message: string, retryAfterSeconds: number) {
-    super(message, 'RATE_LIMITED', 429, { retry_after_seconds: retryAfterSeconds });
   }
 }
 

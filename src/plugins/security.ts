@@ -1,11 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
-import type { Settings } from '../config.js';
-import { secondsLeft, WindowCounter } from '../window-counter.js';
-import { RateLimited } from './auth.js';
 
 /**
  * The content security policy of the UI and the docs: everything from this
@@ -20,12 +16,6 @@ export const CONTENT_SECURITY_POLICY = {
   'connect-src': ["'self'"],
   'frame-ancestors': ["'none'"],
 };
-
-/** Loopback clients (the host itself: benchmarks, health checks, a local script) are exempt from the per-client limit. */
-export function isLoopback(ip: string): boolean {
-  if (isIP(ip) === 4) return ip.startsWith('127.');
-  return ip === '::1' || ip.startsWith('::ffff:127.');
-}
 
 /**
  * The security headers of every response. helmet's middleware is run once, here, and what it sets is kept:
@@ -60,26 +50,4 @@ export default fp(
     });
   },
   { name: 'security' },
-);
-
-/**
- * The per-client request limit (RATE_LIMIT_PER_MINUTE): past it, 429 with Retry-After until the client's
- * minute is over. Loopback is exempt. One synchronous count per request: this runs on every request.
- */
-export const requestLimit = fp(
-  async function requestLimit(app: FastifyInstance, options: { settings: Settings }) {
-    const perMinute = options.settings.rateLimitPerMinute;
-    if (perMinute === 0) return;
-    const requests = new WindowCounter(60_000);
-    app.addHook('onRequest', (request, reply, done) => {
-      const ip = request.ip;
-      if (isLoopback(ip)) return done();
-      const window = requests.hit(ip);
-      if (window.count <= perMinute) return done();
-      const seconds = secondsLeft(window);
-      reply.header('retry-after', String(seconds));
-      done(new RateLimited(`Too many requests from ${ip}: at most ${perMinute} per minute; retry in ${seconds} s`, seconds));
-    });
-  },
-  { name: 'request-limit' },
 );

@@ -149,10 +149,18 @@ describe('failed attempts', () => {
     expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', details: { retry_after_seconds: expect.any(Number) }, correlationId: expect.any(String) });
     // Blocked means blocked: the right token does not tell a guesser it was right.
     expect((await app.inject({ url: '/api/configs', headers: bearer(ADMIN), ...attacker })).statusCode).toBe(429);
-    // Loopback gets no exemption from this limit, and other addresses are not affected.
+    // Other addresses are not affected.
     expect((await app.inject({ url: '/api/configs', headers: bearer(ADMIN), remoteAddress: '192.0.2.8' })).statusCode).toBe(200);
     // Public routes stay reachable from the blocked address.
     expect((await app.inject({ url: '/api/health', ...attacker })).statusCode).toBe(200);
+  });
+
+  it('are limited from loopback too: the request limit exempts it, this one does not', async () => {
+    const { app } = await buildTestApp({ ADMIN_TOKEN: ADMIN });
+    const local = { remoteAddress: '127.0.0.1' };
+    for (let i = 0; i < 10; i++) expectUnauthorized(await app.inject({ url: '/api/configs', headers: bearer(`guess-number-${i}-0000000`), ...local }));
+    expect((await app.inject({ url: '/api/configs', headers: bearer('guess-number-11-000000'), ...local })).statusCode).toBe(429);
+    expect((await app.inject({ url: '/api/configs', headers: bearer(ADMIN), ...local })).statusCode).toBe(429);
   });
 
   it('do not count requests that send no token (a browser before its login prompt)', async () => {

@@ -71,12 +71,28 @@ describe('per-client rate limit', () => {
     const limited = await app.inject({ url: `/api/configs/${MAC}.json`, ...client });
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED', error: expect.stringContaining('5 per minute'), correlationId: expect.any(String) });
     expect(limited.headers['x-request-id']).toBe(limited.json().correlationId);
     expect(limited.headers['x-content-type-options']).toBe('nosniff');
     // Every request counts, a path that does not exist too.
     expect((await app.inject({ url: '/api/nothing-here', ...client })).statusCode).toBe(429);
     expect((await app.inject({ url: '/api/configs', remoteAddress: '198.51.100.5' })).statusCode).toBe(200);
+  });
+
+  it('lets a page on an allowed origin read its 429, and does not count CORS preflights', async () => {
+    const origin = 'https://admin.example.org';
+    const { app } = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '2', CORS_ORIGINS: origin });
+    const client = { remoteAddress: '198.51.100.6' };
+    for (let i = 0; i < 3; i++) {
+      const preflight = await app.inject({ method: 'OPTIONS', url: '/api/configs', headers: { origin, 'access-control-request-method': 'GET' }, ...client });
+      expect(preflight.statusCode).toBe(204);
+    }
+    for (let i = 0; i < 2; i++) expect((await app.inject({ url: '/api/configs', headers: { origin }, ...client })).statusCode).toBe(200);
+    const limited = await app.inject({ url: '/api/configs', headers: { origin }, ...client });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['access-control-allow-origin']).toBe(origin);
+    expect(limited.headers['access-control-expose-headers']).toMatch(/X-Request-Id/);
   });
 
   it('exempts loopback clients (benchmarks, local scripts)', async () => {

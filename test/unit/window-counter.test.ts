@@ -45,6 +45,12 @@ describe('WindowCounter', () => {
     expect(counter.peek('d', 2)).toEqual({ count: 1, endsAt: 60_002 });
   });
 
+  it('refuses a window or a capacity that is not positive', () => {
+    expect(() => new WindowCounter(0)).toThrow(/windowMs/);
+    expect(() => new WindowCounter(60_000, 0)).toThrow(/maxKeys/);
+    expect(() => new WindowCounter(60_000, 1.5)).toThrow(/maxKeys/);
+  });
+
   it('gives Retry-After in whole seconds, at least 1', () => {
     expect(secondsLeft({ count: 1, endsAt: 60_000 }, 0)).toBe(60);
     expect(secondsLeft({ count: 1, endsAt: 60_000 }, 58_500)).toBe(2);

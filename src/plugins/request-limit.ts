@@ -1,0 +1,35 @@
+import { isIP } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Settings } from '../config.js';
+import { RateLimited } from '../errors.js';
+import { secondsLeft, WindowCounter } from '../window-counter.js';
+
+/** Loopback clients (the host itself: benchmarks, health checks, a local script) are exempt from the per-client limit. */
+export function isLoopback(ip: string): boolean {
+  if (isIP(ip) === 4) return ip.startsWith('127.');
+  return ip === '::1' || ip.startsWith('::ffff:127.');
+}
+
+/**
+ * The per-client request limit (RATE_LIMIT_PER_MINUTE): past it, 429 with Retry-After until the client's
+ * minute is over. Loopback is exempt. One synchronous count per request: this runs on every request.
+ */
+export default fp(
+  async function requestLimit(app: FastifyInstance, options: { settings: Settings }) {
+    const perMinute = options.settings.rateLimitPerMinute;
+    if (perMinute === 0) return;
+    const requests = new WindowCounter(60_000);
+    app.addHook('onRequest', (request, reply, done) => {
+      // Undefined once the client has gone (its socket destroyed): there is no one left to limit.
+      const ip: string | undefined = request.ip;
+      if (ip === undefined || isLoopback(ip)) return done();
+      const window = requests.hit(ip);
+      if (window.count <= perMinute) return done();
+      const seconds = secondsLeft(window);
+      reply.header('retry-after', String(seconds));
+      done(new RateLimited(`Too many requests from ${ip}: at most ${perMinute} per minute; retry in ${seconds} s`, seconds));
+    });
+  },
+  { name: 'request-limit' },
+);
