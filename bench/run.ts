@@ -417,6 +417,8 @@ function targetChecks(scenarios: ScenarioResult[], ratios: Record<string, number
 }
 
 async function main(): Promise<void> {
+  // Read before the build, from the sources it compiles: edits made while the benchmark runs are not measured.
+  const commit = `${sh('git', ['rev-parse', '--short', 'HEAD']) || 'unknown'}${sh('git', ['status', '--porcelain', '--', 'src']) ? '-dirty' : ''}`;
   build();
   const loadAverageBefore = os.loadavg();
   const nginx = args['skip-nginx'] ? null : nginxVersion();
@@ -547,7 +549,7 @@ async function main(): Promise<void> {
     const result: BenchResult = {
       meta: {
         date: new Date().toISOString(),
-        commit: `${sh('git', ['rev-parse', '--short', 'HEAD']) || 'unknown'}${sh('git', ['status', '--porcelain', '--', 'src']) ? '-dirty' : ''}`,
+        commit,
         node: process.versions.node,
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
