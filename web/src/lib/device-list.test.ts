@@ -34,6 +34,15 @@ describe('sortConfigs', () => {
     ]);
   });
 
+  it('sorts MACs in hex order, both ways', () => {
+    const fleet = ['24-0a-c4-00-15-27', '24-0a-c4-00-00-00', '24-0a-c4-01-7e-ea', '24-0a-c4-00-0e-1a', '24-0a-c4-00-07-0d', '24-0a-c4-01-70-d0'].map((mac) =>
+      config(mac, null, null, null),
+    );
+    const ascending = ['24-0a-c4-00-00-00', '24-0a-c4-00-07-0d', '24-0a-c4-00-0e-1a', '24-0a-c4-00-15-27', '24-0a-c4-01-70-d0', '24-0a-c4-01-7e-ea'];
+    expect(macs(sortConfigs(fleet, DEFAULT_SORT))).toEqual(ascending);
+    expect(macs(sortConfigs(fleet, { key: 'mac_address', direction: 'desc' }))).toEqual([...ascending].reverse());
+  });
+
   it('sorts booleans off before on, ties by MAC, and never changes its input', () => {
     const input = [...FLEET];
     expect(macs(sortConfigs(input, { key: 'enable_ota', direction: 'asc' }))).toEqual([

@@ -12,8 +12,13 @@ const SORT_KEYS: readonly SortKey[] = ['mac_address', 'device_name', 'device_ent
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
-function compareValues(a: string | boolean, b: string | boolean): number {
+/** Canonical MACs are lowercase hex of one width: code-point order is their numeric order. */
+const compareMacs = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function compareValues(key: SortKey, a: string | boolean, b: string | boolean): number {
   if (typeof a === 'boolean' || typeof b === 'boolean') return Number(a) - Number(b);
+  // The collator's numeric mode would read a MAC's digit runs as decimal numbers: 00-0e-1a before 00-07-0d.
+  if (key === 'mac_address') return compareMacs(a, b);
   return collator.compare(a, b);
 }
 
@@ -29,10 +34,10 @@ export function sortConfigs(configs: readonly ConfigSummary[], order: SortOrder)
     if (x === null || y === null) {
       if (x !== y) return x === null ? 1 : -1;
     } else {
-      const byKey = compareValues(x, y);
+      const byKey = compareValues(order.key, x, y);
       if (byKey !== 0) return sign * byKey;
     }
-    return a.mac_address < b.mac_address ? -1 : a.mac_address > b.mac_address ? 1 : 0;
+    return compareMacs(a.mac_address, b.mac_address);
   });
 }
 
