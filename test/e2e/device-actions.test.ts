@@ -128,6 +128,9 @@ describe('duplicate, rename, delete', () => {
     await eventually(() => page.getByTestId('delete-name').textContent()).toBe('Garage door');
     await page.keyboard.press('Escape');
     expect(await page.getByTestId('delete-dialog').count()).toBe(0);
+    // Focus goes back to the button that opened the dialog, so a keyboard user keeps their place.
+    const focused = "`${document.activeElement?.closest('[data-mac]')?.getAttribute('data-mac')} ${document.activeElement?.getAttribute('data-testid')}`";
+    expect(await page.evaluate<string>(focused)).toBe(`${OTHER} delete-device`);
     expect(await readStored(dir, OTHER)).not.toBeNull();
     await page.locator(`[data-mac="${OTHER}"]`).getByTestId('delete-device').click();
     await page.getByTestId('confirm-delete').click();

@@ -1,8 +1,9 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 /**
- * A modal dialog on the native <dialog> element, which traps focus, closes on
- * Escape and restores focus on close. Render it only while it is open.
+ * A modal dialog on the native <dialog> element, which traps focus and closes
+ * on Escape; on close, focus goes back to where it was. Render it only while
+ * it is open.
  */
 export function Dialog({
   title,
@@ -33,11 +34,15 @@ export function Dialog({
       if (!unmounting) latestOnClose.current();
     };
     dialog.addEventListener('close', closedByBrowser);
+    const opener = document.activeElement;
     if (!dialog.open) dialog.showModal();
     return () => {
       unmounting = true;
       dialog.removeEventListener('close', closedByBrowser);
       dialog.close();
+      // The browser restores focus only when an attached dialog closes, and React has already removed this one:
+      // without this, focus falls to <body> and a keyboard user starts again from the top of the page.
+      if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
     };
   }, []);
 
