@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  DESKTOP,
   eventually,
   launchBrowser,
   openPage,
@@ -229,6 +230,60 @@ describe('device list', () => {
     await screenshot(page, 'list-phone');
     await page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(page, 'list-phone-dark');
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps long names and entity IDs inside the page, on a desktop and on a phone, in the list and the editor', async () => {
+    const long = 'upstairs_landing_window_contact_sensor_with_a_very_long_unbroken_name_indeed';
+    const { baseUrl } = await startApp();
+    await seedFleet(baseUrl);
+    await putConfig(baseUrl, 'aa-bb-cc-00-00-09', sample(`Landing_${long}`, `binary_sensor.${long}`, true));
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices');
+    await page.getByTestId('device-table').waitFor();
+    expect(await scrollWidth(page)).toBeLessThanOrEqual(DESKTOP.width);
+    const deleteButton = await page.locator('[data-mac="aa-bb-cc-00-00-09"]').getByTestId('delete-device').boundingBox();
+    expect(deleteButton!.x + deleteButton!.width).toBeLessThanOrEqual(DESKTOP.width);
+    // The MAC is never split over two lines.
+    const macCell = await page.locator('[data-mac="aa-bb-cc-00-00-09"]').getByTestId('device-mac').boundingBox();
+    expect(macCell!.height).toBeLessThan(30);
+    await screenshot(page, 'list-long-names');
+
+    await page.setViewportSize(PHONE);
+    expect(await scrollWidth(page)).toBeLessThanOrEqual(PHONE.width);
+    await page.goto('/devices/aa-bb-cc-00-00-09');
+    await page.getByTestId('json-editor-input').waitFor();
+    expect(await scrollWidth(page)).toBeLessThanOrEqual(PHONE.width);
+    await screenshot(page, 'editor-long-names-phone');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a large fleet a page at a time, while search and sort cover all of it', async () => {
+    const mac = (i: number) => `24-0a-c4-00-${(i >> 8).toString(16).padStart(2, '0')}-${(i & 0xff).toString(16).padStart(2, '0')}`;
+    const seed = Object.fromEntries(
+      Array.from({ length: 600 }, (_, i) => [`${mac(i)}.json`, JSON.stringify(sample(`Sensor ${i}`, `sensor.s${i}`, i % 2 === 0))]),
+    );
+    const { baseUrl } = await startApp({ seed });
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices');
+    await page.getByTestId('device-table').waitFor();
+    expect(await page.getByTestId('device-count').textContent()).toBe('600 devices');
+    expect(await page.getByTestId('device-row').count()).toBe(250);
+    expect(await page.getByTestId('list-more').textContent()).toContain('Showing the first 250 of 600');
+    await page.getByTestId('show-more').click();
+    await eventually(() => page.getByTestId('device-row').count()).toBe(500);
+    expect(await page.getByTestId('show-more').textContent()).toBe('Show 100 more');
+    await page.getByTestId('show-more').click();
+    await eventually(() => page.getByTestId('device-row').count()).toBe(600);
+    expect(await page.getByTestId('list-more').count()).toBe(0);
+
+    // A new order starts at the first page again, and covers the whole fleet: the last MAC comes first.
+    await page.getByTestId('sort-mac_address').click();
+    await eventually(() => page.getByTestId('device-row').count()).toBe(250);
+    expect((await shownMacs(page))[0]).toBe(mac(599));
+    // So does a search: a device far beyond the first page is found.
+    await page.getByTestId('search').fill('Sensor 598');
+    await eventually(() => shownMacs(page)).toEqual([mac(598)]);
     expect(problems).toEqual([]);
   });
 });

@@ -23,6 +23,12 @@ import { macFromFileName } from '../lib/config-text.js';
 import { filterConfigs, nextSortOrder, parseSortOrder, sortConfigs, type SortKey, type SortOrder } from '../lib/device-list.js';
 
 const SORT_STORAGE_KEY = 'iot-config-manager.device-sort';
+/**
+ * Rows rendered at first, and added per "Show more". Searching and sorting always cover the whole fleet; only the
+ * table is cut, because rendering every row of 10,000 devices took the page ~10 s, and each keystroke of a
+ * search seconds.
+ */
+const ROWS_PER_PAGE = 250;
 
 type ListState = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ready'; list: ConfigListResponse };
 
@@ -94,6 +100,11 @@ export function DeviceListPage() {
     () => (state.status === 'ready' ? sortConfigs(filterConfigs(state.list.configs, query), sort) : []),
     [state, query, sort],
   );
+  // How many rows "Show more" has opened, for this search and order only: a new one starts at the first page again.
+  const rowsKey = `${sort.key} ${sort.direction} ${query}`;
+  const [opened, setOpened] = useState({ rowsKey, limit: ROWS_PER_PAGE });
+  const rowLimit = opened.rowsKey === rowsKey ? opened.limit : ROWS_PER_PAGE;
+  const shownRows = rows.length > rowLimit ? rows.slice(0, rowLimit) : rows;
 
   return (
     <section className="stack" data-testid="device-list-page">
@@ -219,7 +230,7 @@ export function DeviceListPage() {
               </tr>
             </thead>
             <tbody>
-              {rows.map((config) => (
+              {shownRows.map((config) => (
                 <tr key={config.mac_address} data-testid="device-row" data-mac={config.mac_address}>
                   <td data-label="MAC address">
                     <Link to={`/devices/${config.mac_address}`} className="mac-link mono" data-testid="device-mac">
@@ -271,6 +282,21 @@ export function DeviceListPage() {
               ))}
             </tbody>
           </table>
+          {shownRows.length < rows.length && (
+            <div className="list-more" data-testid="list-more">
+              <p className="muted">
+                Showing the first {shownRows.length.toLocaleString()} of {rows.length.toLocaleString()}; search to find any device.
+              </p>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                onClick={() => setOpened({ rowsKey, limit: rowLimit + ROWS_PER_PAGE })}
+                data-testid="show-more"
+              >
+                Show {Math.min(ROWS_PER_PAGE, rows.length - shownRows.length).toLocaleString()} more
+              </button>
+            </div>
+          )}
         </div>
       )}
 
