@@ -97,7 +97,12 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   // Without origins CORS is off, and the plugin's hook would only cost every request a few µs for nothing
   // (a preflight then meets the 404/405 envelope, as it does when the plugin answers with origin: false).
   if (settings.corsOrigins.length > 0) {
-    await app.register(cors, { origin: settings.corsOrigins, exposedHeaders: ['ETag', 'X-Request-Id'] });
+    // The plugin's default methods (GET, HEAD, POST) would let a page read and rename configs but not save or delete them.
+    await app.register(cors, {
+      origin: settings.corsOrigins,
+      methods: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
+      exposedHeaders: ['ETag', 'X-Request-Id'],
+    });
   }
   // After the correlation id, so a 429 carries it; after CORS, so a browser page can read the 429 (and a
   // preflight, which CORS answers itself, is not counted).

@@ -127,6 +127,26 @@ describe('CORS', () => {
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('lets an allowed page save, delete and rename, with the headers the API needs', async () => {
+    const origin = 'https://admin.example.org';
+    const { app } = await buildTestApp({ CORS_ORIGINS: origin });
+    for (const method of ['PUT', 'DELETE', 'POST']) {
+      const preflight = await app.inject({
+        method: 'OPTIONS',
+        url: `/api/configs/${MAC}`,
+        headers: { origin, 'access-control-request-method': method, 'access-control-request-headers': 'content-type, if-match, authorization' },
+      });
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+      expect(String(preflight.headers['access-control-allow-methods']).split(/,\s*/)).toContain(method);
+      expect(String(preflight.headers['access-control-allow-headers'])).toMatch(/if-match/i);
+    }
+    const saved = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { origin }, payload: { content: { deviceName: 'x' } } });
+    expect(saved.statusCode).toBe(200);
+    expect(saved.headers['access-control-allow-origin']).toBe(origin);
+    expect(String(saved.headers['access-control-expose-headers'])).toMatch(/ETag/);
+  });
+
   it('sends no CORS headers by default', async () => {
     const { app } = await buildTestApp();
     const res = await app.inject({ url: '/api/configs', headers: { origin: 'https://admin.example.org' } });
