@@ -2,6 +2,8 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { loadSettings, SettingsError, type Settings } from './config.js';
 
+const SHUTDOWN_GRACE_MS = 10_000;
+
 /** Reads the environment, listens, and shuts down gracefully on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   let settings: Settings;
@@ -17,16 +19,31 @@ async function main(): Promise<void> {
 
   const app = await buildApp(settings);
 
-  // Stop accepting connections, let in-flight requests finish for up to 10 s, then exit.
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  // Stop accepting connections, let in-flight requests finish for up to 10 s, then close the connections of any
+  // still running (a client that stalled mid-upload) and exit 0: a stalled client is not a failed shutdown.
+  // close-with-grace's own limit, a few seconds later, is the last resort should closing itself hang (exit 1).
+  closeWithGrace({ delay: SHUTDOWN_GRACE_MS + 5_000, logger: { error: (message: unknown) => app.log.error(message) } }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'Shutting down after an unexpected error');
     else app.log.info({ signal }, 'Shutting down');
-    await app.close();
+    const cutStalled = setTimeout(() => {
+      app.log.warn(`Requests still running ${SHUTDOWN_GRACE_MS / 1000} s after the signal: closing their connections`);
+      app.server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    try {
+      await app.close();
+    } finally {
+      clearTimeout(cutStalled);
+    }
   });
 
   // After a power cut every device connects at once: with Node's default backlog (511) the kernel drops
   // connections beyond it, and each dropped device waits a 1 s SYN retransmit. The kernel caps this at somaxconn.
-  await app.listen({ port: settings.port, host: settings.host, backlog: 4096 });
+  try {
+    await app.listen({ port: settings.port, host: settings.host, backlog: 4096 });
+  } catch (error) {
+    // Name the settings to change: the system's message alone ("getaddrinfo ENOTFOUND x", "EADDRINUSE") does not.
+    throw new Error(`Cannot listen on ${settings.host}:${settings.port} (HOST, PORT): ${error instanceof Error ? error.message : String(error)}`);
+  }
   app.log.info({ configsDir: settings.configsDir }, `Serving configs from ${settings.configsDir}; API docs at /api/docs`);
 }
 

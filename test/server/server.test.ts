@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { tempDir } from '../helpers/app.js';
 import { freePort } from '../helpers/free-port.js';
 import { spawnServer, waitForServer } from '../helpers/server-process.js';
@@ -20,6 +20,18 @@ describe('server process', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(message);
     expect(server.output()).not.toMatch(/\bat .*\.ts:\d+/);
+  });
+
+  it('stops with one line naming HOST and PORT, and exit code 1, when the port is taken', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => void taken.close());
+    const { port } = taken.address() as net.AddressInfo;
+    const server = spawnServer({ HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error', ESP32_CONFIGS_DIR: await tempDir() });
+    expect((await server.exited).code).toBe(1);
+    const lines = server.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port} \\(HOST, PORT\\): .*EADDRINUSE`));
   });
 
   it('creates and uses ./data/configs when ESP32_CONFIGS_DIR is not set', async () => {
@@ -76,6 +88,31 @@ describe('server process', () => {
     await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
     expect(JSON.parse(await fs.readFile(path.join(dir, 'aa-bb-cc-dd-ee-ff.json'), 'utf8')).deviceName).toBe('slow');
   });
+
+  it('on SIGTERM closes a connection stalled mid-upload after 10 s, and still exits 0 with nothing written', async () => {
+    const dir = await tempDir();
+    const port = await freePort();
+    const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: dir, LOG_LEVEL: 'info' });
+    await waitForServer(server);
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+    const closed = new Promise((resolve) => socket.on('close', resolve));
+    socket.on('error', () => undefined);
+    // Promises 100 bytes, sends 10, and never the rest.
+    socket.write('PUT /api/configs/aa-bb-cc-dd-ee-ff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"content"');
+    await waitUntil(() => server.output().includes('"method":"PUT"'), 'the upload to start', 10_000);
+    const signalled = Date.now();
+    server.child.kill('SIGTERM');
+    await closed;
+    const exit = await server.exited;
+    expect(exit.code).toBe(0);
+    expect(Date.now() - signalled).toBeGreaterThanOrEqual(9_500);
+    expect(received).toBe('');
+    expect(server.output()).toContain('closing their connections');
+    expect(server.output()).not.toContain('killed by timeout');
+    expect(await fs.readdir(dir)).toEqual([]);
+  }, 30_000);
 
   // The health route has its own 503 body in its schema: the envelope must not be serialised with it.
   it.each(['/api/configs/aa-bb-cc-dd-ee-ff.json', '/api/health'])('on SIGTERM answers a request for %s that arrives on an open connection with 503 SHUTTING_DOWN in the envelope, then closes it', async (url) => {
