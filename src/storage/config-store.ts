@@ -115,7 +115,14 @@ function describeJsonKind(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function inspectConfig(mac: string, statKeyValue: string, bytes: Buffer): FileState {
+/**
+ * A UTF-8 byte-order mark, which Windows editors (Notepad) may put at the start of a file. JSON forbids it
+ * (RFC 8259) and parsers refuse it, so a config edited that way is served, hashed and wrapped without it.
+ */
+const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function inspectConfig(mac: string, statKeyValue: string, fileBytes: Buffer): FileState {
+  const bytes = fileBytes.subarray(0, 3).equals(BYTE_ORDER_MARK) ? fileBytes.subarray(3) : fileBytes;
   const state: FileState = { statKey: statKeyValue, bytes, etag: etagOf(bytes), summary: null, problem: null };
   let text: string;
   try {

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildTestApp, MAC, sampleContent } from '../helpers/app.js';
+import { buildTestApp, MAC, sampleContent, tempDir } from '../helpers/app.js';
 import { namesIn } from '../helpers/stored-names.js';
 
 const fileOf = (dir: string, mac = MAC) => path.join(dir, `${mac}.json`);
@@ -186,6 +186,23 @@ describe('GET /api/configs/:mac', () => {
     await fs.writeFile(fileOf(dir), JSON.stringify({ deviceName: 'edited by hand' }));
     const res = await app.inject(`/api/configs/${MAC}`);
     expect(res.json().device_name).toBe('edited by hand');
+  });
+
+  it('serves a file saved with a UTF-8 byte-order mark (Windows Notepad) without it, everywhere', async () => {
+    const dir = await tempDir();
+    const text = '{"deviceName": "notepad", "n": 1.50}\n';
+    await fs.writeFile(fileOf(dir), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]));
+    const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: dir });
+    const wrapped = await app.inject(`/api/configs/${MAC}`);
+    expect(wrapped.statusCode).toBe(200);
+    expect(wrapped.json()).toMatchObject({ device_name: 'notepad', content: { deviceName: 'notepad' } });
+    const device = await app.inject(`/api/configs/${MAC}.json`);
+    expect(device.rawPayload).toEqual(Buffer.from(text));
+    expect(device.headers.etag).toBe(wrapped.headers.etag);
+    expect((await app.inject('/api/configs')).json().configs).toEqual([expect.objectContaining({ device_name: 'notepad' })]);
+    const saved = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'if-match': wrapped.headers.etag! }, payload: { content: { deviceName: 'fixed' } } });
+    expect(saved.statusCode).toBe(200);
+    expect((await fs.readFile(fileOf(dir)))[0]).toBe('{'.charCodeAt(0));
   });
 
   it('gives the same ETag as another app instance on the same directory', async () => {
