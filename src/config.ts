@@ -118,11 +118,22 @@ function checkToken(variable: string, token: string): string {
   return token;
 }
 
+/**
+ * An authentication setting's value, or undefined when the variable is not set. Set but empty (a compose file's
+ * `ADMIN_TOKEN=${ADMIN_TOKEN}` with the variable missing) is refused: taken as unset, it would silently leave the
+ * routes open to anyone.
+ */
+function readAuthSetting(env: Env, variable: string): string | undefined {
+  const value = env[variable]?.trim();
+  if (value === '') throw new SettingsError(variable, 'is set but empty, which would leave the routes open: give it a value, or unset it to run without authentication');
+  return value;
+}
+
 function readAdminTokens(env: Env, cwd: string): string[] {
   const tokens: string[] = [];
-  const single = env.ADMIN_TOKEN?.trim();
+  const single = readAuthSetting(env, 'ADMIN_TOKEN');
   if (single) tokens.push(checkToken('ADMIN_TOKEN', single));
-  const file = env.ADMIN_TOKENS_FILE?.trim();
+  const file = readAuthSetting(env, 'ADMIN_TOKENS_FILE');
   if (file) {
     let text: string;
     try {
@@ -137,6 +148,11 @@ function readAdminTokens(env: Env, cwd: string): string[] {
     for (const line of lines) tokens.push(checkToken('ADMIN_TOKENS_FILE', line));
   }
   return [...new Set(tokens)];
+}
+
+function readDeviceTokens(env: Env): string[] {
+  const token = readAuthSetting(env, 'DEVICE_TOKEN');
+  return token ? [checkToken('DEVICE_TOKEN', token)] : [];
 }
 
 /** Parses and validates the environment. Throws {@link SettingsError} on the first bad value. */
@@ -161,7 +177,7 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     logLevel: logLevel as LogLevel,
     maxBodyBytes: readInteger(env, 'MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
     adminTokens: readAdminTokens(env, cwd),
-    deviceTokens: env.DEVICE_TOKEN?.trim() ? [checkToken('DEVICE_TOKEN', env.DEVICE_TOKEN.trim())] : [],
+    deviceTokens: readDeviceTokens(env),
     rateLimitPerMinute: readInteger(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     mqtt: readMqtt(env),
   };

@@ -175,6 +175,10 @@ describe('settings', () => {
     expect(() => loadSettings({ ADMIN_TOKEN: 'short' })).toThrow(SettingsError);
     expect(() => loadSettings({ ADMIN_TOKEN: 'has a space in it somewhere' })).toThrow(/ADMIN_TOKEN/);
     expect(() => loadSettings({ DEVICE_TOKEN: 'short' })).toThrow(/DEVICE_TOKEN/);
+    // Set but empty, as a compose file's ${ADMIN_TOKEN} gives with the variable missing: refused, not taken as open.
+    for (const variable of ['ADMIN_TOKEN', 'ADMIN_TOKENS_FILE', 'DEVICE_TOKEN']) {
+      for (const value of ['', '  ']) expect(() => loadSettings({ [variable]: value })).toThrow(new RegExp(`${variable}.*set but empty`));
+    }
     expect(() => loadSettings({ ADMIN_TOKENS_FILE: '/nonexistent/tokens' })).toThrow(/ADMIN_TOKENS_FILE.*ENOENT/);
     const dir = await tempDir('iot-tokens-');
     await fs.writeFile(path.join(dir, 'empty'), '\n# nothing\n');
