@@ -89,6 +89,13 @@ describe('new device', () => {
     expect(pathOf(page)).toBe('/devices/new');
     expect(await readStored(dir, MAC)).toEqual(KITCHEN);
 
+    // Another MAC makes the alert (and its link) moot; the same one again brings it back.
+    await page.getByTestId('mac-input').fill('aabbccddee02');
+    await eventually(() => alert.count()).toBe(0);
+    await page.getByTestId('mac-input').fill('aabbccddee01');
+    await page.keyboard.press('ControlOrMeta+S');
+    await alert.waitFor();
+
     // The link leads to the existing config (after confirming that the typed text is dropped).
     await page.getByTestId('open-existing').click();
     await page.getByTestId('unsaved-dialog').waitFor();

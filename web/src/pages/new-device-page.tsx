@@ -109,7 +109,17 @@ function NewDeviceForm({ initialText }: { initialText: string }) {
       }}
     >
       <div className="card form-card">
-        <MacField label="MAC address" value={macInput} onChange={setMacInput} testId="mac-input" autoFocus />
+        <MacField
+          label="MAC address"
+          value={macInput}
+          onChange={(value) => {
+            setMacInput(value);
+            // The alert and its link are about the MAC it was given: another MAC makes them wrong.
+            if (error?.code === 'RECORD_EXISTS') setError(null);
+          }}
+          testId="mac-input"
+          autoFocus
+        />
       </div>
 
       {error?.code === 'RECORD_EXISTS' ? (
