@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  contrastRatio,
   editorJson,
   editorText,
   eventually,
@@ -113,6 +114,12 @@ describe('duplicate, rename, delete', () => {
     expect(await page.getByTestId('delete-mac').textContent()).toBe(MAC);
     expect(await page.getByTestId('delete-name').textContent()).toBe('Kitchen sensor');
     await screenshot(page, 'delete-dialog');
+    // The danger button stays readable in both schemes (WCAG AA: 4.5:1).
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      expect(await contrastRatio(page.getByTestId('confirm-delete'))).toBeGreaterThanOrEqual(4.5);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.getByTestId('cancel-delete').click();
     expect(await dialog.count()).toBe(0);
     expect(await readStored(dir, MAC)).toEqual(KITCHEN);

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadSettings } from '../../src/config.js';
@@ -221,4 +221,25 @@ export function pathOf(page: Page): string {
 export async function openEditor(page: Page, mac: string): Promise<void> {
   await page.goto(`/devices/${mac}`);
   await page.getByTestId('json-editor-input').waitFor();
+}
+
+/**
+ * The WCAG contrast ratio of an element's text colour against its own background colour (both opaque `rgb()`),
+ * as the browser computed them.
+ */
+export async function contrastRatio(locator: Locator): Promise<number> {
+  const [text, background] = await locator.evaluate((element) => {
+    // Runs in the page; the tests' TypeScript has no DOM types.
+    const style = (globalThis as unknown as { getComputedStyle(of: unknown): { color: string; backgroundColor: string } }).getComputedStyle(element);
+    return [style.color, style.backgroundColor] as const;
+  });
+  const luminance = (css: string): number => {
+    const [r, g, b] = css.match(/\d+(\.\d+)?/g)!.slice(0, 3).map((channel) => {
+      const value = Number(channel) / 255;
+      return value <= 0.04045 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
+    }) as [number, number, number];
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [lighter, darker] = [luminance(text), luminance(background)].sort((a, b) => b - a) as [number, number];
+  return (lighter + 0.05) / (darker + 0.05);
 }
