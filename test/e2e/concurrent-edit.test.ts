@@ -54,6 +54,8 @@ describe('concurrent edits', () => {
     // Nothing of mine was written, and my text is still in the editor.
     expect(await readStored(dir, MAC)).toEqual(THEIRS);
     await eventually(() => editorJson(page)).toEqual(MINE);
+    // The panel decides now: Save (and Ctrl+S) would only send the stale ETag again.
+    expect(await page.getByTestId('save').isDisabled()).toBe(true);
 
     await page.getByTestId('show-diff').click();
     const diff = page.getByTestId('diff-view');
@@ -116,10 +118,42 @@ describe('concurrent edits', () => {
     const panel = page.getByTestId('conflict-panel');
     await panel.waitFor();
     expect(await panel.textContent()).toContain('deleted since you opened it');
+    expect(await panel.textContent()).toContain('Save it again to create the config anew');
+    // There is no stored version to compare with or load.
+    expect(await page.getByTestId('show-diff').count()).toBe(0);
+    expect(await page.getByTestId('reload-latest').count()).toBe(0);
     expect(await readStored(running.dir, MAC)).toBeNull();
 
     await page.getByTestId('overwrite').click();
     await eventually(() => readStored(running.dir, MAC)).toEqual(MINE);
+    expect(problems).toEqual([]);
+  });
+
+  it('a rename or delete refused because someone changed the config shows their version, or the conflict when I have edits', async () => {
+    const running = await startApp();
+    await putConfig(running.baseUrl, MAC, ORIGINAL);
+    const { page, problems } = await openPage(browser, running.baseUrl);
+    await openEditor(page, MAC);
+
+    // No edits of mine: the refused rename just shows the stored version, whose ETag then works.
+    await putConfig(running.baseUrl, MAC, THEIRS);
+    await page.getByTestId('rename').click();
+    await page.getByTestId('rename-mac').fill('aa-bb-cc-dd-ee-99');
+    await page.getByTestId('confirm-rename').click();
+    await eventually(() => page.getByTestId('rename-dialog').count()).toBe(0);
+    await eventually(() => editorJson(page)).toEqual(THEIRS);
+    expect(await page.getByTestId('toast').last().textContent()).toContain('changed since you opened it');
+    expect(await readStored(running.dir, MAC)).toEqual(THEIRS);
+
+    // With edits: the refused delete leads to the conflict panel, my text kept, nothing deleted.
+    await putConfig(running.baseUrl, MAC, ORIGINAL);
+    await setEditorText(page, JSON.stringify(MINE, null, 2));
+    await page.getByTestId('delete').click();
+    await page.getByTestId('confirm-delete').click();
+    await page.getByTestId('conflict-panel').waitFor();
+    expect(await page.getByTestId('delete-dialog').count()).toBe(0);
+    await eventually(() => editorJson(page)).toEqual(MINE);
+    expect(await readStored(running.dir, MAC)).toEqual(ORIGINAL);
     expect(problems).toEqual([]);
   });
 });

@@ -162,6 +162,8 @@ describe('duplicate, rename, delete', () => {
     await eventually(() => alert.getAttribute('data-code')).toBe('PRECONDITION_FAILED');
     expect(await alert.textContent()).toContain('changed since it was shown');
     expect(await readStored(dir, MAC)).toEqual(changed);
+    // Trying again would only fail again.
+    expect(await page.getByTestId('confirm-delete').isDisabled()).toBe(true);
 
     // Closing the dialog shows the list as it is now.
     await page.getByTestId('cancel-delete').click();

@@ -150,6 +150,14 @@ describe('edit device', () => {
     // Ctrl+S from inside the editor; the file keeps the key order as typed.
     const third = { deviceEntityId: 'sensor.kitchen', deviceName: 'Kitchen', enableOTA: true, extra: 1.5 };
     await setEditorText(page, JSON.stringify(third));
+    // Not while a dialog is open: the person is answering it.
+    await page.getByTestId('delete').click();
+    await page.getByTestId('delete-dialog').waitFor();
+    await page.keyboard.press('ControlOrMeta+S');
+    await page.waitForTimeout(300);
+    expect(await readStored(dir, MAC)).toEqual(renamed);
+    await page.keyboard.press('Escape');
+    await eventually(() => page.getByTestId('delete-dialog').count()).toBe(0);
     await page.keyboard.press('ControlOrMeta+S');
     await eventually(() => readStored(dir, MAC)).toEqual(third);
     const raw = await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8');

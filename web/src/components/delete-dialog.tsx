@@ -16,12 +16,15 @@ export function DeleteDialog({
   etag,
   onDeleted,
   onClose,
+  onStale,
 }: {
   mac: string;
   deviceName: string | null;
   etag?: string | null;
   onDeleted: () => void;
   onClose: () => void;
+  /** Called instead of showing the 412 when the config changed since it was shown, if the owner can show it anew. */
+  onStale?: (failure: ApiError) => void;
 }) {
   const api = useApi();
   const [knownEtag, setKnownEtag] = useState<string | null | undefined>(etag);
@@ -59,6 +62,10 @@ export function DeleteDialog({
       onDeleted();
     } catch (caught) {
       const failure = asApiError(caught);
+      if (failure.code === 'PRECONDITION_FAILED' && onStale) {
+        onStale(failure);
+        return;
+      }
       setError(failure);
       setBusy(false);
     }
@@ -82,7 +89,7 @@ export function DeleteDialog({
         {error && (
           <ErrorAlert
             error={error}
-            title={error.code === 'PRECONDITION_FAILED' ? 'This config changed since it was shown. Reload before deleting it.' : undefined}
+            title={error.code === 'PRECONDITION_FAILED' ? 'This config changed since it was shown: nothing was deleted. Close this to see it as it is now.' : undefined}
           />
         )}
         <div className="dialog-actions">
@@ -92,7 +99,7 @@ export function DeleteDialog({
           <button
             type="button"
             className="btn btn-danger"
-            disabled={busy || knownEtag === undefined}
+            disabled={busy || knownEtag === undefined || error?.code === 'PRECONDITION_FAILED'}
             onClick={() => void confirm()}
             data-testid="confirm-delete"
           >

@@ -13,11 +13,14 @@ export function RenameDialog({
   etag,
   onRenamed,
   onClose,
+  onStale,
 }: {
   mac: string;
   etag: string | null;
   onRenamed: (renamed: Tagged<ConfigResponse>) => void;
   onClose: () => void;
+  /** The config changed since it was loaded (412): its owner shows it anew, as retrying would only fail again. */
+  onStale: (failure: ApiError) => void;
 }) {
   const api = useApi();
   const [input, setInput] = useState('');
@@ -32,7 +35,12 @@ export function RenameDialog({
     try {
       onRenamed(await api.renameConfig(mac, target, etag));
     } catch (caught) {
-      setError(asApiError(caught));
+      const failure = asApiError(caught);
+      if (failure.code === 'PRECONDITION_FAILED') {
+        onStale(failure);
+        return;
+      }
+      setError(failure);
       setBusy(false);
     }
   };
@@ -54,13 +62,7 @@ export function RenameDialog({
         {error && (
           <ErrorAlert
             error={error}
-            title={
-              error.code === 'RECORD_EXISTS'
-                ? 'A config for this MAC already exists. Delete or rename it first.'
-                : error.code === 'PRECONDITION_FAILED'
-                  ? 'This config changed since you opened it. Reload it before renaming.'
-                  : undefined
-            }
+            title={error.code === 'RECORD_EXISTS' ? 'A config for this MAC already exists. Delete or rename it first.' : undefined}
           />
         )}
         <div className="dialog-actions">

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 
-/** Ctrl+S / Cmd+S runs `save` (and never opens the browser's "save page" dialog). */
+/** Ctrl+S / Cmd+S runs `save` (and never opens the browser's "save page" dialog), unless a dialog is open. */
 export function useSaveShortcut(save: () => void): void {
   const latest = useRef(save);
   useEffect(() => {
@@ -10,6 +10,8 @@ export function useSaveShortcut(save: () => void): void {
     const onKeyDown = (event: KeyboardEvent) => {
       if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 's') {
         event.preventDefault();
+        // Not behind an open dialog: the person is answering it, and a save there would change what it is about.
+        if (document.querySelector('dialog[open]')) return;
         latest.current();
       }
     };

@@ -146,7 +146,8 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
   const check = useMemo(() => checkConfigText(text), [text]);
   const dirty = text !== baseline;
   const { allowNextNavigation, guardDialog } = useUnsavedChangesGuard(dirty);
-  const canSave = check.valid && dirty && !saving;
+  // During a conflict the panel's buttons decide: a plain save would send the stale ETag again and only fail again.
+  const canSave = check.valid && dirty && !saving && conflict === null;
   // The title shows the stored name, so it does not flicker while typing.
   const stored = useMemo(() => {
     const parsed = checkConfigText(baseline);
@@ -179,6 +180,36 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
     setConflict(null);
   };
 
+  /** A 412: someone else changed or deleted the config since it was loaded here. */
+  const startConflict = (failure: ApiError) => {
+    const currentEtag = typeof failure.details.current_etag === 'string' ? failure.details.current_etag : null;
+    const narrow = window.matchMedia('(max-width: 720px)').matches;
+    setConflict({ currentEtag, latest: null, layout: narrow ? 'unified' : 'split', busy: false });
+  };
+
+  /**
+   * A rename or delete refused with 412. Without edits of one's own the stored version is simply shown;
+   * with edits, the conflict panel lets the person compare and choose, as after a refused save.
+   */
+  const onStale = (failure: ApiError) => {
+    setDialog(null);
+    if (dirty) {
+      startConflict(failure);
+      return;
+    }
+    fetchLatest().then(
+      (latest) => {
+        showStored(latest);
+        toast('success', 'This config changed since you opened it: the stored version is shown');
+      },
+      (caught: unknown) => {
+        const reloadFailure = asApiError(caught);
+        if (reloadFailure.code === 'RECORD_NOT_FOUND') startConflict(failure);
+        else setError(reloadFailure);
+      },
+    );
+  };
+
   /** Saves with If-Match; `recreate` stores the config again after someone deleted it (create-only). */
   const save = async (ifMatch: string | null = etag, recreate = false) => {
     if (!check.valid) return;
@@ -190,11 +221,8 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
       toast('success', `Saved ${mac}`);
     } catch (caught) {
       const failure = asApiError(caught);
-      if (failure.code === 'PRECONDITION_FAILED') {
-        const currentEtag = typeof failure.details.current_etag === 'string' ? failure.details.current_etag : null;
-        const narrow = window.matchMedia('(max-width: 720px)').matches;
-        setConflict({ currentEtag, latest: null, layout: narrow ? 'unified' : 'split', busy: false });
-      } else setError(failure);
+      if (failure.code === 'PRECONDITION_FAILED') startConflict(failure);
+      else setError(failure);
     } finally {
       setSaving(false);
     }
@@ -241,6 +269,8 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
       toast('success', 'Loaded the latest stored version');
     }
   };
+
+  const deleted = conflict !== null && (conflict.latest === 'deleted' || conflict.currentEtag === null);
 
   return (
     <>
@@ -294,13 +324,15 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
           <AlertIcon className="alert-icon" />
           <div className="alert-body">
             <p className="alert-title">
-              {conflict.latest === 'deleted' || conflict.currentEtag === null
-                ? 'This config was deleted since you opened it.'
-                : 'This config was changed since you opened it.'}
+              {deleted ? 'This config was deleted since you opened it.' : 'This config was changed since you opened it.'}
             </p>
-            <p>Your changes are not saved yet. Compare them with the stored version, then keep yours or load the stored one.</p>
+            <p>
+              {deleted
+                ? 'Your text is not saved. Save it again to create the config anew, or leave this page to let it go.'
+                : 'Your changes are not saved yet. Compare them with the stored version, then keep yours or load the stored one.'}
+            </p>
             <div className="row">
-              {conflict.latest === null && (
+              {!deleted && conflict.latest === null && (
                 <button
                   type="button"
                   className="btn btn-secondary btn-sm"
@@ -312,17 +344,19 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
                 </button>
               )}
               <button type="button" className="btn btn-primary btn-sm" disabled={saving || conflict.busy} onClick={() => void overwrite()} data-testid="overwrite">
-                {conflict.latest === 'deleted' ? 'Save mine again' : 'Overwrite with mine'}
+                {deleted ? 'Save mine again' : 'Overwrite with mine'}
               </button>
-              <button
-                type="button"
-                className="btn btn-secondary btn-sm"
-                disabled={conflict.busy || conflict.latest === 'deleted'}
-                onClick={() => void reloadLatest()}
-                data-testid="reload-latest"
-              >
-                Discard mine, load stored
-              </button>
+              {!deleted && (
+                <button
+                  type="button"
+                  className="btn btn-secondary btn-sm"
+                  disabled={conflict.busy}
+                  onClick={() => void reloadLatest()}
+                  data-testid="reload-latest"
+                >
+                  Discard mine, load stored
+                </button>
+              )}
             </div>
           </div>
         </div>
@@ -353,7 +387,14 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
       {error && <ErrorAlert error={error} title="The config was not saved" />}
 
       <div className="action-bar">
-        <button type="button" className="btn btn-primary" disabled={!canSave} onClick={() => void save()} data-testid="save">
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={!canSave}
+          title={conflict ? 'Choose above what to keep first' : undefined}
+          onClick={() => void save()}
+          data-testid="save"
+        >
           <SaveIcon /> {saving ? 'Saving…' : 'Save'}
         </button>
         <FormatJsonButton text={text} valid={check.valid} editorRef={editorRef} />
@@ -374,6 +415,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
           deviceName={stored?.device_name ?? null}
           etag={etag}
           onClose={() => setDialog(null)}
+          onStale={onStale}
           onDeleted={() => {
             allowNextNavigation();
             toast('success', `Deleted ${mac}`);
@@ -386,6 +428,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
           mac={mac}
           etag={etag}
           onClose={() => setDialog(null)}
+          onStale={onStale}
           onRenamed={(renamed) => {
             allowNextNavigation();
             toast('success', `Renamed ${mac} to ${renamed.body.mac_address}`);
