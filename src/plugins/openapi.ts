@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ConfigListResponseSchema, ConfigResponseSchema, ConfigSummarySchema, RenameConfigRequestSchema, SaveConfigRequestSchema, SkippedFileSchema } from '../schemas/configs.js';
 import { ErrorResponseSchema, FieldErrorSchema } from '../schemas/errors.js';
-import { HealthResponseSchema } from '../schemas/health.js';
+import { HealthResponseSchema, LivenessResponseSchema } from '../schemas/health.js';
 
 /** Shared schemas (one source for validation, serialisation and docs) and the OpenAPI document with Swagger UI at /api/docs. */
 export default fp(
@@ -19,6 +19,7 @@ export default fp(
       SaveConfigRequestSchema,
       RenameConfigRequestSchema,
       HealthResponseSchema,
+      LivenessResponseSchema,
     ]) {
       app.addSchema(schema);
     }

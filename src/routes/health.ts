@@ -24,6 +24,23 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply.code(503).send({ status: 'unhealthy' as const, reason: health.reason, mqtt });
     },
   );
+
+  // For a liveness probe. A restart cannot bring back a missing or read-only volume (the node mounts it, not
+  // the container), so a liveness probe on /api/health would only restart the service in a loop while the
+  // volume is out, when it could still answer the list and report the fault.
+  app.get(
+    '/api/health/live',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness for probes',
+        description: 'Always 200 while the process answers requests; storage is not checked. Use `/api/health` for readiness.',
+        response: { 200: { $ref: 'LivenessResponse' } },
+      },
+    },
+    async () => ({ status: 'alive' as const }),
+  );
 };
 
 export default healthRoutes;

@@ -14,3 +14,8 @@ export const HealthResponseSchema = Type.Object(
   },
   { $id: 'HealthResponse', additionalProperties: true, description: 'Health for probes. Deliberately not the error envelope, for compatibility.' },
 );
+
+export const LivenessResponseSchema = Type.Object(
+  { status: Type.Literal('alive') },
+  { $id: 'LivenessResponse', description: 'The process answers. Says nothing about storage, on purpose: see /api/health.' },
+);

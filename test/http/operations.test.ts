@@ -17,6 +17,10 @@ describe('GET /api/health', () => {
     const health = await app.inject('/api/health');
     expect(health.statusCode).toBe(503);
     expect(health.json()).toMatchObject({ status: 'unhealthy', reason: `Directory does not exist: ${missing}` });
+    // Liveness does not depend on storage: a restart would not bring the volume back.
+    const live = await app.inject('/api/health/live');
+    expect(live.statusCode).toBe(200);
+    expect(live.json()).toEqual({ status: 'alive' });
     for (const request of [
       { method: 'GET' as const, url: '/api/configs' },
       { method: 'GET' as const, url: `/api/configs/${MAC}` },
@@ -107,7 +111,7 @@ describe('API docs', () => {
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/configs', '/api/configs/{mac}', '/api/configs/{mac}.json', '/api/configs/{mac}/rename', '/api/health', '/esp32/config/{mac}.json', '/metrics'].sort(),
+      ['/api/configs', '/api/configs/{mac}', '/api/configs/{mac}.json', '/api/configs/{mac}/rename', '/api/health', '/api/health/live', '/esp32/config/{mac}.json', '/metrics'].sort(),
     );
     const put = doc.paths['/api/configs/{mac}'].put;
     expect(put.requestBody.content['application/json'].schema).toBeDefined();
