@@ -38,11 +38,15 @@ async function main(): Promise<void> {
 
   // After a power cut every device connects at once: with Node's default backlog (511) the kernel drops
   // connections beyond it, and each dropped device waits a 1 s SYN retransmit. The kernel caps this at somaxconn.
+  // Ready first (the store's start-up scan, the directory), so that only listening's own errors are blamed on
+  // HOST and PORT below.
+  await app.ready();
   try {
     await app.listen({ port: settings.port, host: settings.host, backlog: 4096 });
   } catch (error) {
     // Name the settings to change: the system's message alone ("getaddrinfo ENOTFOUND x", "EADDRINUSE") does not.
-    throw new Error(`Cannot listen on ${settings.host}:${settings.port} (HOST, PORT): ${error instanceof Error ? error.message : String(error)}`);
+    const address = settings.host.includes(':') ? `[${settings.host}]:${settings.port}` : `${settings.host}:${settings.port}`;
+    throw new Error(`Cannot listen on ${address} (HOST, PORT): ${error instanceof Error ? error.message : String(error)}`);
   }
   app.log.info({ configsDir: settings.configsDir }, `Serving configs from ${settings.configsDir}; API docs at /api/docs`);
 }

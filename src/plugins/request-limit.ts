@@ -24,6 +24,8 @@ export default fp(
       // Undefined once the client has gone (its socket destroyed): there is no one left to limit.
       const ip: string | undefined = request.ip;
       if (ip === undefined || isLoopback(ip)) return done();
+      // Probes are never refused: a kubelet's address may be shared with clients behind the same NAT.
+      if (request.url.startsWith('/api/health')) return done();
       const window = requests.hit(ip);
       if (window.count <= perMinute) return done();
       const seconds = secondsLeft(window);

@@ -13,7 +13,7 @@ import type { ConfigListing } from '../storage/config-store.js';
 import { configResponseBody, JSON_CONTENT_TYPE } from './config-body.js';
 import { writeConditions } from './http-conditions.js';
 
-const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the stored bytes' } };
+const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the stored bytes (less a leading UTF-8 byte-order mark)' } };
 
 /** The admin REST API: list, read, save, delete and rename configs. */
 const configRoutes: FastifyPluginAsyncTypebox = async (app) => {

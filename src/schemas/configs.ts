@@ -60,7 +60,7 @@ export const RenameConfigRequestSchema = Type.Object(
 );
 
 export const DeviceConfigResponseSchema = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'The stored JSON document itself, byte for byte',
+  description: 'The stored JSON document itself, byte for byte (less a leading UTF-8 byte-order mark)',
 });
 
 export const ConditionalHeadersSchema = Type.Object({

@@ -16,6 +16,6 @@ export const HealthResponseSchema = Type.Object(
 );
 
 export const LivenessResponseSchema = Type.Object(
-  { status: Type.Literal('alive') },
+  { status: Type.Literal('alive', { description: 'Always `alive`: the process answered' }) },
   { $id: 'LivenessResponse', description: 'The process answers. Says nothing about storage, on purpose: see /api/health.' },
 );

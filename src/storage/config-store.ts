@@ -85,7 +85,8 @@ interface FileState {
   problem: string | null;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a byte-order mark is stripped once, by inspectConfig, so what parses is exactly what is served.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** A strong ETag: a hash of the stored bytes, so every replica gives the same one for the same file. */
 export function etagOf(bytes: Uint8Array): string {

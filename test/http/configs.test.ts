@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTestApp, MAC, sampleContent, tempDir } from '../helpers/app.js';
 import { namesIn } from '../helpers/stored-names.js';
 
+const OTHER_MAC = '11-22-33-44-55-66';
 const fileOf = (dir: string, mac = MAC) => path.join(dir, `${mac}.json`);
 
 async function readStored(dir: string, mac = MAC): Promise<string> {
@@ -203,6 +204,11 @@ describe('GET /api/configs/:mac', () => {
     const saved = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'if-match': wrapped.headers.etag! }, payload: { content: { deviceName: 'fixed' } } });
     expect(saved.statusCode).toBe(200);
     expect((await fs.readFile(fileOf(dir)))[0]).toBe('{'.charCodeAt(0));
+
+    // One mark is forgiven, not two: what parses is exactly what is served.
+    const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+    await fs.writeFile(fileOf(dir, OTHER_MAC), Buffer.concat([BOM, BOM, Buffer.from(text)]));
+    expect((await app.inject(`/api/configs/${OTHER_MAC}`)).json()).toMatchObject({ code: 'INVALID_STORED_CONFIG' });
   });
 
   it('gives the same ETag as another app instance on the same directory', async () => {

@@ -95,6 +95,17 @@ describe('per-client rate limit', () => {
     expect(limited.headers['access-control-expose-headers']).toMatch(/X-Request-Id/);
   });
 
+  it('never refuses the health routes (probes), and does not count them', async () => {
+    const { app } = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '2' });
+    const kubelet = { remoteAddress: '10.0.0.7' };
+    for (let i = 0; i < 5; i++) {
+      expect((await app.inject({ url: '/api/health', ...kubelet })).statusCode).toBe(200);
+      expect((await app.inject({ url: '/api/health/live', ...kubelet })).statusCode).toBe(200);
+    }
+    for (let i = 0; i < 2; i++) expect((await app.inject({ url: '/api/configs', ...kubelet })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/api/configs', ...kubelet })).statusCode).toBe(429);
+  });
+
   it('exempts loopback clients (benchmarks, local scripts)', async () => {
     const { app } = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '2' });
     for (const remoteAddress of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {

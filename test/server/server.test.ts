@@ -34,6 +34,16 @@ describe('server process', () => {
     expect(lines[0]).toMatch(new RegExp(`Cannot listen on 127\\.0\\.0\\.1:${port} \\(HOST, PORT\\): .*EADDRINUSE`));
   });
 
+  it('does not blame HOST and PORT for a failure before listening', async () => {
+    // ./data is a file, so the default ./data/configs cannot be created.
+    const cwd = await tempDir();
+    await fs.writeFile(path.join(cwd, 'data'), '');
+    const server = spawnServer({ PORT: String(await freePort()), LOG_LEVEL: 'error' }, cwd);
+    expect((await server.exited).code).toBe(1);
+    expect(server.output()).toMatch(/Start-up failed: .*data/);
+    expect(server.output()).not.toContain('HOST');
+  });
+
   it('creates and uses ./data/configs when ESP32_CONFIGS_DIR is not set', async () => {
     const cwd = await tempDir();
     const port = await freePort();
