@@ -124,6 +124,13 @@ describe('concurrent edits', () => {
     expect(await page.getByTestId('reload-latest').count()).toBe(0);
     expect(await readStored(running.dir, MAC)).toBeNull();
 
+    // Someone creates it anew before I save again: now it is a change to compare with, not a dead end.
+    await putConfig(running.baseUrl, MAC, THEIRS);
+    await page.getByTestId('overwrite').click();
+    await eventually(() => panel.textContent()).toContain('changed since you opened it');
+    await eventually(() => page.getByTestId('diff-view').locator('.cm-merge-a').textContent()).toContain('Kitchen (theirs)');
+    expect(await readStored(running.dir, MAC)).toEqual(THEIRS);
+
     await page.getByTestId('overwrite').click();
     await eventually(() => readStored(running.dir, MAC)).toEqual(MINE);
     expect(problems).toEqual([]);

@@ -272,6 +272,8 @@ describe('device list', () => {
     expect(await page.getByTestId('list-more').textContent()).toContain('Showing the first 250 of 600');
     await page.getByTestId('show-more').click();
     await eventually(() => page.getByTestId('device-row').count()).toBe(500);
+    // The focus moves on to the first new row, for a keyboard user.
+    expect(await page.evaluate<string | null>("document.activeElement?.closest('[data-mac]')?.getAttribute('data-mac') ?? null")).toBe(mac(250));
     expect(await page.getByTestId('show-more').textContent()).toBe('Show 100 more');
     await page.getByTestId('show-more').click();
     await eventually(() => page.getByTestId('device-row').count()).toBe(600);
@@ -281,6 +283,10 @@ describe('device list', () => {
     await page.getByTestId('sort-mac_address').click();
     await eventually(() => page.getByTestId('device-row').count()).toBe(250);
     expect((await shownMacs(page))[0]).toBe(mac(599));
+    // Back to the first order: the first page again, not the rows opened before.
+    await page.getByTestId('sort-mac_address').click();
+    await eventually(() => shownMacs(page).then((shown) => shown[0])).toBe(mac(0));
+    expect(await page.getByTestId('device-row').count()).toBe(250);
     // So does a search: a device far beyond the first page is found.
     await page.getByTestId('search').fill('Sensor 598');
     await eventually(() => shownMacs(page)).toEqual([mac(598)]);

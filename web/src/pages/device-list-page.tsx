@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigationType, useSearchParams } from 'react-router-dom';
 import { asApiError, type ApiError, type ConfigListResponse, type ConfigSummary } from '../api/client.js';
 import { useApi } from '../api/api-context.js';
@@ -103,8 +103,21 @@ export function DeviceListPage() {
   // How many rows "Show more" has opened, for this search and order only: a new one starts at the first page again.
   const rowsKey = `${sort.key} ${sort.direction} ${query}`;
   const [opened, setOpened] = useState({ rowsKey, limit: ROWS_PER_PAGE });
+  if (opened.rowsKey !== rowsKey) setOpened({ rowsKey, limit: ROWS_PER_PAGE });
   const rowLimit = opened.rowsKey === rowsKey ? opened.limit : ROWS_PER_PAGE;
   const shownRows = rows.length > rowLimit ? rows.slice(0, rowLimit) : rows;
+  // After "Show more", the focus moves to the first new row: the button may be gone, and a keyboard user reads on.
+  const tableBody = useRef<HTMLTableSectionElement>(null);
+  const focusRow = useRef<number | null>(null);
+  useEffect(() => {
+    if (focusRow.current === null) return;
+    tableBody.current?.rows[focusRow.current]?.querySelector('a')?.focus();
+    focusRow.current = null;
+  }, [rowLimit]);
+  const showMore = () => {
+    focusRow.current = rowLimit;
+    setOpened({ rowsKey, limit: rowLimit + ROWS_PER_PAGE });
+  };
 
   return (
     <section className="stack" data-testid="device-list-page">
@@ -229,7 +242,7 @@ export function DeviceListPage() {
                 </th>
               </tr>
             </thead>
-            <tbody>
+            <tbody ref={tableBody}>
               {shownRows.map((config) => (
                 <tr key={config.mac_address} data-testid="device-row" data-mac={config.mac_address}>
                   <td data-label="MAC address">
@@ -290,7 +303,7 @@ export function DeviceListPage() {
               <button
                 type="button"
                 className="btn btn-secondary"
-                onClick={() => setOpened({ rowsKey, limit: rowLimit + ROWS_PER_PAGE })}
+                onClick={showMore}
                 data-testid="show-more"
               >
                 Show {Math.min(ROWS_PER_PAGE, rows.length - shownRows.length).toLocaleString()} more

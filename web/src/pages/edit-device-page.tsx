@@ -142,6 +142,14 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
   const [error, setError] = useState<ApiError | null>(null);
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [dialog, setDialog] = useState<'rename' | 'delete' | null>(null);
+  // For answers that arrive after the person left the page: nothing to show them on.
+  const mounted = useRef(true);
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
 
   const check = useMemo(() => checkConfigText(text), [text]);
   const dirty = text !== baseline;
@@ -180,12 +188,12 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
     setConflict(null);
   };
 
-  /** A 412: someone else changed or deleted the config since it was loaded here. */
-  const startConflict = (failure: ApiError) => {
-    const currentEtag = typeof failure.details.current_etag === 'string' ? failure.details.current_etag : null;
+  /** Someone else changed (current ETag) or deleted (null) the config since it was loaded here. */
+  const startConflict = (currentEtag: string | null, latest: Conflict['latest'] = null) => {
     const narrow = window.matchMedia('(max-width: 720px)').matches;
-    setConflict({ currentEtag, latest: null, layout: narrow ? 'unified' : 'split', busy: false });
+    setConflict({ currentEtag, latest, layout: narrow ? 'unified' : 'split', busy: false });
   };
+  const currentEtagOf = (failure: ApiError) => (typeof failure.details.current_etag === 'string' ? failure.details.current_etag : null);
 
   /**
    * A rename or delete refused with 412. Without edits of one's own the stored version is simply shown;
@@ -193,21 +201,36 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
    */
   const onStale = (failure: ApiError) => {
     setDialog(null);
-    if (dirty) {
-      startConflict(failure);
+    const textBefore = latestText.current;
+    if (textBefore !== baseline) {
+      startConflict(currentEtagOf(failure));
       return;
     }
     fetchLatest().then(
       (latest) => {
-        showStored(latest);
-        toast('success', 'This config changed since you opened it: the stored version is shown');
+        if (!mounted.current) return;
+        // Typed while it loaded: that text is not replaced, it meets the stored version in the conflict panel.
+        if (latestText.current !== textBefore) startConflict(latest.etag, latest);
+        else showStored(latest);
+        toast('error', 'Nothing was done: this config changed since you opened it. Its stored version is shown now.');
       },
       (caught: unknown) => {
+        if (!mounted.current) return;
         const reloadFailure = asApiError(caught);
-        if (reloadFailure.code === 'RECORD_NOT_FOUND') startConflict(failure);
+        if (reloadFailure.code === 'RECORD_NOT_FOUND') startConflict(null, 'deleted');
         else setError(reloadFailure);
       },
     );
+  };
+
+  /** Saving again a config deleted meanwhile found it created anew by someone: now a change to compare with. */
+  const conflictWithRecreated = async () => {
+    try {
+      const latest = await fetchLatest();
+      startConflict(latest.etag, latest);
+    } catch (caught) {
+      setError(asApiError(caught));
+    }
   };
 
   /** Saves with If-Match; `recreate` stores the config again after someone deleted it (create-only). */
@@ -221,7 +244,8 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
       toast('success', `Saved ${mac}`);
     } catch (caught) {
       const failure = asApiError(caught);
-      if (failure.code === 'PRECONDITION_FAILED') startConflict(failure);
+      if (failure.code === 'PRECONDITION_FAILED') startConflict(currentEtagOf(failure));
+      else if (recreate && failure.code === 'RECORD_EXISTS') await conflictWithRecreated();
       else setError(failure);
     } finally {
       setSaving(false);

@@ -78,6 +78,8 @@ function NewDeviceForm({ initialText }: { initialText: string }) {
   const [text, setText] = useState(initialText);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  /** The MAC of the last attempt, which a RECORD_EXISTS error is about. */
+  const [existing, setExisting] = useState<string | null>(null);
   const check = useMemo(() => checkConfigText(text), [text]);
   const mac = normaliseMac(macInput.trim());
   const dirty = macInput.trim() !== '' || text !== initialText;
@@ -89,6 +91,7 @@ function NewDeviceForm({ initialText }: { initialText: string }) {
     setSaving(true);
     setError(null);
     try {
+      setExisting(mac);
       await api.saveConfig(mac, text, { allowOverwrite: false });
       allowNextNavigation();
       toast('success', `Created ${mac}`);
@@ -109,20 +112,11 @@ function NewDeviceForm({ initialText }: { initialText: string }) {
       }}
     >
       <div className="card form-card">
-        <MacField
-          label="MAC address"
-          value={macInput}
-          onChange={(value) => {
-            setMacInput(value);
-            // The alert and its link are about the MAC it was given: another MAC makes them wrong.
-            if (error?.code === 'RECORD_EXISTS') setError(null);
-          }}
-          testId="mac-input"
-          autoFocus
-        />
+        <MacField label="MAC address" value={macInput} onChange={setMacInput} testId="mac-input" autoFocus />
       </div>
 
-      {error?.code === 'RECORD_EXISTS' ? (
+      {/* Shown only while the MAC is the one that exists: another MAC would make the alert and its link wrong. */}
+      {error?.code === 'RECORD_EXISTS' && existing === mac && (
         <div className="alert alert-warning" role="alert" data-testid="exists-alert">
           <AlertIcon className="alert-icon" />
           <div className="alert-body">
@@ -135,9 +129,8 @@ function NewDeviceForm({ initialText }: { initialText: string }) {
             </p>
           </div>
         </div>
-      ) : (
-        error && <ErrorAlert error={error} title="The config was not saved" />
       )}
+      {error && error.code !== 'RECORD_EXISTS' && <ErrorAlert error={error} title="The config was not saved" />}
 
       <ConfigEditorPanel initialText={initialText} check={check} dirty={dirty} onChange={setText} editorRef={editorRef} />
 
