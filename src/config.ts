@@ -19,6 +19,11 @@ export interface Settings {
   corsOrigins: string[];
   logLevel: LogLevel;
   maxBodyBytes: number;
+  /**
+   * Largest config file read or written: 16 × MAX_BODY_BYTES (pretty-printing can grow a body many
+   * times over), at most 256 MiB, well within what one V8 string can hold.
+   */
+  maxConfigFileBytes: number;
   /** Bearer tokens that open every route (ADMIN_TOKEN plus ADMIN_TOKENS_FILE); empty: no authentication. */
   adminTokens: string[];
   /** Bearer tokens for the device routes (DEVICE_TOKEN); empty: device routes stay open. */
@@ -168,6 +173,8 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
   const host = env.HOST?.trim() || '0.0.0.0';
   if (/\s/.test(host)) throw new SettingsError('HOST', `expected a host name or IP address, got ${JSON.stringify(host)}`);
 
+  const maxBodyBytes = readInteger(env, 'MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576);
+
   return {
     configsDir: path.resolve(cwd, dirFromEnv || DEFAULT_CONFIGS_DIR),
     configsDirFromEnv: Boolean(dirFromEnv),
@@ -175,7 +182,8 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     host,
     corsOrigins: readOrigins(env),
     logLevel: logLevel as LogLevel,
-    maxBodyBytes: readInteger(env, 'MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    maxBodyBytes,
+    maxConfigFileBytes: Math.min(16 * maxBodyBytes, 256 * 1_048_576),
     adminTokens: readAdminTokens(env, cwd),
     deviceTokens: readDeviceTokens(env),
     rateLimitPerMinute: readInteger(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),

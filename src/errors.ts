@@ -66,6 +66,18 @@ export class PreconditionFailed extends AppError {
   }
 }
 
+/** A config whose stored, pretty-printed form would be over the size a config file may have. */
+export class ConfigTooLarge extends AppError {
+  constructor(mac: string, limitBytes: number) {
+    super(
+      `Config ${mac} would be over ${limitBytes} bytes once stored pretty-printed, the most a config file may have`,
+      'PAYLOAD_TOO_LARGE',
+      413,
+      { mac_address: mac, limit_bytes: limitBytes },
+    );
+  }
+}
+
 /** The stored file is not a JSON object. Its text travels in `details.raw` so it can be repaired. */
 export class InvalidStoredConfig extends AppError {
   constructor(mac: string, reason: string, raw: string, etag: string | null, statusCode = 422) {

@@ -97,46 +97,58 @@ export function memberText(text: string, key: string): string | undefined {
 /**
  * Pretty-prints a valid JSON text with 2-space indentation, the same layout
  * as `JSON.stringify(value, null, 2)`, but copying every string and number
- * token verbatim.
+ * token verbatim. With `maxLength`, gives up (undefined) as soon as the result
+ * would be longer: deep nesting can grow a text sixty times over.
  */
-export function formatJsonText(text: string): string {
+export function formatJsonText(text: string): string;
+export function formatJsonText(text: string, maxLength: number): string | undefined;
+export function formatJsonText(text: string, maxLength = Infinity): string | undefined {
   const out: string[] = [];
+  let length = 0;
+  const push = (part: string) => {
+    out.push(part);
+    length += part.length;
+  };
   let depth = 0;
   let i = 0;
   const newline = () => '\n' + '  '.repeat(depth);
   while (i < text.length) {
+    if (length > maxLength) return undefined;
     const ch = text[i]!;
     if (WHITESPACE.has(ch)) {
       i++;
     } else if (ch === '"') {
       const end = stringEnd(text, i);
-      out.push(text.slice(i, end));
+      push(text.slice(i, end));
       i = end;
     } else if (ch === '{' || ch === '[') {
       const next = skipWhitespace(text, i + 1);
       if (text[next] === (ch === '{' ? '}' : ']')) {
-        out.push(ch === '{' ? '{}' : '[]');
+        push(ch === '{' ? '{}' : '[]');
         i = next + 1;
       } else {
         depth++;
-        out.push(ch, newline());
+        push(ch);
+        push(newline());
         i++;
       }
     } else if (ch === '}' || ch === ']') {
       depth--;
-      out.push(newline(), ch);
+      push(newline());
+      push(ch);
       i++;
     } else if (ch === ',') {
-      out.push(',', newline());
+      push(',');
+      push(newline());
       i++;
     } else if (ch === ':') {
-      out.push(': ');
+      push(': ');
       i++;
     } else {
       const end = literalEnd(text, i);
-      out.push(text.slice(i, end));
+      push(text.slice(i, end));
       i = end;
     }
   }
-  return out.join('');
+  return length > maxLength ? undefined : out.join('');
 }

@@ -15,6 +15,7 @@ export default fp(
     const store = new ConfigStore({
       dir: options.settings.configsDir,
       createDir: !options.settings.configsDirFromEnv,
+      maxFileBytes: options.settings.maxConfigFileBytes,
       logger: app.log,
     });
     app.decorate('configStore', store);

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { formatJsonText, memberText } from '../json-text.js';
 import { parseMac } from '../mac.js';
+import { ConfigTooLarge } from '../errors.js';
 import { errorResponses } from '../schemas/errors.js';
 import {
   ConditionalHeadersSchema,
@@ -96,7 +97,9 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const mac = parseMac(request.params.mac);
       // The schema has checked that `content` is an object; store it as the client wrote it.
       const contentText = memberText(request.rawJsonBody ?? JSON.stringify(request.body), 'content')!;
-      const bytes = Buffer.from(`${formatJsonText(contentText)}\n`);
+      const formatted = formatJsonText(contentText, store.maxFileBytes);
+      if (formatted === undefined) throw new ConfigTooLarge(mac, store.maxFileBytes);
+      const bytes = Buffer.from(`${formatted}\n`);
       const { document } = await store.save(mac, bytes, {
         ...writeConditions(request.headers),
         allowOverwrite: request.body.allow_overwrite ?? true,

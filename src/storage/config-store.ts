@@ -8,6 +8,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { summarizeConfig, type ConfigSummary } from '../config-summary.js';
 import {
   AppError,
+  ConfigTooLarge,
   InvalidOperation,
   InvalidStoredConfig,
   PreconditionFailed,
@@ -36,6 +37,11 @@ export interface ConfigStoreOptions {
   scanConcurrency?: number;
   /** A temp file of a writer that may still be alive is removed only once it is this old. */
   tempFileMaxAgeMs?: number;
+  /**
+   * Largest config file read or written. A bigger file (a stray disk image, a log) is reported
+   * as unusable without being read, so it cannot fill the memory; a save that big is refused.
+   */
+  maxFileBytes?: number;
 }
 
 /** A config as stored: its exact bytes, their ETag and the summary fields. */
@@ -151,6 +157,10 @@ function unusableFile(statKeyValue: string, problem: string): FileState {
   return { statKey: statKeyValue, bytes: Buffer.alloc(0), etag: null, summary: null, problem };
 }
 
+function tooLargeFile(statKeyValue: string, size: number | bigint, maxFileBytes: number): FileState {
+  return unusableFile(statKeyValue, `the file is ${size} bytes, over the limit of ${maxFileBytes} bytes for a config file, so it is not read`);
+}
+
 const RAW_TEXT_LIMIT = 64 * 1024;
 const NOT_A_REGULAR_FILE = 'the path is not a regular file (a directory or a device); remove it by hand';
 /** How long a scan reads synchronously before it lets the event loop turn. */
@@ -163,7 +173,9 @@ const SCAN_SLICE_MS = 2;
  */
 export class ConfigStore {
   readonly dir: string;
-  private readonly options: Required<Omit<ConfigStoreOptions, 'lock' | 'logger'>> & { lock: LockOptions };
+  /** Largest config file read or written, in bytes. */
+  readonly maxFileBytes: number;
+  private readonly options: Required<Omit<ConfigStoreOptions, 'lock' | 'logger' | 'maxFileBytes'>> & { lock: LockOptions };
   private readonly logger: FastifyBaseLogger;
   private readonly files = new Map<string, FileState>();
   private readonly mutex = new KeyedMutex();
@@ -187,6 +199,7 @@ export class ConfigStore {
 
   constructor(options: ConfigStoreOptions) {
     this.dir = options.dir;
+    this.maxFileBytes = options.maxFileBytes ?? 16 * 1_048_576;
     this.logger = options.logger;
     this.options = {
       dir: options.dir,
@@ -261,6 +274,8 @@ export class ConfigStore {
 
   /** Writes `bytes` as the config of `mac`, if `conditions` hold. */
   async save(mac: string, bytes: Buffer, conditions: WriteConditions = {}): Promise<{ document: ConfigDocument; created: boolean }> {
+    // Never write a file that reads would refuse.
+    if (bytes.length > this.maxFileBytes) throw new ConfigTooLarge(mac, this.maxFileBytes);
     const written = inspectConfig(mac, '', bytes);
     const { summary, etag } = written;
     if (summary === null || etag === null) throw new InvalidOperation('A config must be a JSON object');
@@ -594,7 +609,9 @@ export class ConfigStore {
         fd = fsSync.openSync(filePath, constants.O_RDONLY | constants.O_NOFOLLOW);
         // Key and bytes both come from the open file, so they always belong together.
         const opened = fsSync.fstatSync(fd, { bigint: true });
-        const state = inspectConfig(mac, statKey(opened), fsSync.readFileSync(fd));
+        const { maxFileBytes } = this;
+        const state =
+          opened.size > maxFileBytes ? tooLargeFile(statKey(opened), opened.size, maxFileBytes) : inspectConfig(mac, statKey(opened), fsSync.readFileSync(fd));
         this.files.set(mac, state);
         return state;
       } catch {
@@ -639,7 +656,9 @@ export class ConfigStore {
     try {
       // Key and bytes both come from the open file, so they always belong together.
       const opened = await handle.stat({ bigint: true });
-      const state = inspectConfig(mac, statKey(opened), await handle.readFile());
+      const { maxFileBytes } = this;
+      const state =
+        opened.size > maxFileBytes ? tooLargeFile(statKey(opened), opened.size, maxFileBytes) : inspectConfig(mac, statKey(opened), await handle.readFile());
       this.files.set(mac, state);
       return state;
     } finally {

@@ -159,6 +159,37 @@ describe('PUT /api/configs/:mac', () => {
     expect(await namesIn(dir)).toEqual([]);
   });
 
+  it('answers 413 for a body that would be over 16 × MAX_BODY_BYTES once pretty-printed, and writes nothing', async () => {
+    const { app, dir } = await buildTestApp({ MAX_BODY_BYTES: '2048' });
+    // 900 numbers 60 levels deep: 1.9 KB as sent, over 100 KB indented, against a limit of 32 KiB.
+    const deep = `${'['.repeat(60)}${Array(900).fill(0).join(',')}${']'.repeat(60)}`;
+    const payload = `{"content": {"deep": ${deep}}}`;
+    expect(payload.length).toBeLessThan(2048);
+    const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'content-type': 'application/json' }, payload });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      error: `Config ${MAC} would be over 32768 bytes once stored pretty-printed, the most a config file may have`,
+      details: { mac_address: MAC, limit_bytes: 32_768 },
+      correlationId: expect.any(String),
+    });
+    expect(await namesIn(dir)).toEqual([]);
+  });
+
+  it('serves a file over 16 × MAX_BODY_BYTES put there by hand as unusable, and lets it be replaced', async () => {
+    const { app, dir } = await buildTestApp({ MAX_BODY_BYTES: '2048' });
+    await fs.writeFile(path.join(dir, `${MAC}.json`), JSON.stringify({ deviceName: 'x'.repeat(40_000) }));
+    const get = await app.inject(`/api/configs/${MAC}`);
+    expect(get.statusCode).toBe(422);
+    expect(get.json()).toMatchObject({ code: 'INVALID_STORED_CONFIG', details: { reason: expect.stringContaining('over the limit of 32768 bytes'), raw: '' } });
+    expect((await app.inject(`/api/configs/${MAC}.json`)).statusCode).toBe(500);
+    await app.configStore.refreshListing();
+    expect((await app.inject('/api/configs')).json()).toMatchObject({ count: 0, skipped: [{ filename: `${MAC}.json` }] });
+    const put = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'small' } } });
+    expect(put.statusCode).toBe(200);
+    expect((await app.inject(`/api/configs/${MAC}.json`)).json()).toEqual({ deviceName: 'small' });
+  });
+
   it('rejects an invalid MAC with 400 INVALID_OPERATION before touching any file', async () => {
     const { app, dir } = await buildTestApp();
     const res = await app.inject({ method: 'PUT', url: '/api/configs/..%2F..%2Fetc', payload: { content: {} } });

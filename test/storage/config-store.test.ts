@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { StorageBusy, StorageFull } from '../../src/errors.js';
+import { ConfigTooLarge, InvalidStoredConfig, StorageBusy, StorageFull } from '../../src/errors.js';
 import { PROCESS_IDENTITY } from '../../src/storage/atomic-file.js';
 import { FsCalls } from '../../src/storage/fs-calls.js';
 import { ConfigStore, type ConfigStoreOptions } from '../../src/storage/config-store.js';
@@ -238,6 +238,55 @@ describe('list', () => {
     expect((await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'mine' } } })).statusCode).toBe(200);
     expect(await fs.readFile(path.join(outside, 'secret.json'), 'utf8')).toBe('{"deviceName": "secret"}');
     expect((await fs.lstat(path.join(dir, `${MAC}.json`))).isSymbolicLink()).toBe(false);
+  });
+});
+
+describe('files over the size limit', () => {
+  const fileOf = (size: number) => `{"deviceName": "${'x'.repeat(size - 19)}"}\n`;
+
+  it.each([
+    ['synchronous', true],
+    ['thread-pool', false],
+  ])('are reported without being read (%s reads)', async (_path, syncReads) => {
+    vi.spyOn(FsCalls.prototype, 'syncReads', 'get').mockReturnValue(syncReads);
+    const store = await newStore({ maxFileBytes: 1024 });
+    await fs.writeFile(path.join(store.dir, `${MAC}.json`), fileOf(1025));
+    const error = await store.read(MAC).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidStoredConfig);
+    expect((error as InvalidStoredConfig).details).toMatchObject({
+      reason: 'the file is 1025 bytes, over the limit of 1024 bytes for a config file, so it is not read',
+      raw: '',
+      etag: null,
+    });
+    await store.refreshListing();
+    const listing = await store.list();
+    expect(listing.configs).toEqual([]);
+    expect(listing.skipped).toEqual([{ filename: `${MAC}.json`, reason: expect.stringContaining('1025 bytes') }]);
+
+    await fs.writeFile(path.join(store.dir, `${MAC}.json`), fileOf(1024));
+    expect((await store.read(MAC)).summary.device_name).toBe('x'.repeat(1024 - 19));
+  });
+
+  it('are 16 MiB by default: a sparse file of 1 GiB is never read', async () => {
+    const store = await newStore();
+    await fs.writeFile(path.join(store.dir, `${MAC}.json`), '{}');
+    await fs.truncate(path.join(store.dir, `${MAC}.json`), 1024 ** 3);
+    await store.refreshListing();
+    expect((await store.list()).skipped).toEqual([
+      { filename: `${MAC}.json`, reason: `the file is ${1024 ** 3} bytes, over the limit of ${16 * 1_048_576} bytes for a config file, so it is not read` },
+    ]);
+    await expect(store.read(MAC)).rejects.toBeInstanceOf(InvalidStoredConfig);
+    // It can still be replaced or deleted through the API.
+    await store.save(MAC, bytesOf({ deviceName: 'mine' }));
+    expect((await store.read(MAC)).summary.device_name).toBe('mine');
+  });
+
+  it('are never written', async () => {
+    const store = await newStore({ maxFileBytes: 1024 });
+    await expect(store.save(MAC, Buffer.from(fileOf(1025)))).rejects.toBeInstanceOf(ConfigTooLarge);
+    expect(await namesIn(store.dir)).toEqual([]);
+    await store.save(MAC, Buffer.from(fileOf(1024)));
+    expect(await namesIn(store.dir)).toEqual([`${MAC}.json`]);
   });
 });
 

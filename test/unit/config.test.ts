@@ -13,7 +13,13 @@ describe('loadSettings', () => {
       corsOrigins: [],
       logLevel: 'info',
       maxBodyBytes: 1_048_576,
+      maxConfigFileBytes: 16 * 1_048_576,
     });
+  });
+
+  it('lets a config file be 16 × MAX_BODY_BYTES, at most 256 MiB', () => {
+    expect(loadSettings({ MAX_BODY_BYTES: '2048' }).maxConfigFileBytes).toBe(32_768);
+    expect(loadSettings({ MAX_BODY_BYTES: String(100 * 1_048_576) }).maxConfigFileBytes).toBe(256 * 1_048_576);
   });
 
   it('reads every variable', () => {

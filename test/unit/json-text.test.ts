@@ -19,6 +19,22 @@ describe('formatJsonText', () => {
       '{\n  "b": 12345678901234567890123,\n  "2": 1.50,\n  "a": "\\u0041\\n",\n  "1": [],\n  "o": {}\n}',
     );
   });
+
+  it('gives up once the result would be longer than maxLength, and only then', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.nat(40), (value, shorter) => {
+        const formatted = JSON.stringify(value, null, 2);
+        expect(formatJsonText(JSON.stringify(value), formatted.length)).toBe(formatted);
+        if (shorter < formatted.length) expect(formatJsonText(JSON.stringify(value), formatted.length - 1 - shorter)).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('gives up on deep nesting that would grow past maxLength', () => {
+    const deep = `${'['.repeat(64)}${Array(500_000).fill(0).join(',')}${']'.repeat(64)}`;
+    expect(formatJsonText(deep, 1_000_000)).toBeUndefined();
+  });
 });
 
 describe('memberText', () => {
