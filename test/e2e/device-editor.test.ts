@@ -233,6 +233,7 @@ describe('edit device', () => {
     await openEditor(page, MAC);
 
     await page.getByTestId('repair-notice').waitFor();
+    expect(await page.getByTestId('repair-notice').textContent()).toMatch(/Invalid JSON \(.+\)\. Devices cannot load it\. Its raw text is in the editor: fix it and save\./s);
     expect(await editorText(page)).toBe(broken.trimEnd() + '\n');
     expect(await page.getByTestId('save').isDisabled()).toBe(true);
     await screenshot(page, 'editor-repair');
@@ -241,6 +242,27 @@ describe('edit device', () => {
     await page.getByTestId('save').click();
     await eventually(() => toastText(page)).toContain(`Saved ${MAC}`);
     expect(await readStored(dir, MAC)).toEqual({ deviceName: 'Broken board', enableOTA: true });
+    expect(await page.getByTestId('repair-notice').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('says why a stored file that is never read cannot be used, and replaces it on save', async () => {
+    // MAX_BODY_BYTES 2048: a config file may be 32 KiB.
+    const huge = JSON.stringify({ deviceName: 'x'.repeat(40_000) });
+    const { baseUrl, dir } = await startApp({ env: { MAX_BODY_BYTES: '2048' }, seed: { [`${MAC}.json`]: huge } });
+    const { page, problems } = await openPage(browser, baseUrl);
+    await openEditor(page, MAC);
+
+    await page.getByTestId('repair-notice').waitFor();
+    expect(await page.getByTestId('repair-notice').textContent()).toContain(
+      `The file is ${huge.length} bytes, over the limit of 32768 bytes for a config file, so it is not read. Devices cannot load it. Write its config in the editor and save to replace it.`,
+    );
+    expect(await editorText(page)).toBe('');
+    await screenshot(page, 'editor-unread-file');
+    await setEditorText(page, '{"deviceName": "Small again"}');
+    await page.getByTestId('save').click();
+    await eventually(() => toastText(page)).toContain(`Saved ${MAC}`);
+    expect(await readStored(dir, MAC)).toEqual({ deviceName: 'Small again' });
     expect(await page.getByTestId('repair-notice').count()).toBe(0);
     expect(problems).toEqual([]);
   });

@@ -16,11 +16,11 @@ import { useSaveShortcut } from '../components/use-save-shortcut.js';
 import { checkConfigText, normaliseMac, storedContentText, summarizeConfig } from '../lib/config-text.js';
 import { FormatJsonButton } from '../components/format-json-button.js';
 
-/** A config as loaded for editing. `repair`: the stored file is not valid JSON and `text` is its raw text. */
+/** A config as loaded for editing. `problem`: why the stored file cannot be used (then `text` is its raw text, if it was read), or null. */
 interface Loaded {
   text: string;
   etag: string | null;
-  repair: boolean;
+  problem: string | null;
 }
 
 type PageState =
@@ -55,11 +55,15 @@ function useLatestConfig(mac: string): () => Promise<Loaded> {
   return useCallback(async () => {
     try {
       const { text, etag } = await api.getConfig(mac);
-      return { text: storedContentText(text), etag, repair: false };
+      return { text: storedContentText(text), etag, problem: null };
     } catch (caught) {
       const error = asApiError(caught);
       if (error.code === 'INVALID_STORED_CONFIG' && typeof error.details.raw === 'string') {
-        return { text: error.details.raw, etag: typeof error.details.etag === 'string' ? error.details.etag : null, repair: true };
+        return {
+          text: error.details.raw,
+          etag: typeof error.details.etag === 'string' ? error.details.etag : null,
+          problem: typeof error.details.reason === 'string' ? error.details.reason : 'unusable',
+        };
       }
       throw error;
     }
@@ -137,7 +141,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
     setText(next);
   }, []);
   const [etag, setEtag] = useState(initial.etag);
-  const [repair, setRepair] = useState(initial.repair);
+  const [problem, setProblem] = useState(initial.problem);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [conflict, setConflict] = useState<Conflict | null>(null);
@@ -168,7 +172,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
     onEdit(loaded.text);
     editorRef.current?.setText(loaded.text);
     setEtag(loaded.etag);
-    setRepair(loaded.repair);
+    setProblem(loaded.problem);
     setConflict(null);
   };
 
@@ -177,14 +181,14 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
    * flight, their newer text stays in the editor (and counts as unsaved).
    */
   const applySaved = (saved: Tagged<ConfigResponse>, sentText: string) => {
-    const stored: Loaded = { text: storedContentText(saved.text), etag: saved.etag, repair: false };
+    const stored: Loaded = { text: storedContentText(saved.text), etag: saved.etag, problem: null };
     if (latestText.current === sentText) {
       showStored(stored);
       return;
     }
     setBaseline(stored.text);
     setEtag(stored.etag);
-    setRepair(false);
+    setProblem(null);
     setConflict(null);
   };
 
@@ -333,12 +337,15 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         </div>
       </div>
 
-      {repair && (
+      {problem !== null && (
         <div className="alert alert-warning" role="status" data-testid="repair-notice">
           <AlertIcon className="alert-icon" />
           <div className="alert-body">
-            <p className="alert-title">The stored file is not valid JSON</p>
-            <p>Devices cannot load it. Its raw text is in the editor: fix it and save.</p>
+            <p className="alert-title">The stored file is not a usable config</p>
+            <p>
+              {problem.charAt(0).toUpperCase() + problem.slice(1)}. Devices cannot load it.{' '}
+              {baseline === '' ? 'Write its config in the editor and save to replace it.' : 'Its raw text is in the editor: fix it and save.'}
+            </p>
           </div>
         </div>
       )}
