@@ -7,13 +7,16 @@ export class AppError extends Error {
   readonly code: string;
   readonly statusCode: number;
   readonly details: Record<string, unknown>;
+  /** Seconds after which a retry may succeed, sent as `Retry-After`; undefined when waiting would not help. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(message: string, code: string, statusCode: number, details: Record<string, unknown> = {}) {
+  constructor(message: string, code: string, statusCode: number, details: Record<string, unknown> = {}, retryAfterSeconds?: number) {
     super(message);
     this.name = new.target.name;
     this.code = code;
     this.statusCode = statusCode;
     this.details = details;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -100,21 +103,22 @@ export class StorageUnavailable extends AppError {
 /** A transient storage condition (too many open files, busy filesystem, lock held too long): retry later. */
 export class StorageBusy extends AppError {
   constructor(reason: string) {
-    super(`Config storage is busy, retry later: ${reason}`, 'STORAGE_BUSY', 503, { reason });
+    super(`Config storage is busy, retry later: ${reason}`, 'STORAGE_BUSY', 503, { reason }, 1);
   }
 }
 
 /** Too many requests, or too many failed authentications, from one client address: retry after the given time. */
 export class RateLimited extends AppError {
   constructor(message: string, retryAfterSeconds: number) {
-    super(message, 'RATE_LIMITED', 429, { retry_after_seconds: retryAfterSeconds });
+    super(message, 'RATE_LIMITED', 429, { retry_after_seconds: retryAfterSeconds }, retryAfterSeconds);
   }
 }
 
 /** A request that arrived on an open connection while the service shuts down: nothing was done. */
 export class ShuttingDown extends AppError {
   constructor() {
-    super('The service is shutting down; nothing was done, retry', 'SHUTTING_DOWN', 503);
+    // Another replica, or this one restarted, can answer a second later.
+    super('The service is shutting down; nothing was done, retry', 'SHUTTING_DOWN', 503, {}, 1);
   }
 }
 

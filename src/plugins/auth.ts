@@ -105,11 +105,10 @@ export default fp(
     // while blocked tells the guesser nothing.
     const failures = new WindowCounter(WINDOW_MS);
 
-    const refuseIfBlocked = (request: FastifyRequest, reply: FastifyReply): void => {
+    const refuseIfBlocked = (request: FastifyRequest): void => {
       const window = failures.peek(request.ip);
       if (window === undefined || window.count <= AUTH_FAILURES_PER_MINUTE) return;
       const seconds = secondsLeft(window);
-      reply.header('retry-after', String(seconds));
       throw new RateLimited(`Too many failed authentication attempts from ${request.ip}; retry in ${seconds} s`, seconds);
     };
 
@@ -122,7 +121,7 @@ export default fp(
       const accepted = access === 'admin' ? admin : device;
       if (accepted.length === 0 || (access === 'device' && deviceTokens.length === 0)) return;
 
-      refuseIfBlocked(request, reply);
+      refuseIfBlocked(request);
       reply.header('www-authenticate', `Bearer realm="${AUTH_REALM}"`);
       const token = bearerToken(request.headers.authorization);
       if (token === null) {
@@ -130,7 +129,7 @@ export default fp(
       }
       if (!tokenMatches(token, accepted)) {
         failures.hit(request.ip);
-        refuseIfBlocked(request, reply);
+        refuseIfBlocked(request);
         throw new Unauthorized('The bearer token is not valid for this route');
       }
       reply.removeHeader('www-authenticate');

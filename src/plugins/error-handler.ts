@@ -70,6 +70,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: u
   if (statusCode >= 500 && !(error instanceof ShuttingDown)) request.log.error({ err: error, code: body.code }, body.error);
   else request.log.info({ code: body.code, statusCode }, body.error);
   reply.errorCode = body.code;
+  if (error instanceof AppError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   // Serialised here, not by the route's response schema: a route may describe its own body for this status
   // (health's 503), and the envelope run through that schema would fail as a 500.
   return reply.code(statusCode).type('application/json; charset=utf-8').send(JSON.stringify(body));

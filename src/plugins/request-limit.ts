@@ -29,7 +29,6 @@ export default fp(
       const window = requests.hit(ip);
       if (window.count <= perMinute) return done();
       const seconds = secondsLeft(window);
-      reply.header('retry-after', String(seconds));
       done(new RateLimited(`Too many requests from ${ip}: at most ${perMinute} per minute; retry in ${seconds} s`, seconds));
     });
   },

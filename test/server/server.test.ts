@@ -149,6 +149,7 @@ describe('server process', () => {
     expect(late).toMatch(/^connection: close$/im);
     expect(late).toMatch(/^x-content-type-options: nosniff$/im);
     expect(late).toMatch(/^x-request-id: late-1$/im);
+    expect(late).toMatch(/^retry-after: 1$/im);
     expect(JSON.parse(late!.slice(late!.indexOf('\r\n\r\n') + 4))).toMatchObject({ code: 'SHUTTING_DOWN', correlationId: 'late-1' });
     expect((await server.exited).code).toBe(0);
     // A refusal during a restart is no fault: nothing at error level.

@@ -46,6 +46,7 @@ describe('atomic writes', () => {
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'new' } } });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'STORAGE_BUSY' });
+    expect(res.headers['retry-after']).toBe('1');
     expect(await namesIn(dir)).toEqual([`${MAC}.json`]);
     expect(JSON.parse(await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8'))).toEqual({ deviceName: 'old' });
   });
