@@ -14,7 +14,13 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['operations'],
         summary: 'Health for probes',
         description: 'Healthy when the config directory exists, is a directory, and can be read and written. `mqtt` shows whether notifications are on and the broker connected; it does not affect the status.',
-        response: { 200: { $ref: 'HealthResponse' }, 503: { $ref: 'HealthResponse' } },
+        response: {
+          200: { $ref: 'HealthResponse' },
+          503: {
+            description: 'Unhealthy, with the reason; or, for a request that arrives while the service shuts down, the error envelope with `SHUTTING_DOWN`',
+            anyOf: [{ $ref: 'HealthResponse' }, { $ref: 'ErrorResponse' }],
+          },
+        },
       },
     },
     async (_request, reply) => {

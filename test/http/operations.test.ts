@@ -118,6 +118,8 @@ describe('API docs', () => {
     expect(Object.keys(put.responses).sort()).toEqual(['200', '400', '401', '409', '412', '413', '415', '429', '500', '503', '507']);
     expect(Object.keys(doc.paths['/api/configs/{mac}.json'].get.responses)).toEqual(expect.arrayContaining(['200', '304', '400', '404', '500']));
     expect(doc.components.schemas.ErrorResponse.properties).toHaveProperty('correlationId');
+    // The health body when unhealthy, the envelope when shutting down.
+    expect(JSON.stringify(doc.paths['/api/health'].get.responses['503'])).toMatch(/HealthResponse.*ErrorResponse/);
     expect(doc.paths['/api/configs'].get.responses['200'].content['application/json'].schema).toBeDefined();
   });
 });
