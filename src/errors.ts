@@ -57,11 +57,14 @@ export class RecordExists extends AppError {
 }
 
 export class PreconditionFailed extends AppError {
-  constructor(mac: string, currentEtag: string | null) {
+  /** `exists`: the condition was that there be no config (`If-None-Match: *`). */
+  constructor(mac: string, currentEtag: string | null, exists = false) {
     super(
-      currentEtag === null
-        ? `Precondition failed: config ${mac} does not exist`
-        : `Precondition failed: config ${mac} has changed (current ETag ${currentEtag})`,
+      exists
+        ? `Precondition failed: config ${mac} already exists (If-None-Match: *)`
+        : currentEtag === null
+          ? `Precondition failed: config ${mac} does not exist`
+          : `Precondition failed: config ${mac} has changed (current ETag ${currentEtag})`,
       'PRECONDITION_FAILED',
       412,
       { mac_address: mac, current_etag: currentEtag },

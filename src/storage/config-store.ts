@@ -735,7 +735,7 @@ function checkConditions(mac: string, current: FileState | null, conditions: Wri
       current !== null && (conditions.ifMatch === '*' || (currentEtag !== null && conditions.ifMatch.includes(currentEtag)));
     if (!matches) throw new PreconditionFailed(mac, currentEtag);
   }
-  if (conditions.ifNoneMatchAny && current !== null) throw new PreconditionFailed(mac, currentEtag);
+  if (conditions.ifNoneMatchAny && current !== null) throw new PreconditionFailed(mac, currentEtag, true);
   if (conditions.allowOverwrite === false && current !== null) throw new RecordExists(mac);
 }
 

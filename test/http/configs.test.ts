@@ -112,7 +112,10 @@ describe('PUT /api/configs/:mac', () => {
     expect((await put()).statusCode).toBe(200);
     const again = await put();
     expect(again.statusCode).toBe(412);
-    expect(again.json().details.current_etag).toMatch(/^"/);
+    expect(again.json()).toMatchObject({
+      error: `Precondition failed: config ${MAC} already exists (If-None-Match: *)`,
+      details: { current_etag: expect.stringMatching(/^"/) },
+    });
   });
 
   it.each([
