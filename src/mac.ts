@@ -26,8 +26,10 @@ export function parseMac(input: string, field = 'MAC address'): string {
   const mac = normaliseMac(input);
   if (mac === null) {
     const shown = input.length > 64 ? `${input.slice(0, 64)}…` : input;
+    // `/api/configs/<mac>.json` is the devices' read-only route; the admin API names a config without `.json`.
+    const hint = input.endsWith('.json') && normaliseMac(input.slice(0, -5)) !== null ? ' without ".json" (only devices fetch <mac>.json)' : '';
     throw new InvalidOperation(
-      `Invalid ${field} ${JSON.stringify(shown)}: expected 12 hex digits, e.g. aa-bb-cc-dd-ee-ff, AA:BB:CC:DD:EE:FF or aabbccddeeff`,
+      `Invalid ${field} ${JSON.stringify(shown)}: expected 12 hex digits${hint}, e.g. aa-bb-cc-dd-ee-ff, AA:BB:CC:DD:EE:FF or aabbccddeeff`,
       { value: shown },
     );
   }

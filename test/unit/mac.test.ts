@@ -36,6 +36,13 @@ describe('parseMac', () => {
     expect(() => parseMac('invalid-mac')).toThrow(/"invalid-mac"/);
   });
 
+  it('tells an admin who wrote the device route\'s ".json" to drop it', () => {
+    expect(() => parseMac('aa-bb-cc-dd-ee-ff.json')).toThrow(
+      'Invalid MAC address "aa-bb-cc-dd-ee-ff.json": expected 12 hex digits without ".json" (only devices fetch <mac>.json), e.g. aa-bb-cc-dd-ee-ff',
+    );
+    expect(() => parseMac('not-a-mac.json')).toThrow('Invalid MAC address "not-a-mac.json": expected 12 hex digits, e.g.');
+  });
+
   it('shortens a very long value in the message', () => {
     const error = (() => {
       try {
