@@ -153,6 +153,12 @@ describe('CORS', () => {
     expect(String(saved.headers['access-control-expose-headers'])).toMatch(/ETag/);
   });
 
+  it('allows every origin with CORS_ORIGINS=*', async () => {
+    const { app } = await buildTestApp({ CORS_ORIGINS: '*' });
+    const res = await app.inject({ url: '/api/configs', headers: { origin: 'https://anywhere.example' } });
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+  });
+
   it('sends no CORS headers by default', async () => {
     const { app } = await buildTestApp();
     const res = await app.inject({ url: '/api/configs', headers: { origin: 'https://admin.example.org' } });
