@@ -72,6 +72,26 @@ describe('new device', () => {
     expect(problems).toEqual([]);
   });
 
+  it('from the page of a MAC without a config, starts with that MAC filled in', async () => {
+    const { baseUrl, dir } = await startApp();
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices/AA:BB:CC:DD:EE:01');
+    await page.getByTestId('not-found').waitFor();
+    await page.getByTestId('create-missing').click();
+    await page.getByTestId('json-editor-input').waitFor();
+    expect(await page.getByTestId('mac-input').inputValue()).toBe(MAC);
+    await eventually(() => page.getByTestId('save').isDisabled()).toBe(false);
+    // Nothing typed yet: leaving asks nothing.
+    await page.getByTestId('cancel').click();
+    await eventually(() => pathOf(page)).toBe('/devices');
+
+    await page.goBack();
+    await page.getByTestId('save').click();
+    await eventually(() => pathOf(page)).toBe(`/devices/${MAC}`);
+    expect(await readStored(dir, MAC)).toEqual({ deviceName: '', deviceEntityId: '', enableOTA: false });
+    expect(problems).toEqual([]);
+  });
+
   it('on an existing MAC says so with a link to it, keeps the text and overwrites nothing (409)', async () => {
     const { baseUrl, dir } = await startApp();
     await putConfig(baseUrl, MAC, KITCHEN);

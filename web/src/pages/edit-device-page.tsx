@@ -106,7 +106,7 @@ function EditDevicePage({ mac }: { mac: string }) {
             <Link className="btn btn-secondary" to="/devices">
               Back to devices
             </Link>
-            <Link className="btn btn-primary" to="/devices/new">
+            <Link className="btn btn-primary" to={`/devices/new?mac=${mac}`} data-testid="create-missing">
               Create a config
             </Link>
           </div>

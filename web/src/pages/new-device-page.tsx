@@ -16,11 +16,15 @@ import { FormatJsonButton } from '../components/format-json-button.js';
 
 type Source = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ready'; text: string };
 
-/** `/devices/new`, prefilled with the template, or with another device's config (`?from=<mac>`, Duplicate). */
+/**
+ * `/devices/new`, prefilled with the template, or with another device's config (`?from=<mac>`, Duplicate);
+ * `?mac=<mac>` fills in the MAC (from the page of a MAC that has no config).
+ */
 export function NewDevicePage() {
   const api = useApi();
   const [searchParams] = useSearchParams();
   const from = searchParams.get('from');
+  const initialMac = normaliseMac(searchParams.get('mac')?.trim() ?? '') ?? '';
   const [source, setSource] = useState<Source>(from ? { status: 'loading' } : { status: 'ready', text: NEW_CONFIG_TEMPLATE });
   useDocumentTitle('New device');
 
@@ -64,17 +68,17 @@ export function NewDevicePage() {
       </div>
       {source.status === 'loading' && <div className="card skeleton-block" aria-busy="true" aria-label="Loading" />}
       {source.status === 'error' && <ErrorAlert error={source.error} title={`The config of ${from} could not be loaded`} />}
-      {source.status === 'ready' && <NewDeviceForm key={from ?? ''} initialText={source.text} />}
+      {source.status === 'ready' && <NewDeviceForm key={`${from ?? ''} ${initialMac}`} initialText={source.text} initialMac={initialMac} />}
     </section>
   );
 }
 
-function NewDeviceForm({ initialText }: { initialText: string }) {
+function NewDeviceForm({ initialText, initialMac }: { initialText: string; initialMac: string }) {
   const api = useApi();
   const toast = useToast();
   const navigate = useNavigate();
   const editorRef = useRef<JsonEditorHandle>(null);
-  const [macInput, setMacInput] = useState('');
+  const [macInput, setMacInput] = useState(initialMac);
   const [text, setText] = useState(initialText);
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
@@ -82,7 +86,7 @@ function NewDeviceForm({ initialText }: { initialText: string }) {
   const [existing, setExisting] = useState<string | null>(null);
   const check = useMemo(() => checkConfigText(text), [text]);
   const mac = normaliseMac(macInput.trim());
-  const dirty = macInput.trim() !== '' || text !== initialText;
+  const dirty = macInput.trim() !== initialMac || text !== initialText;
   const { allowNextNavigation, guardDialog } = useUnsavedChangesGuard(dirty);
   const canSave = mac !== null && check.valid && !saving;
 
