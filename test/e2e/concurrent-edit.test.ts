@@ -106,6 +106,34 @@ describe('concurrent edits', () => {
     expect(problems).toEqual([]);
   });
 
+  it('says the stored version could not be loaded when that fails, not that the config was not saved, and keeps my text', async () => {
+    const { dir, me } = await raceToConflict();
+    const { page, problems } = me;
+    await page.route(`**/api/configs/${MAC}`, (route) =>
+      route.request().method() === 'GET'
+        ? route.fulfill({
+            status: 503,
+            contentType: 'application/json',
+            body: JSON.stringify({ error: 'Config storage is busy, retry later: EBUSY', code: 'STORAGE_BUSY', details: {}, correlationId: 'busy-1' }),
+          })
+        : route.fallback(),
+    );
+    await page.getByTestId('reload-latest').click();
+    const alert = page.getByTestId('error-alert');
+    await alert.waitFor();
+    expect(await alert.locator('.alert-title').textContent()).toBe('The stored version could not be loaded');
+    expect(await page.getByTestId('error-message').textContent()).toBe('Config storage is busy, retry later: EBUSY');
+    await eventually(() => editorJson(page)).toEqual(MINE);
+    expect(await page.getByTestId('conflict-panel').count()).toBe(1);
+    expect(await readStored(dir, MAC)).toEqual(THEIRS);
+
+    await page.unroute(`**/api/configs/${MAC}`);
+    await page.getByTestId('overwrite').click();
+    await eventually(() => page.getByTestId('error-alert').count()).toBe(0);
+    await eventually(() => readStored(dir, MAC)).toEqual(MINE);
+    expect(problems).toEqual([]);
+  });
+
   it('a config deleted by someone else is saved again only when asked', async () => {
     const running = await startApp();
     await putConfig(running.baseUrl, MAC, ORIGINAL);

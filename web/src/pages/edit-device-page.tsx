@@ -143,7 +143,10 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
   const [etag, setEtag] = useState(initial.etag);
   const [problem, setProblem] = useState(initial.problem);
   const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  // What failed, and how to say it: a save, or loading the stored version to show or compare.
+  const [error, setError] = useState<{ failure: ApiError; title: string } | null>(null);
+  const saveFailed = (failure: ApiError) => setError({ failure, title: 'The config was not saved' });
+  const loadFailed = (failure: ApiError) => setError({ failure, title: 'The stored version could not be loaded' });
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [dialog, setDialog] = useState<'rename' | 'delete' | null>(null);
   // For answers that arrive after the person left the page: nothing to show them on.
@@ -222,7 +225,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         if (!mounted.current) return;
         const reloadFailure = asApiError(caught);
         if (reloadFailure.code === 'RECORD_NOT_FOUND') startConflict(null, 'deleted');
-        else setError(reloadFailure);
+        else loadFailed(reloadFailure);
       },
     );
   };
@@ -233,7 +236,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
       const latest = await fetchLatest();
       startConflict(latest.etag, latest);
     } catch (caught) {
-      setError(asApiError(caught));
+      loadFailed(asApiError(caught));
     }
   };
 
@@ -250,7 +253,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
       const failure = asApiError(caught);
       if (failure.code === 'PRECONDITION_FAILED') startConflict(currentEtagOf(failure));
       else if (recreate && failure.code === 'RECORD_EXISTS') await conflictWithRecreated();
-      else setError(failure);
+      else saveFailed(failure);
     } finally {
       setSaving(false);
     }
@@ -274,7 +277,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         return 'deleted';
       }
       setConflict({ ...conflict, busy: false });
-      setError(failure);
+      loadFailed(failure);
       return null;
     }
   };
@@ -415,7 +418,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         </div>
       )}
 
-      {error && <ErrorAlert error={error} title="The config was not saved" />}
+      {error && <ErrorAlert error={error.failure} title={error.title} />}
 
       <div className="action-bar">
         <button
