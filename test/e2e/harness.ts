@@ -80,7 +80,7 @@ export async function startApp(options: { env?: Record<string, string>; seed?: R
 export interface OpenedPage {
   page: Page;
   context: BrowserContext;
-  /** CSP violations and uncaught errors seen so far; a test ends with none. */
+  /** CSP violations, uncaught errors and console warnings seen so far; a test ends with none. */
   problems: string[];
 }
 
@@ -104,6 +104,7 @@ export async function openPage(
   page.on('console', (message) => {
     const text = message.text();
     if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
+    else if (message.type() === 'warning') problems.push(`console warning: ${text}`);
   });
   return { page, context, problems };
 }

@@ -11,15 +11,28 @@ import './styles.css';
 
 const client = new ApiClient(window.sessionStorage);
 
+function PageLoading() {
+  return <div className="card skeleton-block" aria-busy="true" aria-label="Loading" />;
+}
+
 const router = createBrowserRouter([
   {
     element: <Layout />,
     children: [
       { index: true, element: <Navigate to="/devices" replace /> },
       { path: 'devices', element: <DeviceListPage /> },
-      // The editor pages (and CodeMirror) load on first use, so the list shows fast.
-      { path: 'devices/new', lazy: () => import('./pages/new-device-page.js').then((page) => ({ Component: page.NewDevicePage })) },
-      { path: 'devices/:mac', lazy: () => import('./pages/edit-device-page.js').then((page) => ({ Component: page.EditDeviceRoute })) },
+      // The editor pages (and CodeMirror) load on first use, so the list shows fast. Opened by a deep link,
+      // the page shows a placeholder in the layout while its code loads.
+      {
+        path: 'devices/new',
+        lazy: () => import('./pages/new-device-page.js').then((page) => ({ Component: page.NewDevicePage })),
+        hydrateFallbackElement: <PageLoading />,
+      },
+      {
+        path: 'devices/:mac',
+        lazy: () => import('./pages/edit-device-page.js').then((page) => ({ Component: page.EditDeviceRoute })),
+        hydrateFallbackElement: <PageLoading />,
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
