@@ -163,6 +163,7 @@ function tooLargeFile(statKeyValue: string, size: number | bigint, maxFileBytes:
 
 const RAW_TEXT_LIMIT = 64 * 1024;
 const NOT_A_REGULAR_FILE = 'the path is not a regular file (a directory or a device); remove it by hand';
+const UNREADABLE_FILE = 'the file cannot be read (permission denied); give the service read access, or save a new config over it';
 /** How long a scan reads synchronously before it lets the event loop turn. */
 const SCAN_SLICE_MS = 2;
 
@@ -428,7 +429,7 @@ export class ConfigStore {
         const code = errorCode(error);
         // A transient error must fail the list, never shorten it.
         if (code === undefined || TRANSIENT_CODES.has(code)) throw storageFailure(error, this.dir, 'read the config files');
-        state = unusableFile('', code === 'EACCES' || code === 'EPERM' ? 'the file cannot be read (permission denied)' : `the file cannot be read (${code})`);
+        state = unusableFile('', code === 'EACCES' || code === 'EPERM' ? UNREADABLE_FILE : `the file cannot be read (${code})`);
       }
       if (state !== null) states[i] = state;
     }).catch((error: unknown) => {
@@ -651,6 +652,8 @@ export class ConfigStore {
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return null;
       if (errorCode(error) === 'ELOOP') return unusableFile('', 'the file is a symbolic link, which is never followed; replace it with a regular file');
+      // The file's own fault, not the directory's: reported as the file's problem, and a save can still replace it.
+      if (errorCode(error) === 'EACCES' || errorCode(error) === 'EPERM') return unusableFile(statKey(stat), UNREADABLE_FILE);
       throw error;
     }
     try {

@@ -242,6 +242,36 @@ describe('list', () => {
   });
 });
 
+describe('a config file the service may not read', () => {
+  it('is reported as that file\'s problem, not the directory\'s, and a save replaces it', async () => {
+    const { app, dir } = await buildTestApp();
+    await fs.writeFile(path.join(dir, `${MAC}.json`), '{"deviceName": "locked"}');
+    // Root reads any file, so the refusal an unprivileged service gets is injected.
+    const denied = (file: unknown) => String(file).endsWith(`${MAC}.json`) && (dir === path.dirname(String(file)));
+    const eacces = () => Object.assign(new Error('EACCES: permission denied, open'), { code: 'EACCES' });
+    const openSync = fsSync.openSync;
+    vi.spyOn(fsSync, 'openSync').mockImplementation((file, ...rest) => {
+      if (denied(file)) throw eacces();
+      return openSync(file, ...rest);
+    });
+    const open = fs.open;
+    vi.spyOn(fs, 'open').mockImplementation((file, ...rest) => (denied(file) ? Promise.reject(eacces()) : open(file, ...rest)));
+
+    const get = await app.inject(`/api/configs/${MAC}`);
+    expect(get.statusCode).toBe(422);
+    expect(get.json()).toMatchObject({ code: 'INVALID_STORED_CONFIG', details: { reason: expect.stringMatching(/^the file cannot be read \(permission denied\)/) } });
+    expect((await app.inject(`/api/configs/${MAC}.json`)).statusCode).toBe(500);
+    expect((await app.inject('/api/health')).statusCode).toBe(200);
+    await app.configStore.refreshListing();
+    expect((await app.inject('/api/configs')).json().skipped).toEqual([{ filename: `${MAC}.json`, reason: get.json().details.reason }]);
+
+    const put = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { deviceName: 'mine' } } });
+    expect(put.statusCode).toBe(200);
+    vi.restoreAllMocks();
+    expect(JSON.parse(await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8'))).toEqual({ deviceName: 'mine' });
+  });
+});
+
 describe('files over the size limit', () => {
   const fileOf = (size: number) => `{"deviceName": "${'x'.repeat(size - 19)}"}\n`;
 
