@@ -16,11 +16,11 @@ import {
   RecordNotFound,
   StorageUnavailable,
 } from '../errors.js';
-import { configFileName, macFromFileName } from '../mac.js';
-import { isOwnerDead, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
+import { CANONICAL_MAC_PATTERN, configFileName, macFromFileName } from '../mac.js';
+import { isOwnerDead, PROCESS_IDENTITY, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
 import { FsCalls } from './fs-calls.js';
 import { errorCode, exists, storageFailure, TRANSIENT_CODES } from './fs-errors.js';
-import { breakLockIfAbandoned, KeyedMutex, LOCK_SUFFIX, LockFiles, type LockOptions } from './lock-file.js';
+import { breakLockIfAbandoned, KeyedMutex, lockFileKey, LockFiles, TOKEN_TARGET, type LockOptions } from './lock-file.js';
 import { mapWithConcurrency } from './map-with-concurrency.js';
 
 export interface ConfigStoreOptions {
@@ -515,23 +515,27 @@ export class ConfigStore {
   /**
    * Removes a temp or lock file left by a crashed writer: at once when its
    * owner ran on this host and is gone, otherwise only when it is old enough
-   * that no live replica can still be using it.
+   * that no live replica can still be using it. Only regular files named as
+   * the service names its own are touched: other hidden files are a person's.
    */
   private async removeIfLeftover(name: string): Promise<void> {
     const filePath = path.join(this.dir, name);
+    const owner = tempFileOwner(name);
+    const lockKey = lockFileKey(name);
+    // This process's own: a write in flight, or an idle lock token kept for reuse.
+    if (owner?.instance === PROCESS_IDENTITY.instance) return;
+    if (owner === null && (lockKey === null || !CANONICAL_MAC_PATTERN.test(lockKey))) return;
     try {
-      if (name.endsWith('.tmp')) {
-        const owner = tempFileOwner(name);
-        if (owner === null) return;
-        const stat = await fs.lstat(filePath);
+      const stat = await fs.lstat(filePath);
+      if (!stat.isFile()) return;
+      if (owner !== null) {
         if (isOwnerDead(owner) || Date.now() - stat.mtimeMs > this.options.tempFileMaxAgeMs) {
           await fs.rm(filePath, { force: true });
-          this.logger.info({ file: name }, 'Removed a temp file left by an interrupted write');
+          const token = name.startsWith(`.${TOKEN_TARGET}.`);
+          this.logger.info({ file: name }, token ? 'Removed an idle lock token of another process' : 'Removed a temp file left by an interrupted write');
         }
-      } else if (name.endsWith(LOCK_SUFFIX) || name.includes(`${LOCK_SUFFIX}.broken.`)) {
-        if (await breakLockIfAbandoned(filePath, this.options.lock.staleMs)) {
-          this.logger.info({ file: name }, 'Removed a lock file left by a crashed writer');
-        }
+      } else if (await breakLockIfAbandoned(filePath, this.options.lock.staleMs)) {
+        this.logger.info({ file: name }, 'Removed a lock file left by a crashed writer');
       }
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') this.logger.warn({ err: error, file: name }, 'Could not remove a leftover file');

@@ -14,10 +14,17 @@ export interface LockOptions {
   timeoutMs: number;
 }
 
-export const LOCK_SUFFIX = '.lock';
+const LOCK_SUFFIX = '.lock';
 
 export function lockFileName(key: string): string {
   return `.${key}${LOCK_SUFFIX}`;
+}
+
+const LOCK_FILE = /^\.(.+)\.lock(?:\.broken\.[0-9a-f]{12}\.\d+)?$/;
+
+/** The key of a lock file's name, or of a lock renamed aside to be broken; null for any other name. */
+export function lockFileKey(name: string): string | null {
+  return LOCK_FILE.exec(name)?.[1] ?? null;
 }
 
 function readOwner(text: string): Owner | null {

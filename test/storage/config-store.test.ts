@@ -167,6 +167,27 @@ describe('leftover files', () => {
     expect(await namesIn(dir)).toEqual([liveReplicaTemp]);
     expect((await store.list()).configs).toEqual([]);
   });
+
+  it('leaves alone hidden files that are not its own, however old, and its own idle lock tokens', async () => {
+    const dir = await tempDir();
+    const old = new Date(Date.now() - 3_600_000);
+    const others = ['.backup.lock', '.flock.lock.broken.x.1', '.notes.tmp', `.${MAC}.json.swp`];
+    for (const name of others) await fs.writeFile(path.join(dir, name), 'a person\'s\n');
+    await fs.mkdir(path.join(dir, '.snapshots.lock'));
+    // A directory under a lock's own name is not a lock file either.
+    await fs.mkdir(path.join(dir, '.11-22-33-44-55-66.lock'));
+    for (const name of [...others, '.snapshots.lock', '.11-22-33-44-55-66.lock']) await fs.utimes(path.join(dir, name), old, old);
+
+    const store = await newStore({ dir, tempFileMaxAgeMs: 0 });
+    await store.save(MAC, bytesOf({ deviceName: 'kept' }));
+    const token = (await fs.readdir(dir)).find((name) => name.startsWith('.owner.lock.'));
+    expect(token).toBeDefined();
+    await store.refreshListing();
+    await store.refreshListing();
+    expect((await fs.readdir(dir)).sort()).toEqual(
+      [...others, '.snapshots.lock', '.11-22-33-44-55-66.lock', token!, `${MAC}.json`].sort(),
+    );
+  });
 });
 
 describe('list', () => {
