@@ -25,6 +25,8 @@ function bodyError(message: string): ValidationFailed {
  * prototype). Any other content type is answered with 415 by Fastify.
  */
 export function parseJsonBody(request: FastifyRequest, body: Buffer): unknown {
+  // Clients that send `Content-Type: application/json` on every request send it on a DELETE too, with no body.
+  if (body.length === 0 && request.method === 'DELETE') return undefined;
   if (body.length === 0) throw bodyError('Request body is empty; expected a JSON object');
   let text: string;
   try {

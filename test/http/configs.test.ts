@@ -339,6 +339,17 @@ describe('DELETE /api/configs/:mac', () => {
     expect(await namesIn(dir)).toEqual([]);
   });
 
+  it('deletes when the client sends Content-Type: application/json with no body, as some send on every request', async () => {
+    const { app, dir } = await buildTestApp();
+    await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: {} } });
+    const res = await app.inject({ method: 'DELETE', url: `/api/configs/${MAC}`, headers: { 'content-type': 'application/json' } });
+    expect(res.statusCode).toBe(204);
+    expect(await namesIn(dir)).toEqual([]);
+    // A body-less PUT is still refused.
+    const put = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'content-type': 'application/json' } });
+    expect(put.json()).toMatchObject({ code: 'VALIDATION_FAILED', error: 'Request body is empty; expected a JSON object' });
+  });
+
   it('answers 404 and 400', async () => {
     const { app } = await buildTestApp();
     expect((await app.inject({ method: 'DELETE', url: `/api/configs/${MAC}` })).json().code).toBe('RECORD_NOT_FOUND');
