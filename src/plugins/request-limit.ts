@@ -11,6 +11,15 @@ export function isLoopback(ip: string): boolean {
   return ip === '::1' || ip.startsWith('::ffff:127.');
 }
 
+const HEALTH = '/api/health';
+
+/** `/api/health` or `/api/health/live`, with or without a query: the probes' routes, and no other path. */
+function isHealthProbe(url: string): boolean {
+  if (!url.startsWith(HEALTH)) return false;
+  const rest = url.slice(HEALTH.length);
+  return rest === '' || rest === '/live' || rest.startsWith('?') || rest.startsWith('/live?');
+}
+
 /**
  * The per-client request limit (RATE_LIMIT_PER_MINUTE): past it, 429 with Retry-After until the client's
  * minute is over. Loopback is exempt. One synchronous count per request: this runs on every request.
@@ -25,7 +34,7 @@ export default fp(
       const ip: string | undefined = request.ip;
       if (ip === undefined || isLoopback(ip)) return done();
       // Probes are never refused: a kubelet's address may be shared with clients behind the same NAT.
-      if (request.url.startsWith('/api/health')) return done();
+      if (isHealthProbe(request.url)) return done();
       const window = requests.hit(ip);
       if (window.count <= perMinute) return done();
       const seconds = secondsLeft(window);

@@ -104,6 +104,9 @@ describe('per-client rate limit', () => {
     }
     for (let i = 0; i < 2; i++) expect((await app.inject({ url: '/api/configs', ...kubelet })).statusCode).toBe(200);
     expect((await app.inject({ url: '/api/configs', ...kubelet })).statusCode).toBe(429);
+    expect((await app.inject({ url: '/api/health?verbose=1', ...kubelet })).statusCode).toBe(200);
+    // Only the probes' own routes: a path that merely starts alike counts like any other.
+    for (const url of ['/api/healthz', '/api/health-check', '/api/health/livez']) expect((await app.inject({ url, ...kubelet })).statusCode).toBe(429);
   });
 
   it('exempts loopback clients (benchmarks, local scripts)', async () => {
