@@ -83,8 +83,8 @@ export default fp(
       if (!schema?.response || schema.hide) return;
       const method = Array.isArray(route.method) ? route.method[0]! : route.method;
       const access = route.config?.access ?? defaultAccess(method, route.url);
-      const response: Record<string, unknown> = { ...schema.response, ...errorResponses(429) };
-      if (access !== 'public') Object.assign(response, errorResponses(401));
+      // 429: too many failed authentications. The request limit documents its own 429.
+      const response = access === 'public' ? schema.response : { ...schema.response, ...errorResponses(401, 429) };
       // `{}` first: device routes are open unless DEVICE_TOKEN is set.
       const security: Record<string, string[]>[] | undefined =
         access === 'admin' ? [{ bearerAuth: [] }] : access === 'device' ? [{}, { bearerAuth: [] }] : undefined;

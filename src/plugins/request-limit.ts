@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Settings } from '../config.js';
 import { RateLimited } from '../errors.js';
+import { errorResponses } from '../schemas/errors.js';
 import { secondsLeft, WindowCounter } from '../window-counter.js';
 
 /** Loopback clients (the host itself: benchmarks, health checks, a local script) are exempt from the per-client limit. */
@@ -26,6 +27,11 @@ function isHealthProbe(url: string): boolean {
  */
 export default fp(
   async function requestLimit(app: FastifyInstance, options: { settings: Settings }) {
+    app.addHook('onRoute', (route) => {
+      const schema = route.schema as { hide?: boolean; response?: Record<string, unknown> } | undefined;
+      if (!schema?.response || schema.hide || isHealthProbe(route.url)) return;
+      route.schema = { ...schema, response: { ...schema.response, ...errorResponses(429) } };
+    });
     const perMinute = options.settings.rateLimitPerMinute;
     if (perMinute === 0) return;
     const requests = new WindowCounter(60_000);

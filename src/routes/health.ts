@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorResponses } from '../schemas/errors.js';
 
 /**
  * Health for Kubernetes probes: 503 with a reason when the config directory is
@@ -42,7 +43,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['operations'],
         summary: 'Liveness for probes',
         description: 'Always 200 while the process answers requests; storage is not checked. Use `/api/health` for readiness.',
-        response: { 200: { $ref: 'LivenessResponse' } },
+        // 503: only for a request that arrives while the service shuts down.
+        response: { 200: { $ref: 'LivenessResponse' }, ...errorResponses(503) },
       },
     },
     async () => ({ status: 'alive' as const }),

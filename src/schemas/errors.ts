@@ -27,7 +27,11 @@ export const ErrorResponseSchema = Type.Object(
 
 export type ErrorResponse = Static<typeof ErrorResponseSchema>;
 
-/** `{ 400: ErrorResponse, 404: ErrorResponse… }` for a route's response schema. */
+/**
+ * `{ 400: ErrorResponse, 404: ErrorResponse… }` for a route's response schema. Always JSON, also on a route
+ * whose own answer is another type (`/metrics`), so the media type is given here, not left to the route's.
+ */
 export function errorResponses(...statusCodes: number[]): Record<number, unknown> {
-  return Object.fromEntries(statusCodes.map((status) => [status, Type.Ref('ErrorResponse')]));
+  const envelope = { description: 'Error envelope', content: { 'application/json': { schema: Type.Ref('ErrorResponse') } } };
+  return Object.fromEntries(statusCodes.map((status) => [status, envelope]));
 }

@@ -120,6 +120,12 @@ describe('API docs', () => {
     expect(doc.components.schemas.ErrorResponse.properties).toHaveProperty('correlationId');
     // The health body when unhealthy, the envelope when shutting down.
     expect(JSON.stringify(doc.paths['/api/health'].get.responses['503'])).toMatch(/HealthResponse.*ErrorResponse/);
+    // Probes are never limited; the shutdown refusal is the liveness route's only error.
+    expect(Object.keys(doc.paths['/api/health'].get.responses).sort()).toEqual(['200', '503']);
+    expect(Object.keys(doc.paths['/api/health/live'].get.responses).sort()).toEqual(['200', '503']);
+    // Errors are JSON even where the answer itself is text.
+    expect(Object.keys(doc.paths['/metrics'].get.responses['200'].content)).toEqual(['text/plain']);
+    expect(Object.keys(doc.paths['/metrics'].get.responses['429'].content)).toEqual(['application/json']);
     expect(doc.paths['/api/configs'].get.responses['200'].content['application/json'].schema).toBeDefined();
   });
 });
