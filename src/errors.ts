@@ -57,12 +57,14 @@ export class RecordExists extends AppError {
 }
 
 export class PreconditionFailed extends AppError {
-  /** `exists`: the condition was that there be no config (`If-None-Match: *`). */
-  constructor(mac: string, currentEtag: string | null, exists = false) {
+  /** `failed`: the condition that failed (If-Match by default). */
+  constructor(mac: string, currentEtag: string | null, failed: 'If-Match' | 'If-None-Match' | 'If-None-Match: *' = 'If-Match') {
     super(
-      exists
+      failed === 'If-None-Match: *'
         ? `Precondition failed: config ${mac} already exists (If-None-Match: *)`
-        : currentEtag === null
+        : failed === 'If-None-Match'
+          ? `Precondition failed: config ${mac} is at ETag ${currentEtag}, which If-None-Match excludes`
+          : currentEtag === null
           ? `Precondition failed: config ${mac} does not exist`
           : `Precondition failed: config ${mac} has changed (current ETag ${currentEtag})`,
       'PRECONDITION_FAILED',

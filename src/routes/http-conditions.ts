@@ -14,7 +14,7 @@ export function parseEtagList(header: string): '*' | string[] {
 export function writeConditions(headers: { 'if-match'?: string; 'if-none-match'?: string }): WriteConditions {
   const conditions: WriteConditions = {};
   if (headers['if-match'] !== undefined) conditions.ifMatch = parseEtagList(headers['if-match']);
-  if (headers['if-none-match'] !== undefined && parseEtagList(headers['if-none-match']) === '*') conditions.ifNoneMatchAny = true;
+  if (headers['if-none-match'] !== undefined) conditions.ifNoneMatch = parseEtagList(headers['if-none-match']);
   return conditions;
 }
 

@@ -56,8 +56,8 @@ export interface ConfigDocument {
 export interface WriteConditions {
   /** ETags one of which the current file must have (`*`: the file must exist). */
   ifMatch?: readonly string[] | '*';
-  /** Create only: the file must not exist (412 otherwise). */
-  ifNoneMatchAny?: boolean;
+  /** ETags none of which the current file may have (`*`: the file must not exist, a create only). */
+  ifNoneMatch?: readonly string[] | '*';
   /** false: the file must not exist (409 otherwise). */
   allowOverwrite?: boolean;
 }
@@ -742,7 +742,13 @@ function checkConditions(mac: string, current: FileState | null, conditions: Wri
       current !== null && (conditions.ifMatch === '*' || (currentEtag !== null && conditions.ifMatch.includes(currentEtag)));
     if (!matches) throw new PreconditionFailed(mac, currentEtag);
   }
-  if (conditions.ifNoneMatchAny && current !== null) throw new PreconditionFailed(mac, currentEtag, true);
+  if (conditions.ifNoneMatch !== undefined && current !== null) {
+    // Weak comparison (RFC 9110): W/"x" excludes "x".
+    if (conditions.ifNoneMatch === '*') throw new PreconditionFailed(mac, currentEtag, 'If-None-Match: *');
+    if (currentEtag !== null && conditions.ifNoneMatch.some((tag) => tag.replace(/^W\//, '') === currentEtag)) {
+      throw new PreconditionFailed(mac, currentEtag, 'If-None-Match');
+    }
+  }
   if (conditions.allowOverwrite === false && current !== null) throw new RecordExists(mac);
 }
 

@@ -118,6 +118,24 @@ describe('PUT /api/configs/:mac', () => {
     });
   });
 
+  it('refuses with 412 a save whose If-None-Match lists the current ETag (weakly compared), and applies it otherwise', async () => {
+    const { app, dir } = await buildTestApp();
+    const first = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { v: 1 } } });
+    const etag = first.headers.etag as string;
+    for (const header of [etag, `W/${etag}`, `"other", ${etag}`]) {
+      const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'if-none-match': header }, payload: { content: { v: 2 } } });
+      expect(res.statusCode, header).toBe(412);
+      expect(res.json()).toMatchObject({
+        error: `Precondition failed: config ${MAC} is at ETag ${etag}, which If-None-Match excludes`,
+        details: { current_etag: etag },
+      });
+    }
+    expect(JSON.parse(await fs.readFile(fileOf(dir), 'utf8'))).toEqual({ v: 1 });
+    const other = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'if-none-match': '"other"' }, payload: { content: { v: 3 } } });
+    expect(other.statusCode).toBe(200);
+    expect(JSON.parse(await fs.readFile(fileOf(dir), 'utf8'))).toEqual({ v: 3 });
+  });
+
   it.each([
     ['content missing', { other: 1 }, 'content'],
     ['content not an object', { content: [1, 2] }, 'content'],
