@@ -101,7 +101,9 @@ export default fp(
 
     app.setNotFoundHandler((request, reply) => {
       const url = request.url.split('?')[0]!;
-      const allowed = (['GET', 'PUT', 'POST', 'DELETE', 'PATCH'] as const).filter((method) => routes.find(method, url) !== null);
+      const allowed: string[] = (['GET', 'PUT', 'POST', 'DELETE', 'PATCH'] as const).filter((method) => routes.find(method, url) !== null);
+      // Fastify answers HEAD wherever there is a GET.
+      if (allowed.includes('GET')) allowed.splice(1, 0, 'HEAD');
       if (allowed.length > 0) {
         reply.header('allow', allowed.join(', '));
         const error = new AppError(`Method ${request.method} is not allowed on ${shown(url)}; use ${allowed.join(', ')}`, 'METHOD_NOT_ALLOWED', 405);

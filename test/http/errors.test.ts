@@ -32,11 +32,13 @@ describe('error envelope', () => {
     const { app } = await buildTestApp();
     const res = await app.inject({ method: 'PATCH', url: `/api/configs/${MAC}` });
     expect(res.statusCode).toBe(405);
-    expect(res.headers.allow).toBe('GET, PUT, DELETE');
+    expect(res.headers.allow).toBe('GET, HEAD, PUT, DELETE');
     expect(res.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED', correlationId: expect.any(String) });
     const onList = await app.inject({ method: 'DELETE', url: '/api/configs' });
     expect(onList.statusCode).toBe(405);
-    expect(onList.headers.allow).toBe('GET');
+    expect(onList.headers.allow).toBe('GET, HEAD');
+    // Every method the Allow header names is answered.
+    expect((await app.inject({ method: 'HEAD', url: '/api/configs' })).statusCode).toBe(200);
   });
 
   it('echoes a sane X-Request-Id as correlationId and header', async () => {
