@@ -88,6 +88,15 @@ describe('GET /metrics', () => {
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 
+  it('counts refused clients (401, 429) apart from errors', async () => {
+    const { app } = await buildTestApp({ ADMIN_TOKEN: 'secret-admin-token', RATE_LIMIT_PER_MINUTE: '3' });
+    const client = { remoteAddress: '192.0.2.9' };
+    for (let i = 0; i < 4; i++) await app.inject({ url: '/api/configs', ...client });
+    const text = (await app.inject('/metrics')).body;
+    expect(text).toContain('iot_config_operations_total{operation="list",status="refused"} 4');
+    expect(text).not.toMatch(/iot_config_operations_total\{operation="list",status="error"\} [1-9]/);
+  });
+
   it('keeps metrics per app instance', async () => {
     const { app: first } = await buildTestApp();
     const { app: second } = await buildTestApp();
