@@ -194,6 +194,12 @@ export class ConfigStore {
   private changeSeq = 0;
   private readonly warnedSkips = new Map<string, string>();
   private closed = false;
+  /**
+   * Whether a volume was mounted at the directory when it was first found usable. Unmounted, the
+   * directory is still there, empty, on its parent's filesystem: without a check the list would be
+   * empty and saves would land on the wrong disk. Undefined until the directory is first usable.
+   */
+  private mountedVolume: boolean | undefined;
   /** Synchronous or thread-pool file calls, by how storage behaves (see {@link loadFileSync}). */
   private readonly io: FsCalls;
   private readonly locks: LockFiles;
@@ -252,6 +258,9 @@ export class ConfigStore {
       return { healthy: false, reason: `Cannot access directory (${code ?? 'unknown error'}): ${this.dir}` };
     }
     if (!stat.isDirectory()) return { healthy: false, reason: `Path is not a directory: ${this.dir}` };
+    const onParentDevice = await this.onParentDevice(stat.dev);
+    this.mountedVolume ??= !onParentDevice;
+    if (this.mountedVolume && onParentDevice) return { healthy: false, reason: volumeGone(this.dir) };
     try {
       await fs.access(this.dir, constants.R_OK | constants.W_OK | constants.X_OK);
     } catch (error) {
@@ -259,6 +268,18 @@ export class ConfigStore {
       return { healthy: false, reason: `Permission denied: ${this.dir}` };
     }
     return { healthy: true };
+  }
+
+  /** Whether the directory, whose device is `dev`, is on the same filesystem as its parent (no mount point). */
+  private async onParentDevice(dev: number | bigint): Promise<boolean> {
+    const parent = await fs.stat(path.dirname(this.dir)).catch(() => null);
+    return parent?.dev === dev;
+  }
+
+  /** Refuses to list or write while the volume that was mounted at the directory is gone. Two stats, only for a mount point. */
+  private async assertVolumeMounted(): Promise<void> {
+    if (!this.mountedVolume) return;
+    if (await this.onParentDevice((await fs.stat(this.dir)).dev)) throw new StorageUnavailable(volumeGone(this.dir));
   }
 
   /** The config as it is on disk now. */
@@ -384,6 +405,7 @@ export class ConfigStore {
     const startSeq = this.changeSeq;
     let names: string[];
     try {
+      await this.assertVolumeMounted();
       names = await fs.readdir(this.dir);
     } catch (error) {
       const code = errorCode(error);
@@ -391,6 +413,7 @@ export class ConfigStore {
         this.resetIndex();
         await this.assertDirectoryUsable();
       }
+      if (error instanceof StorageUnavailable) this.resetIndex();
       throw storageFailure(error, this.dir, 'list the config directory');
     }
     // What the scan found for names[i]. Kept apart from the index, which is rebuilt only when something
@@ -504,10 +527,12 @@ export class ConfigStore {
     for (const [filename, reason] of now) this.warnedSkips.set(filename, reason);
   }
 
+  /** Forgets the directory's files, and makes the next list scan before it answers: an emptied index is never served. */
   private resetIndex(): void {
     this.index = new Map();
     this.skippedNames = [];
     this.files.clear();
+    this.scannedAt = -Infinity;
     this.version++;
     this.sortedListing = null;
   }
@@ -718,7 +743,8 @@ export class ConfigStore {
         }
       });
     };
-    return this.guard(action, () => lockAll(0));
+    // Checked before the locks, whose files would otherwise be made on the wrong disk.
+    return this.guard(action, () => this.assertVolumeMounted().then(() => lockAll(0)));
   }
 }
 
@@ -729,6 +755,10 @@ export class ConfigStore {
  */
 function assertReplaceable(mac: string, current: FileState | null): void {
   if (current?.problem === NOT_A_REGULAR_FILE) throw new InvalidStoredConfig(mac, NOT_A_REGULAR_FILE, '', null, 409);
+}
+
+function volumeGone(dir: string): string {
+  return `The volume mounted at ${dir} is gone (unmounted?): the directory is now on its parent's filesystem`;
 }
 
 function sameSkipped(a: readonly SkippedFile[], b: readonly SkippedFile[]): boolean {

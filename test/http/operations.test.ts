@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
 
 describe('GET /api/health', () => {
@@ -45,6 +46,51 @@ describe('GET /api/health', () => {
     expect((await app.inject('/api/health')).statusCode).toBe(200);
     expect((await app.inject('/api/configs')).statusCode).toBe(200);
     expect((await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: {} } })).statusCode).toBe(200);
+  });
+
+  it('is 503 when the volume mounted at the directory is unmounted, and works again once it is back', async (context) => {
+    const mountPoint = await tempDir('iot-mount-');
+    const mount = () => execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    try {
+      mount();
+    } catch {
+      context.skip('needs root, to mount a tmpfs');
+    }
+    const unmount = () => execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+    onTestFinished(() => {
+      try {
+        unmount();
+      } catch {
+        // Not mounted any more.
+      }
+    });
+    const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: mountPoint });
+    expect((await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { v: 1 } } })).statusCode).toBe(200);
+
+    // Unmounted, the directory is still there, empty, on its parent's filesystem.
+    unmount();
+    const health = await app.inject('/api/health');
+    expect(health.statusCode).toBe(503);
+    const gone = `The volume mounted at ${mountPoint} is gone (unmounted?): the directory is now on its parent's filesystem`;
+    expect(health.json()).toMatchObject({ status: 'unhealthy', reason: gone });
+    await app.configStore.refreshListing().catch(() => undefined);
+    for (const request of [
+      { method: 'GET' as const, url: '/api/configs' },
+      { method: 'GET' as const, url: `/api/configs/${MAC}.json` },
+      { method: 'PUT' as const, url: `/api/configs/${MAC}`, payload: { content: { v: 2 } } },
+      { method: 'PUT' as const, url: '/api/configs/11-22-33-44-55-66', payload: { content: {} } },
+    ]) {
+      const res = await app.inject(request);
+      expect(res.statusCode, `${request.method} ${request.url}`).toBe(503);
+      expect(res.json()).toMatchObject({ code: 'STORAGE_UNAVAILABLE', details: { reason: gone } });
+    }
+    // Nothing was written to the wrong disk.
+    expect(await fs.readdir(mountPoint)).toEqual([]);
+
+    // A volume mounted again (here an empty one) is used again.
+    mount();
+    expect((await app.inject('/api/health')).statusCode).toBe(200);
+    expect((await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { v: 3 } } })).statusCode).toBe(200);
   });
 
   it('is 503 when the path is not a directory', async () => {

@@ -106,6 +106,7 @@ async function directoryRemoved(service: Service, dir: string, current: string):
   // The list may be served from memory while fresh (changes show within 2 s), then it must fail rather than shrink.
   let listRes = await request(service.port, '/api/configs');
   for (let i = 0; i < 30 && listRes.status === 200; i++) {
+    if ((json(listRes) as { count: number }).count !== 1) violation('faults: the list shrank instead of failing with the directory gone');
     await sleep(100);
     listRes = await request(service.port, '/api/configs');
   }
