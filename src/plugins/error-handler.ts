@@ -37,6 +37,16 @@ const FRAMEWORK_CODES: Record<string, { code: string; message?: (error: FastifyE
   FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', message: () => 'A segment of the request URL is too long (at most 256 characters)' },
 };
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Sends the web UI's page for an address it does not know (status 404); null while no UI is served. */
+    uiPageNotFound: ((reply: FastifyReply) => FastifyReply) | null;
+  }
+}
+
+/** Paths that belong to the API, the metrics and the devices: a miss there is always the JSON envelope. */
+const MACHINE_PATHS = /^\/(?:api|esp32|metrics)(?:\/|$)/;
+
 /** A URL as quoted in a message: an overlong one is not echoed back whole. */
 function shown(url: string): string {
   return url.length > 200 ? `${url.slice(0, 200)}…` : url;
@@ -98,6 +108,7 @@ export default fp(
     });
 
     app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
+    app.decorate('uiPageNotFound', null);
 
     app.setNotFoundHandler((request, reply) => {
       const url = request.url.split('?')[0]!;
@@ -109,6 +120,9 @@ export default fp(
         const error = new AppError(`Method ${request.method} is not allowed on ${shown(url)}; use ${allowed.join(', ')}`, 'METHOD_NOT_ALLOWED', 405);
         return sendError(request, reply, error);
       }
+      // A person who mistyped an address in the browser gets the UI's "Page not found", not JSON.
+      const fromBrowser = (request.method === 'GET' || request.method === 'HEAD') && request.headers.accept?.includes('text/html');
+      if (fromBrowser && app.uiPageNotFound !== null && !MACHINE_PATHS.test(url)) return app.uiPageNotFound(reply);
       return sendError(request, reply, new AppError(`No route for ${request.method} ${shown(url)}`, 'ROUTE_NOT_FOUND', 404));
     });
   },

@@ -61,6 +61,8 @@ export default fp(
     });
 
     const sendIndex = async (_request: unknown, reply: FastifyReply) => reply.sendFile('index.html');
+    // The UI's router shows its "Page not found" for an address it does not know.
+    app.uiPageNotFound = (reply) => reply.code(404).sendFile('index.html');
     app.get('/', routeOptions, async (_request, reply) => reply.redirect('/devices'));
     for (const url of UI_ROUTES) app.get(url, routeOptions, sendIndex);
 

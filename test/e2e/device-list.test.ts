@@ -129,6 +129,17 @@ describe('device list', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows its own "Page not found" at an address typed wrong, with the way back', async () => {
+    const { baseUrl } = await startApp();
+    const { page, problems } = await openPage(browser, baseUrl);
+    const response = await page.goto('/device');
+    expect(response?.status()).toBe(404);
+    await eventually(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Page not found');
+    await page.getByRole('link', { name: 'Back to devices' }).click();
+    await page.getByTestId('empty-state').waitFor();
+    expect(problems).toEqual([]);
+  });
+
   it('shows an empty state with a New device button, and names skipped files with their reason', async () => {
     const { baseUrl } = await startApp({ seed: { 'notes.txt.json': '{}', 'aa-bb-cc-dd-ee-01.json': '{"deviceName": ' } });
     const { page, problems } = await openPage(browser, baseUrl);

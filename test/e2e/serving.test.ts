@@ -59,6 +59,24 @@ describe('serving the built UI', () => {
     expect(wrongMethod.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
   });
 
+  it('answers a browser at an unknown address with the UI (status 404), which says the page is not found', async () => {
+    const { app } = await buildTestApp();
+    const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    for (const url of ['/nope', '/Devices', '/devices/a/b']) {
+      const response = await app.inject({ url, headers: html });
+      expect(response.statusCode, url).toBe(404);
+      expect(response.headers['content-type'], url).toMatch(/^text\/html/);
+      expect(response.body).toContain('<div id="root"></div>');
+    }
+    // The API, the metrics and the devices' paths keep the envelope, even for a browser.
+    for (const url of ['/api/nope', '/metrics/nope', '/esp32/nope', '/api']) {
+      const response = await app.inject({ url, headers: html });
+      expect(response.statusCode, url).toBe(404);
+      expect(response.json(), url).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
+    }
+    expect((await app.inject({ method: 'POST', url: '/nope', headers: html })).json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
+  });
+
   it('keeps the UI routes out of the OpenAPI document', async () => {
     const { app } = await buildTestApp();
     const paths = Object.keys((await app.inject({ url: '/api/docs/openapi.json' })).json<{ paths: object }>().paths);
@@ -76,6 +94,8 @@ describe('without a UI build', () => {
     expect(root.headers['content-type']).toMatch(/^text\/plain/);
     expect(root.body).toContain('npm run build');
     expect((await app.inject({ url: '/devices' })).statusCode).toBe(404);
+    const fromBrowser = await app.inject({ url: '/devices', headers: { accept: 'text/html' } });
+    expect(fromBrowser.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
     await app.close();
   });
 });
