@@ -152,3 +152,121 @@ export function formatJsonText(text: string, maxLength = Infinity): string | und
   }
   return length > maxLength ? undefined : out.join('');
 }
+
+/** Where and why a text is not JSON. `line` and `column` count from 1, `column` in UTF-16 code units. */
+export interface JsonSyntaxError {
+  offset: number;
+  line: number;
+  column: number;
+  message: string;
+}
+
+const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const STRING_ESCAPE = /\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/y;
+const WORD = /[A-Za-z_]\w*/y;
+
+/**
+ * The first syntax error of a JSON text (RFC 8259), or null when it is valid:
+ * exactly when `JSON.parse` throws, but with a position and a plain message,
+ * which V8 gives for only some errors. Linear, no recursion.
+ */
+export function jsonSyntaxError(text: string): JsonSyntaxError | null {
+  let i = 0;
+  const open: ('{' | '[')[] = [];
+  const fail = (message: string): JsonSyntaxError => {
+    const before = text.slice(0, i);
+    const line = before.split('\n').length;
+    return { offset: i, line, column: i - before.lastIndexOf('\n'), message };
+  };
+  const skip = () => {
+    while (WHITESPACE.has(text[i]!)) i++;
+  };
+  const found = () => {
+    if (i >= text.length) return 'the end of the text';
+    WORD.lastIndex = i;
+    // A bare word (`tru`, `fast`) is shown whole, a character alone.
+    const shown = JSON.stringify(WORD.test(text) ? text.slice(i, WORD.lastIndex) : text[i]);
+    // `[1, 2,]`: a comma after the last item, which JSON does not allow.
+    return (text[i] === ']' || text[i] === '}') && text.slice(0, i).trimEnd().endsWith(',') ? `${shown}: remove the comma before it` : shown;
+  };
+  /** Scans the string that starts at i; null when it is well formed. */
+  const scanString = (): JsonSyntaxError | null => {
+    i++;
+    for (;;) {
+      if (i >= text.length) return fail('Unterminated string: a closing " is missing');
+      const code = text.charCodeAt(i);
+      if (code === 0x22) {
+        i++;
+        return null;
+      }
+      if (code === 0x5c) {
+        STRING_ESCAPE.lastIndex = i;
+        if (!STRING_ESCAPE.test(text)) return fail('Invalid escape in a string: use \\", \\\\, \\/, \\b, \\f, \\n, \\r, \\t or \\u followed by 4 hex digits');
+        i = STRING_ESCAPE.lastIndex;
+      } else if (code < 0x20) {
+        return fail('A string cannot contain a line break or control character: write it as \\n, \\t or \\u00XX');
+      } else i++;
+    }
+  };
+  /** Scans `"name":` at i; null when it is well formed. */
+  const scanMemberName = (): JsonSyntaxError | null => {
+    if (text[i] !== '"') return fail(`Expected a property name in double quotes, found ${found()}`);
+    const error = scanString();
+    if (error) return error;
+    skip();
+    if (text[i] !== ':') return fail(`Expected ':' after the property name, found ${found()}`);
+    i++;
+    return null;
+  };
+
+  for (;;) {
+    // A value is expected here.
+    skip();
+    const ch = text[i];
+    if (ch === '{' || ch === '[') {
+      open.push(ch);
+      i++;
+      skip();
+      if (text[i] === (ch === '{' ? '}' : ']')) {
+        open.pop();
+        i++;
+      } else {
+        const error = ch === '{' ? scanMemberName() : null;
+        if (error) return error;
+        continue;
+      }
+    } else if (ch === '"') {
+      const error = scanString();
+      if (error) return error;
+    } else if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) {
+      JSON_NUMBER.lastIndex = i;
+      if (!JSON_NUMBER.test(text)) return fail('Invalid number');
+      i = JSON_NUMBER.lastIndex;
+    } else if (text.startsWith('true', i) || text.startsWith('null', i)) {
+      i += 4;
+    } else if (text.startsWith('false', i)) {
+      i += 5;
+    } else {
+      return fail(ch === "'" ? `Expected a value, found ${found()}: strings take double quotes` : `Expected a value, found ${found()}`);
+    }
+
+    // After a value: close what it ends, then a comma leads to the next value, or the text ends.
+    for (;;) {
+      skip();
+      const container = open.at(-1);
+      if (container === undefined) return i >= text.length ? null : fail(`Unexpected ${found()} after the end of the JSON value`);
+      const close = container === '{' ? '}' : ']';
+      if (text[i] === close) {
+        open.pop();
+        i++;
+        continue;
+      }
+      if (text[i] !== ',') return fail(`Expected ',' or '${close}', found ${found()}`);
+      i++;
+      skip();
+      const error = container === '{' ? scanMemberName() : null;
+      if (error) return error;
+      break;
+    }
+  }
+}

@@ -16,6 +16,7 @@ import {
   RecordNotFound,
   StorageUnavailable,
 } from '../errors.js';
+import { jsonSyntaxError } from '../json-text.js';
 import { CANONICAL_MAC_PATTERN, configFileName, macFromFileName } from '../mac.js';
 import { isOwnerDead, PROCESS_IDENTITY, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
 import { FsCalls } from './fs-calls.js';
@@ -142,7 +143,8 @@ function inspectConfig(mac: string, statKeyValue: string, fileBytes: Buffer): Fi
   try {
     value = JSON.parse(text);
   } catch (error) {
-    state.problem = `invalid JSON (${(error as Error).message})`;
+    const found = jsonSyntaxError(text);
+    state.problem = found ? `invalid JSON at line ${found.line}, column ${found.column}: ${found.message}` : `invalid JSON (${(error as Error).message})`;
     return state;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

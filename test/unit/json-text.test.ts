@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatJsonText, jsonNestingDepth, memberText } from '../../src/json-text.js';
+import { formatJsonText, jsonNestingDepth, jsonSyntaxError, memberText } from '../../src/json-text.js';
 
 describe('formatJsonText', () => {
   it('lays out like JSON.stringify(value, null, 2) for any JSON value', () => {
@@ -62,5 +62,57 @@ describe('jsonNestingDepth', () => {
 
   it('handles 100,000 levels without recursion', () => {
     expect(jsonNestingDepth('['.repeat(100_000) + ']'.repeat(100_000))).toBe(100_000);
+  });
+});
+
+describe('jsonSyntaxError', () => {
+  const parses = (text: string) => {
+    try {
+      JSON.parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('finds an error exactly when JSON.parse throws', () => {
+    // Valid JSON, the same with one character changed, removed or added, and arbitrary text.
+    const mutated = fc
+      .tuple(fc.json(), fc.nat(), fc.constantFrom('', ',', '}', ']', '"', "'", ':', '\\', '\n', 'x', '0', '-', '.', 'e', ' ', '{', '['), fc.boolean())
+      .map(([text, at, ch, replace]) => {
+        const i = text.length === 0 ? 0 : at % text.length;
+        return text.slice(0, i) + ch + text.slice(replace ? i + 1 : i);
+      });
+    fc.assert(
+      fc.property(fc.oneof(fc.json(), mutated, fc.string()), (text) => {
+        expect(jsonSyntaxError(text) === null).toBe(parses(text));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('points at the error with its line and column, where V8 gives no position', () => {
+    const text = '{\n  "name": "x",\n  "mode": \'fast\'\n}';
+    expect(jsonSyntaxError(text)).toEqual({
+      offset: text.indexOf("'"),
+      line: 3,
+      column: 11,
+      message: 'Expected a value, found "\'": strings take double quotes',
+    });
+    expect(jsonSyntaxError('{"a": }')).toMatchObject({ line: 1, column: 7, message: 'Expected a value, found "}"' });
+    expect(jsonSyntaxError('{"a": tru}')).toMatchObject({ column: 7, message: 'Expected a value, found "tru"' });
+    expect(jsonSyntaxError('[1, 2,]')).toMatchObject({ column: 7, message: 'Expected a value, found "]": remove the comma before it' });
+    expect(jsonSyntaxError('{"a": 1,\n}')).toMatchObject({ line: 2, column: 1, message: 'Expected a property name in double quotes, found "}": remove the comma before it' });
+    expect(jsonSyntaxError('{"a" 1}')).toMatchObject({ column: 6, message: 'Expected \':\' after the property name, found "1"' });
+    expect(jsonSyntaxError('{"a": 1 "b": 2}')).toMatchObject({ column: 9, message: 'Expected \',\' or \'}\', found "\\""' });
+    expect(jsonSyntaxError('{"a": "x')).toMatchObject({ message: 'Unterminated string: a closing " is missing' });
+    expect(jsonSyntaxError('{"a": 1}}')).toMatchObject({ column: 9, message: 'Unexpected "}" after the end of the JSON value' });
+    expect(jsonSyntaxError('{"a":')).toMatchObject({ message: 'Expected a value, found the end of the text' });
+    expect(jsonSyntaxError('')).toMatchObject({ message: 'Expected a value, found the end of the text' });
+  });
+
+  it('handles deep nesting without recursion', () => {
+    expect(jsonSyntaxError('['.repeat(100_000) + ']'.repeat(100_000))).toBeNull();
+    expect(jsonSyntaxError('['.repeat(100_000))).toMatchObject({ offset: 100_000 });
   });
 });

@@ -1,15 +1,27 @@
-import { json, jsonParseLinter } from '@codemirror/lang-json';
-import { lintGutter, linter } from '@codemirror/lint';
+import { json } from '@codemirror/lang-json';
+import { lintGutter, linter, type Diagnostic } from '@codemirror/lint';
 import { EditorState } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
+import { jsonSyntaxError } from '../../../src/json-text.js';
 import { editorTheme } from './editor-theme.js';
 
 export interface JsonEditorHandle {
   /** Replaces the whole text (reload, format); it can be undone. */
   setText(text: string): void;
   focus(): void;
+}
+
+/**
+ * Marks the first syntax error where it is. CodeMirror's own JSON linter takes the position from V8's
+ * message, which has none for many errors (a stray quote, a misspelt `true`), and then marks line 1.
+ */
+function jsonLinter(view: EditorView): Diagnostic[] {
+  const text = view.state.doc.toString();
+  const found = jsonSyntaxError(text);
+  if (!found) return [];
+  return [{ from: found.offset, to: Math.min(found.offset + 1, text.length), severity: 'error', message: found.message }];
 }
 
 /** CodeMirror 6 with JSON highlighting, folding and live linting. */
@@ -51,7 +63,7 @@ export function JsonEditor({
         extensions: [
           basicSetup,
           json(),
-          linter(jsonParseLinter(), { delay: 200 }),
+          linter(jsonLinter, { delay: 200 }),
           lintGutter(),
           editorTheme,
           EditorView.contentAttributes.of({ 'aria-label': label, 'data-testid': 'json-editor-input' }),

@@ -6,9 +6,8 @@ describe('checkConfigText', () => {
     expect(checkConfigText('{"deviceName": "x", "n": 1}')).toEqual({ valid: true, content: { deviceName: 'x', n: 1 } });
   });
 
-  it('rejects invalid JSON with the parser message, and JSON that is not an object', () => {
-    const broken = checkConfigText('{"a": }');
-    expect(broken.valid).toBe(false);
+  it('rejects invalid JSON saying where and why, and JSON that is not an object', () => {
+    expect(checkConfigText('{\n  "a": }')).toEqual({ valid: false, message: 'Line 2, column 8: Expected a value, found "}"' });
     for (const text of ['[]', '"text"', '42', 'null', 'true']) {
       expect(checkConfigText(text)).toEqual({ valid: false, message: 'A config must be a JSON object ({ … })' });
     }

@@ -1,7 +1,7 @@
 // The service's own pure helpers, so the UI parses MACs and derives summaries exactly as it does.
 export { macFromFileName, normaliseMac } from '../../../src/mac.js';
 export { summarizeConfig } from '../../../src/config-summary.js';
-import { formatJsonText, memberText } from '../../../src/json-text.js';
+import { formatJsonText, jsonSyntaxError, memberText } from '../../../src/json-text.js';
 
 /** The editor's text checked as a config: a JSON object, or the reason it is not one. */
 export type ConfigTextCheck =
@@ -13,6 +13,9 @@ export function checkConfigText(text: string): ConfigTextCheck {
   try {
     value = JSON.parse(text);
   } catch (error) {
+    // V8's message has no position for many errors (a stray quote, a misspelt `true`): say where, and what.
+    const found = jsonSyntaxError(text);
+    if (found) return { valid: false, message: `Line ${found.line}, column ${found.column}: ${found.message}` };
     return { valid: false, message: error instanceof SyntaxError ? error.message : 'Not valid JSON' };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
