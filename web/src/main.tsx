@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, Navigate, RouterProvider } from 'react-router-dom';
 import { ApiContext } from './api/api-context.js';
 import { ApiClient } from './api/client.js';
-import { Layout, NotFoundPage } from './components/layout.js';
+import { Layout, NotFoundPage, RouteErrorPage } from './components/layout.js';
 import { ToastProvider } from './components/toast.js';
 import { TokenDialog } from './components/token-dialog.js';
 import { DeviceListPage } from './pages/device-list-page.js';
@@ -18,6 +18,12 @@ function PageLoading() {
 const router = createBrowserRouter([
   {
     element: <Layout />,
+    // In place of React Router's developer page, and with the header kept so the person can go elsewhere.
+    errorElement: (
+      <Layout>
+        <RouteErrorPage />
+      </Layout>
+    ),
     children: [
       { index: true, element: <Navigate to="/devices" replace /> },
       { path: 'devices', element: <DeviceListPage /> },

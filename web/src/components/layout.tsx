@@ -1,7 +1,9 @@
+import type { ReactNode } from 'react';
 import { Link, NavLink, Outlet } from 'react-router-dom';
-import { ChipIcon } from './icons.js';
+import { AlertIcon, ChipIcon, RefreshIcon } from './icons.js';
 
-export function Layout() {
+/** The header and navigation around the page; `children` replaces the routed page (the route error page). */
+export function Layout({ children }: { children?: ReactNode }) {
   return (
     <div className="app">
       <a className="skip-link" href="#main">
@@ -26,7 +28,7 @@ export function Layout() {
         </div>
       </header>
       <main id="main" className="page">
-        <Outlet />
+        {children ?? <Outlet />}
       </main>
     </div>
   );
@@ -40,6 +42,25 @@ export function NotFoundPage() {
       <Link className="btn btn-primary" to="/devices">
         Back to devices
       </Link>
+    </div>
+  );
+}
+
+/**
+ * Shown instead of a page that failed: mostly a lazy page's code that did not load (the service was unreachable,
+ * or a redeploy removed the old build's chunk). The browser remembers a failed import, so only a reload recovers.
+ */
+export function RouteErrorPage() {
+  return (
+    <div className="alert alert-error" role="alert" data-testid="route-error">
+      <AlertIcon className="alert-icon" />
+      <div className="alert-body">
+        <h1 className="alert-title">This page could not be loaded</h1>
+        <p>The service may be unreachable, or a new version was installed. Reload the page to try again; nothing was changed.</p>
+        <button type="button" className="btn btn-secondary btn-sm" onClick={() => window.location.reload()} data-testid="reload">
+          <RefreshIcon /> Reload
+        </button>
+      </div>
     </div>
   );
 }
