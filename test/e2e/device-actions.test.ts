@@ -147,6 +147,44 @@ describe('duplicate, rename, delete', () => {
     expect(writes.every((call) => call.ifMatch?.startsWith('"'))).toBe(true);
     expect(problems).toEqual([]);
   });
+  it('keeps the sentences around a right-to-left override in a device name in their order', async () => {
+    const { baseUrl } = await startApp();
+    const evil = '\u202Eevil override';
+    await putConfig(baseUrl, MAC, sample(evil, `sensor.${evil}`, true));
+    const { page, problems } = await openPage(browser, baseUrl);
+    await openEditor(page, MAC);
+    // Unisolated, the override runs to the end of the sentence and draws its words right to left.
+    const inOrder = (selector: string, first: string, second: string) =>
+      page.evaluate<boolean>(`(() => {
+        const where = (word) => {
+          const walker = document.createTreeWalker(document.querySelector(${JSON.stringify(selector)}), NodeFilter.SHOW_TEXT);
+          while (walker.nextNode()) {
+            const at = walker.currentNode.data.indexOf(word);
+            if (at < 0) continue;
+            const range = document.createRange();
+            range.setStart(walker.currentNode, at);
+            range.setEnd(walker.currentNode, at + word.length);
+            return range.getBoundingClientRect().left;
+          }
+          throw new Error('no ' + word);
+        };
+        return where(${JSON.stringify(first)}) < where(${JSON.stringify(second)});
+      })()`);
+
+    expect(await page.title()).toBe(`\u2068${evil}\u2069 · IoT Config Manager`);
+    await page.getByTestId('delete').click();
+    await page.getByTestId('delete-dialog').waitFor();
+    expect(await page.getByTestId('delete-name').textContent()).toBe(evil);
+    expect(await inOrder('[data-testid=delete-dialog] p', 'will', 'removed')).toBe(true);
+    expect(await inOrder('[data-testid=delete-dialog] p', 'evil', ')')).toBe(true);
+    await page.keyboard.press('Escape');
+
+    await page.goto(`/devices?q=${encodeURIComponent(evil)}x`);
+    await page.getByTestId('no-matches').waitFor();
+    expect(await inOrder('[data-testid=no-matches] h2', 'evil', '”')).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
   it('does not delete a config that someone changed after the dialog showed it (If-Match, 412)', async () => {
     const { baseUrl, dir } = await startApp();
     await putConfig(baseUrl, MAC, KITCHEN);

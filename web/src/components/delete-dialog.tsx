@@ -81,7 +81,8 @@ export function DeleteDialog({
           {name ? (
             <>
               {' '}
-              (<span data-testid="delete-name">{name}</span>)
+              {/* Isolated: a right-to-left mark in a name would otherwise reorder the rest of the sentence. */}
+              (<bdi data-testid="delete-name">{name}</bdi>)
             </>
           ) : null}{' '}
           will be removed. The device will no longer find its config at boot. This cannot be undone.

@@ -144,7 +144,10 @@ export function DeviceListPage() {
                 const mac = macFromFileName(file.filename);
                 return (
                   <li key={file.filename} data-testid="skipped-file">
-                    <code>{file.filename}</code>: {file.reason}
+                    <bdi>
+                      <code>{file.filename}</code>
+                    </bdi>
+                    : {file.reason}
                     {mac && (
                       <>
                         {' '}
@@ -204,7 +207,9 @@ export function DeviceListPage() {
 
       {state.status === 'ready' && state.list.count > 0 && rows.length === 0 && (
         <div className="empty-state card" data-testid="no-matches">
-          <h2>No device matches “{query}”</h2>
+          <h2>
+            No device matches “<bdi>{query}</bdi>”
+          </h2>
           <p className="muted">Search by any part of the MAC address (any format), the device name or the entity ID.</p>
           <button type="button" className="btn btn-secondary" onClick={() => setQuery('')}>
             Clear search

@@ -315,7 +315,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
             {stored?.device_entity_id && (
               <>
                 {' '}
-                · <span className="mono">{stored.device_entity_id}</span>
+                · <bdi className="mono">{stored.device_entity_id}</bdi>
               </>
             )}
           </p>
