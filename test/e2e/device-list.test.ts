@@ -226,6 +226,25 @@ describe('device list', () => {
     expect(problems).toEqual([]);
   });
 
+  it('never leaves the focused control hidden under the sticky top bar when tabbing backwards', async () => {
+    const { baseUrl } = await startApp();
+    for (let index = 0; index < 30; index++) await putConfig(baseUrl, `aa-bb-cc-00-01-${String(index).padStart(2, '0')}`, sample(`Device ${index}`, `sensor.d${index}`, true));
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices');
+    await eventually(() => page.getByTestId('device-row').count()).toBe(30);
+
+    await page.getByTestId('device-mac').nth(25).focus();
+    await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
+    for (let presses = 0; presses < 40; presses++) {
+      await page.keyboard.press('Shift+Tab');
+      const [focusTop, barBottom] = await page.evaluate<[number, number]>(
+        "[document.activeElement.getBoundingClientRect().top, document.querySelector('.topbar').getBoundingClientRect().bottom]",
+      );
+      expect(focusTop).toBeGreaterThanOrEqual(barBottom);
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('collapses to cards at phone width with every action reachable', async () => {
     const { baseUrl } = await startApp();
     await seedFleet(baseUrl);
