@@ -245,6 +245,31 @@ describe('device list', () => {
     expect(problems).toEqual([]);
   });
 
+  it('moves the focus to the new page\'s heading after a route change or a delete, never to <body>, but not on the first load', async () => {
+    const { baseUrl } = await startApp();
+    await seedFleet(baseUrl);
+    const { page, problems } = await openPage(browser, baseUrl);
+    const focused = () => page.evaluate<string>("document.activeElement === document.body ? 'body' : `${document.activeElement.tagName} ${document.activeElement.textContent}`");
+    await page.goto('/');
+    await page.getByTestId('device-table').waitFor();
+    expect(await focused()).toBe('body');
+
+    await page.locator('[data-mac="aa-bb-cc-00-00-01"]').getByTestId('device-mac').focus();
+    await page.keyboard.press('Enter');
+    await eventually(focused).toBe('H1 Garage door');
+    await page.goBack();
+    await eventually(focused).toBe('H1 Device Configs');
+
+    // The dialog's opener (the row's delete button) goes with the deleted row.
+    await page.locator('[data-mac="aa-bb-cc-00-00-01"]').getByTestId('delete-device').focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('confirm-delete').focus();
+    await page.keyboard.press('Enter');
+    await eventually(() => page.getByTestId('device-row').count()).toBe(FLEET.length - 1);
+    await eventually(focused).toBe('H1 Device Configs');
+    expect(problems).toEqual([]);
+  });
+
   it('collapses to cards at phone width with every action reachable', async () => {
     const { baseUrl } = await startApp();
     await seedFleet(baseUrl);

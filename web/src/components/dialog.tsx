@@ -1,8 +1,9 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { focusPageStart } from './page-heading.js';
 
 /**
  * A modal dialog on the native <dialog> element, which traps focus and closes
- * on Escape; on close, focus goes back to where it was. Render it only while
+ * on Escape; on close, focus goes back to where it was (or to the page's heading if that is gone). Render it only while
  * it is open.
  */
 export function Dialog({
@@ -43,6 +44,7 @@ export function Dialog({
       // The browser restores focus only when an attached dialog closes, and React has already removed this one:
       // without this, focus falls to <body> and a keyboard user starts again from the top of the page.
       if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
+      else focusPageStart();
     };
   }, []);
 

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link, NavLink, Outlet } from 'react-router-dom';
 import { AlertIcon, ChipIcon, RefreshIcon } from './icons.js';
+import { PageHeading } from './page-heading.js';
 
 /** The header and navigation around the page; `children` replaces the routed page (the route error page). */
 export function Layout({ children }: { children?: ReactNode }) {
@@ -27,7 +28,7 @@ export function Layout({ children }: { children?: ReactNode }) {
           </nav>
         </div>
       </header>
-      <main id="main" className="page">
+      <main id="main" className="page" tabIndex={-1}>
         {children ?? <Outlet />}
       </main>
     </div>
@@ -37,7 +38,7 @@ export function Layout({ children }: { children?: ReactNode }) {
 export function NotFoundPage() {
   return (
     <div className="empty-state">
-      <h1>Page not found</h1>
+      <PageHeading>Page not found</PageHeading>
       <p className="muted">There is nothing at this address.</p>
       <Link className="btn btn-primary" to="/devices">
         Back to devices
@@ -55,7 +56,7 @@ export function RouteErrorPage() {
     <div className="alert alert-error" role="alert" data-testid="route-error">
       <AlertIcon className="alert-icon" />
       <div className="alert-body">
-        <h1 className="alert-title">This page could not be loaded</h1>
+        <PageHeading className="alert-title">This page could not be loaded</PageHeading>
         <p>The service may be unreachable, or a new version was installed. Reload the page to try again; nothing was changed.</p>
         <button type="button" className="btn btn-secondary btn-sm" onClick={() => window.location.reload()} data-testid="reload">
           <RefreshIcon /> Reload

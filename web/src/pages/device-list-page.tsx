@@ -17,6 +17,7 @@ import {
   TrashIcon,
 } from '../components/icons.js';
 import { OtaBadge } from '../components/ota-badge.js';
+import { PageHeading } from '../components/page-heading.js';
 import { useToast } from '../components/toast.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
 import { macFromFileName } from '../lib/config-text.js';
@@ -123,7 +124,7 @@ export function DeviceListPage() {
     <section className="stack" data-testid="device-list-page">
       <div className="page-header">
         <div>
-          <h1>Device Configs</h1>
+          <PageHeading>Device Configs</PageHeading>
           <p className="muted">Every ESP32 in the fleet and the config it loads at boot.</p>
         </div>
         <Link to="/devices/new" className="btn btn-primary" data-testid="new-device">
@@ -329,6 +330,9 @@ export function DeviceListPage() {
           }}
           onDeleted={() => {
             toast('success', `Deleted ${deleting.mac_address}`);
+            // The row goes with the dialog, not after the reload: the dialog then sees its opener gone and moves the focus
+            // to the page's heading, instead of onto a button that is about to disappear.
+            setState((current) => (current.status === 'ready' ? { ...current, list: withoutConfig(current.list, deleting.mac_address) } : current));
             setDeleting(null);
             void load(true);
           }}
@@ -336,6 +340,11 @@ export function DeviceListPage() {
       )}
     </section>
   );
+}
+
+function withoutConfig(list: ConfigListResponse, mac: string): ConfigListResponse {
+  const configs = list.configs.filter((config) => config.mac_address !== mac);
+  return { ...list, configs, count: configs.length };
 }
 
 function ListSkeleton() {

@@ -8,6 +8,7 @@ import { DiffView } from '../components/diff-view.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { AlertIcon, CopyIcon, RenameIcon, SaveIcon, TrashIcon } from '../components/icons.js';
 import type { JsonEditorHandle } from '../components/json-editor.js';
+import { PageHeading } from '../components/page-heading.js';
 import { RenameDialog } from '../components/rename-dialog.js';
 import { useToast } from '../components/toast.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
@@ -36,7 +37,7 @@ export function EditDeviceRoute() {
   if (canonical === null) {
     return (
       <div className="empty-state card" data-testid="invalid-mac">
-        <h1>Not a MAC address</h1>
+        <PageHeading>Not a MAC address</PageHeading>
         <p className="muted">
           <code>{mac}</code> is not a MAC address.
         </p>
@@ -100,7 +101,7 @@ function EditDevicePage({ mac }: { mac: string }) {
       )}
       {state.status === 'missing' && (
         <div className="empty-state card" data-testid="not-found">
-          <h1>No config for {mac}</h1>
+          <PageHeading>No config for {mac}</PageHeading>
           <p className="muted">It may have been deleted or renamed.</p>
           <div className="row">
             <Link className="btn btn-secondary" to="/devices">
@@ -307,7 +308,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
     <>
       <div className="page-header">
         <div className="title-block">
-          <h1 data-testid="editor-title">{stored?.device_name || mac}</h1>
+          <PageHeading testId="editor-title">{stored?.device_name || mac}</PageHeading>
           <p className="muted">
             <span className="mono" data-testid="editor-mac">
               {mac}

@@ -7,6 +7,7 @@ import { ErrorAlert } from '../components/error-alert.js';
 import { AlertIcon, SaveIcon } from '../components/icons.js';
 import type { JsonEditorHandle } from '../components/json-editor.js';
 import { MacField } from '../components/mac-field.js';
+import { PageHeading } from '../components/page-heading.js';
 import { useToast } from '../components/toast.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
 import { useUnsavedChangesGuard } from '../components/unsaved-changes-guard.js';
@@ -58,7 +59,7 @@ export function NewDevicePage() {
       </nav>
       <div className="page-header">
         <div>
-          <h1>New device</h1>
+          <PageHeading>New device</PageHeading>
           {from && (
             <p className="muted" data-testid="duplicate-source">
               A copy of <span className="mono">{from}</span>: enter the MAC address of the new device.
