@@ -191,4 +191,37 @@ describe('concurrent edits', () => {
     expect(await readStored(running.dir, MAC)).toEqual(ORIGINAL);
     expect(problems).toEqual([]);
   });
+
+  it('keeps the "Nothing was done" error toast while it is hovered or focused, and longer than a success toast', async () => {
+    const running = await startApp();
+    await putConfig(running.baseUrl, MAC, ORIGINAL);
+    const { page, problems } = await openPage(browser, running.baseUrl);
+    await page.clock.install();
+    await openEditor(page, MAC);
+    await putConfig(running.baseUrl, MAC, THEIRS);
+    await page.getByTestId('delete').click();
+    await page.getByTestId('confirm-delete').click();
+    const toast = page.locator('[data-testid=toast][data-kind=error]');
+    await toast.waitFor();
+    expect(await toast.textContent()).toContain('changed since you opened it');
+
+    // After the clock's jump, one task later, React has rendered what the timers did.
+    const jump = async (ms: number) => {
+      await page.clock.fastForward(ms);
+      await page.evaluate('new Promise((done) => { const channel = new MessageChannel(); channel.port1.onmessage = done; channel.port2.postMessage(0); })');
+    };
+    await toast.hover();
+    await jump(60_000);
+    expect(await toast.count()).toBe(1);
+    await toast.getByRole('button', { name: 'Dismiss' }).focus();
+    await page.mouse.move(0, 500);
+    await jump(60_000);
+    expect(await toast.count()).toBe(1);
+    await page.getByTestId('delete').focus();
+    await jump(6_000);
+    expect(await toast.count()).toBe(1);
+    await jump(8_000);
+    await eventually(() => toast.count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
 });
