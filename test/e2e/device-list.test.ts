@@ -197,6 +197,30 @@ describe('device list', () => {
     expect(problems).toEqual([]);
   });
 
+  it('keeps the list on screen when a refresh after a dialog fails, with the error above it', async () => {
+    const { baseUrl } = await startApp();
+    await seedFleet(baseUrl);
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices');
+    await eventually(() => page.getByTestId('device-row').count()).toBe(FLEET.length);
+
+    // The service becomes unreachable: the dialog cannot read the config, and the refresh when it is cancelled fails.
+    await page.route('**/api/configs**', (route) => route.abort());
+    await page.locator('[data-mac="aa-bb-cc-00-00-01"]').getByTestId('delete-device').click();
+    await page.getByTestId('delete-dialog').getByTestId('error-alert').waitFor();
+    await page.getByTestId('cancel-delete').click();
+    const alert = page.getByTestId('error-alert');
+    await eventually(() => alert.textContent()).toContain('The device list could not be refreshed');
+    expect(await page.getByTestId('device-row').count()).toBe(FLEET.length);
+
+    await page.unroute('**/api/configs**');
+    await putConfig(baseUrl, 'aa-bb-cc-00-00-09', sample('New one', 'sensor.new', true));
+    await page.getByTestId('retry').click();
+    await eventually(() => page.getByTestId('device-row').count()).toBe(FLEET.length + 1);
+    expect(await alert.count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('works from the keyboard alone, with a visible focus ring', async () => {
     const { baseUrl } = await startApp();
     await seedFleet(baseUrl);

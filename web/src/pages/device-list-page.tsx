@@ -31,7 +31,11 @@ const SORT_STORAGE_KEY = 'iot-config-manager.device-sort';
  */
 const ROWS_PER_PAGE = 250;
 
-type ListState = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ready'; list: ConfigListResponse };
+/** `refreshError`: a refresh failed, and `list` is the last one loaded. */
+type ListState =
+  | { status: 'loading' }
+  | { status: 'error'; error: ApiError }
+  | { status: 'ready'; list: ConfigListResponse; refreshError?: ApiError };
 
 const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'mac_address', label: 'MAC address' },
@@ -72,7 +76,9 @@ export function DeviceListPage() {
       try {
         setState({ status: 'ready', list: await api.listConfigs() });
       } catch (error) {
-        setState({ status: 'error', error: asApiError(error) });
+        const failure = asApiError(error);
+        // A failed refresh in the background (after a dialog) keeps the list it had: it is still the best there is.
+        setState((current) => (quiet && current.status === 'ready' ? { ...current, refreshError: failure } : { status: 'error', error: failure }));
       }
     },
     [api],
@@ -188,6 +194,10 @@ export function DeviceListPage() {
       </div>
 
       {state.status === 'loading' && <ListSkeleton />}
+
+      {state.status === 'ready' && state.refreshError && (
+        <ErrorAlert error={state.refreshError} title="The device list could not be refreshed: it is shown as it was" onRetry={() => void load(true)} />
+      )}
 
       {state.status === 'error' && (
         <ErrorAlert error={state.error} title="The device list could not be loaded" onRetry={() => void load()} />
