@@ -65,6 +65,21 @@ describe('duplicate, rename, delete', () => {
     expect(problems).toEqual([]);
   });
 
+  it('offers to try again when the config to duplicate could not be loaded', async () => {
+    const { baseUrl } = await startApp();
+    await putConfig(baseUrl, MAC, KITCHEN);
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.route(`**/api/configs/${MAC}`, (route) => route.abort());
+    await page.goto(`/devices/new?from=${MAC}`);
+    await eventually(() => page.getByTestId('error-alert').textContent()).toContain(`The config of ${MAC} could not be loaded`);
+
+    await page.unroute(`**/api/configs/${MAC}`);
+    await page.getByTestId('retry').click();
+    await eventually(() => editorJson(page)).toEqual(KITCHEN);
+    expect(await page.getByTestId('error-alert').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('renames in one call through a dialog that shows a 409, then follows the config to its new MAC', async () => {
     const { baseUrl, dir } = await startApp();
     await putConfig(baseUrl, MAC, KITCHEN);

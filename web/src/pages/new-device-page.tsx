@@ -28,6 +28,8 @@ export function NewDevicePage() {
   const initialMac = normaliseMac(searchParams.get('mac')?.trim() ?? '') ?? '';
   const [source, setSource] = useState<Source>(from ? { status: 'loading' } : { status: 'ready', text: NEW_CONFIG_TEMPLATE });
   useDocumentTitle('New device');
+  // Bumped by "Try again", to read the source once more.
+  const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
     if (!from) {
@@ -50,7 +52,7 @@ export function NewDevicePage() {
     return () => {
       live = false;
     };
-  }, [api, from]);
+  }, [api, from, attempt]);
 
   return (
     <section className="stack" data-testid="new-device-page">
@@ -68,7 +70,9 @@ export function NewDevicePage() {
         </div>
       </div>
       {source.status === 'loading' && <div className="card skeleton-block" aria-busy="true" aria-label="Loading" />}
-      {source.status === 'error' && <ErrorAlert error={source.error} title={`The config of ${from} could not be loaded`} />}
+      {source.status === 'error' && (
+        <ErrorAlert error={source.error} title={`The config of ${from} could not be loaded`} onRetry={() => setAttempt((count) => count + 1)} />
+      )}
       {source.status === 'ready' && <NewDeviceForm key={`${from ?? ''} ${initialMac}`} initialText={source.text} initialMac={initialMac} />}
     </section>
   );
