@@ -126,6 +126,39 @@ describe('new device', () => {
 });
 
 describe('edit device', () => {
+  it('titles the tab for each state of the device page: loading, not found, not loadable, not a MAC, loaded', async () => {
+    const { baseUrl } = await startApp();
+    await putConfig(baseUrl, MAC, KITCHEN);
+    const { page, problems } = await openPage(browser, baseUrl);
+    const title = (text: string) => `\u2068${text}\u2069 · IoT Config Manager`;
+
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(`**/api/configs/${MAC}`, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`/devices/${MAC}`);
+    await eventually(() => page.title()).toBe(title(`Loading ${MAC}`));
+    release();
+    await eventually(() => page.title()).toBe(title('Kitchen sensor'));
+    await page.unroute(`**/api/configs/${MAC}`);
+
+    await page.goto('/devices/aa-bb-cc-dd-ee-99');
+    await page.getByTestId('not-found').waitFor();
+    await eventually(() => page.title()).toBe(title('No config for aa-bb-cc-dd-ee-99'));
+
+    await page.route(`**/api/configs/${MAC}`, (route) => route.abort());
+    await page.goto(`/devices/${MAC}`);
+    await page.getByTestId('error-alert').waitFor();
+    await eventually(() => page.title()).toBe(title(`Not loaded: ${MAC}`));
+
+    await page.goto('/devices/not-a-mac');
+    await page.getByTestId('invalid-mac').waitFor();
+    await eventually(() => page.title()).toBe(title('Not a MAC address'));
+    expect(problems).toEqual([]);
+  });
+
   it('shows the stored text exactly (numbers and key order) and saves it back unchanged', async () => {
     const stored = '{\n  "price": 1.50,\n  "2": 12345678901234567890123,\n  "deviceName": "Exact"\n}\n';
     const { baseUrl, dir } = await startApp({ seed: { [`${MAC}.json`]: stored } });

@@ -34,21 +34,24 @@ type PageState =
 export function EditDeviceRoute() {
   const { mac = '' } = useParams();
   const canonical = normaliseMac(mac);
-  if (canonical === null) {
-    return (
-      <div className="empty-state card" data-testid="invalid-mac">
-        <PageHeading>Not a MAC address</PageHeading>
-        <p className="muted">
-          <code>{mac}</code> is not a MAC address.
-        </p>
-        <Link className="btn btn-primary" to="/devices">
-          Back to devices
-        </Link>
-      </div>
-    );
-  }
+  if (canonical === null) return <InvalidMacPage text={mac} />;
   if (canonical !== mac) return <Navigate to={`/devices/${canonical}`} replace />;
   return <EditDevicePage key={canonical} mac={canonical} />;
+}
+
+function InvalidMacPage({ text }: { text: string }) {
+  useDocumentTitle('Not a MAC address');
+  return (
+    <div className="empty-state card" data-testid="invalid-mac">
+      <PageHeading>Not a MAC address</PageHeading>
+      <p className="muted">
+        <code>{text}</code> is not a MAC address.
+      </p>
+      <Link className="btn btn-primary" to="/devices">
+        Back to devices
+      </Link>
+    </div>
+  );
 }
 
 function useLatestConfig(mac: string): () => Promise<Loaded> {
@@ -87,6 +90,9 @@ function EditDevicePage({ mac }: { mac: string }) {
   }, [fetchLatest]);
 
   useEffect(load, [load]);
+  // Once ready, the editor titles the tab with the device's name.
+  const titles = { loading: `Loading ${mac}`, missing: `No config for ${mac}`, error: `Not loaded: ${mac}` };
+  useDocumentTitle(state.status === 'ready' ? null : titles[state.status]);
 
   return (
     <section className="stack" data-testid="edit-device-page">
