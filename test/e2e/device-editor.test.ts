@@ -126,6 +126,46 @@ describe('new device', () => {
 });
 
 describe('edit device', () => {
+  it('tells screen readers what is loading: the page\'s code, the config to edit, the config to duplicate, the list', async () => {
+    const { baseUrl } = await startApp();
+    await putConfig(baseUrl, MAC, KITCHEN);
+    const { page, problems } = await openPage(browser, baseUrl);
+    /** Holds the requests to `pattern` until the returned function is called. */
+    const hold = async (pattern: string) => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      await page.route(pattern, async (route) => {
+        await held;
+        await route.fallback();
+      });
+      return release;
+    };
+    // What the accessibility tree exposes; an aria-label on a plain div is not part of it.
+    const announced = (testId: string) => page.getByTestId(testId).ariaSnapshot();
+
+    let release = await hold('**/assets/edit-device-page-*.js');
+    const releaseConfig = await hold(`**/api/configs/${MAC}`);
+    await page.goto(`/devices/${MAC}`);
+    expect(await announced('page-loading')).toBe('- status: Loading the page');
+    release();
+    expect(await announced('editor-loading')).toBe(`- status: Loading the config of ${MAC}`);
+    releaseConfig();
+    await page.getByTestId('json-editor-input').waitFor();
+
+    release = await hold(`**/api/configs/${MAC}`);
+    await page.goto(`/devices/new?from=${MAC}`);
+    expect(await announced('source-loading')).toBe(`- status: Loading the config of ${MAC}`);
+    release();
+    await eventually(() => editorJson(page)).toEqual(KITCHEN);
+
+    release = await hold('**/api/configs');
+    await page.goto('/devices');
+    expect(await announced('list-skeleton')).toBe('- status: Loading devices');
+    release();
+    await page.getByTestId('device-table').waitFor();
+    expect(problems).toEqual([]);
+  });
+
   it('titles the tab for each state of the device page: loading, not found, not loadable, not a MAC, loaded', async () => {
     const { baseUrl } = await startApp();
     await putConfig(baseUrl, MAC, KITCHEN);

@@ -4,6 +4,7 @@ import { createBrowserRouter, Navigate, RouterProvider } from 'react-router-dom'
 import { ApiContext } from './api/api-context.js';
 import { ApiClient } from './api/client.js';
 import { Layout, NotFoundPage, RouteErrorPage } from './components/layout.js';
+import { LoadingPlaceholder } from './components/loading-placeholder.js';
 import { ToastProvider } from './components/toast.js';
 import { TokenDialog } from './components/token-dialog.js';
 import { DeviceListPage } from './pages/device-list-page.js';
@@ -12,7 +13,7 @@ import './styles.css';
 const client = new ApiClient(window.sessionStorage);
 
 function PageLoading() {
-  return <div className="card skeleton-block" aria-busy="true" aria-label="Loading" />;
+  return <LoadingPlaceholder className="card skeleton-block" label="Loading the page" testId="page-loading" />;
 }
 
 const router = createBrowserRouter([

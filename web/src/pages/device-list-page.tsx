@@ -16,6 +16,7 @@ import {
   SortIcon,
   TrashIcon,
 } from '../components/icons.js';
+import { LoadingPlaceholder } from '../components/loading-placeholder.js';
 import { OtaBadge } from '../components/ota-badge.js';
 import { PageHeading } from '../components/page-heading.js';
 import { useToast } from '../components/toast.js';
@@ -359,7 +360,7 @@ function withoutConfig(list: ConfigListResponse, mac: string): ConfigListRespons
 
 function ListSkeleton() {
   return (
-    <div className="card skeleton-list" data-testid="list-skeleton" aria-busy="true" aria-label="Loading devices">
+    <LoadingPlaceholder className="card skeleton-list" testId="list-skeleton" label="Loading devices">
       {Array.from({ length: 5 }, (_, index) => (
         <div key={index} className="skeleton-row">
           <span className="skeleton" style={{ width: '9.5rem' }} />
@@ -368,6 +369,6 @@ function ListSkeleton() {
           <span className="skeleton" style={{ width: '3.5rem' }} />
         </div>
       ))}
-    </div>
+    </LoadingPlaceholder>
   );
 }

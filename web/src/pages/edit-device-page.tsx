@@ -8,6 +8,7 @@ import { DiffView } from '../components/diff-view.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { AlertIcon, CopyIcon, RenameIcon, SaveIcon, TrashIcon } from '../components/icons.js';
 import type { JsonEditorHandle } from '../components/json-editor.js';
+import { LoadingPlaceholder } from '../components/loading-placeholder.js';
 import { PageHeading } from '../components/page-heading.js';
 import { RenameDialog } from '../components/rename-dialog.js';
 import { useToast } from '../components/toast.js';
@@ -100,10 +101,10 @@ function EditDevicePage({ mac }: { mac: string }) {
         <Link to="/devices">Devices</Link> <span aria-hidden="true">/</span> <span className="mono">{mac}</span>
       </nav>
       {state.status === 'loading' && (
-        <>
+        <LoadingPlaceholder className="stack" label={`Loading the config of ${mac}`} testId="editor-loading">
           <div className="skeleton skeleton-title" />
-          <div className="card skeleton-block" aria-busy="true" aria-label="Loading" />
-        </>
+          <div className="card skeleton-block" />
+        </LoadingPlaceholder>
       )}
       {state.status === 'missing' && (
         <div className="empty-state card" data-testid="not-found">

@@ -6,6 +6,7 @@ import { ConfigEditorPanel } from '../components/config-editor-panel.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { AlertIcon, SaveIcon } from '../components/icons.js';
 import type { JsonEditorHandle } from '../components/json-editor.js';
+import { LoadingPlaceholder } from '../components/loading-placeholder.js';
 import { MacField } from '../components/mac-field.js';
 import { PageHeading } from '../components/page-heading.js';
 import { useToast } from '../components/toast.js';
@@ -69,7 +70,9 @@ export function NewDevicePage() {
           )}
         </div>
       </div>
-      {source.status === 'loading' && <div className="card skeleton-block" aria-busy="true" aria-label="Loading" />}
+      {source.status === 'loading' && (
+        <LoadingPlaceholder className="card skeleton-block" label={`Loading the config of ${from}`} testId="source-loading" />
+      )}
       {source.status === 'error' && (
         <ErrorAlert error={source.error} title={`The config of ${from} could not be loaded`} onRetry={() => setAttempt((count) => count + 1)} />
       )}
