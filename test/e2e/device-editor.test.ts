@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  contrastRatio,
   editorJson,
   editorText,
   eventually,
@@ -163,6 +164,18 @@ describe('edit device', () => {
     expect(await announced('list-skeleton')).toBe('- status: Loading devices');
     release();
     await page.getByTestId('device-table').waitFor();
+    expect(problems).toEqual([]);
+  });
+
+  it('shows line numbers with enough contrast (WCAG AA 4.5:1), light and dark', async () => {
+    const { baseUrl } = await startApp();
+    await putConfig(baseUrl, MAC, KITCHEN);
+    const { page, problems } = await openPage(browser, baseUrl);
+    await openEditor(page, MAC);
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      expect(await contrastRatio(page.locator('.cm-gutters'))).toBeGreaterThanOrEqual(4.5);
+    }
     expect(problems).toEqual([]);
   });
 

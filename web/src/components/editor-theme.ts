@@ -15,7 +15,7 @@ export const editorTheme = [
     '.cm-scroller': { fontFamily: 'var(--font-mono)', lineHeight: '1.6' },
     '.cm-content': { caretColor: 'var(--text)', padding: '10px 0' },
     '.cm-cursor, .cm-dropCursor': { borderLeftColor: 'var(--text)' },
-    '.cm-gutters': { backgroundColor: 'var(--editor-gutter)', color: 'var(--text-subtle)', border: 'none', borderRight: '1px solid var(--border)' },
+    '.cm-gutters': { backgroundColor: 'var(--editor-gutter)', color: 'var(--text-muted)', border: 'none', borderRight: '1px solid var(--border)' },
     '.cm-activeLine': { backgroundColor: 'var(--editor-active-line)' },
     '.cm-activeLineGutter': { backgroundColor: 'var(--editor-active-line)', color: 'var(--text)' },
     '&.cm-focused > .cm-scroller > .cm-selectionLayer .cm-selectionBackground, .cm-selectionBackground, ::selection': {
