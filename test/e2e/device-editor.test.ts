@@ -179,6 +179,21 @@ describe('edit device', () => {
     expect(problems).toEqual([]);
   });
 
+  it('moves nothing under prefers-reduced-motion: no toast slide-in, no blinking cursor', async () => {
+    const { baseUrl } = await startApp();
+    await putConfig(baseUrl, MAC, KITCHEN);
+    const { page, problems } = await openPage(browser, baseUrl); // the harness asks for reduced motion
+    await openEditor(page, MAC);
+    await page.getByTestId('json-editor-input').click();
+    await page.keyboard.press('End');
+    await page.keyboard.type(' ');
+    await page.keyboard.press('ControlOrMeta+S');
+    await page.getByTestId('toast').waitFor();
+    const running = "document.getAnimations().filter((animation) => animation.playState === 'running').map((animation) => animation.animationName ?? String(animation.transitionProperty))";
+    expect(await page.evaluate<string[]>(running)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
   it('titles the tab for each state of the device page: loading, not found, not loadable, not a MAC, loaded', async () => {
     const { baseUrl } = await startApp();
     await putConfig(baseUrl, MAC, KITCHEN);
