@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  scrollWidth,
   contrastRatio,
   editorJson,
   editorText,
@@ -191,6 +192,16 @@ describe('edit device', () => {
     await page.getByTestId('toast').waitFor();
     const running = "document.getAnimations().filter((animation) => animation.playState === 'running').map((animation) => animation.animationName ?? String(animation.transitionProperty))";
     expect(await page.evaluate<string[]>(running)).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('keeps a long path that is not a MAC inside a narrow screen, shortened', async () => {
+    const { baseUrl } = await startApp();
+    const { page, problems } = await openPage(browser, baseUrl, { viewport: { width: 375, height: 800 } });
+    await page.goto(`/devices/${'x'.repeat(200)}`);
+    await page.getByTestId('invalid-mac').waitFor();
+    expect(await page.getByTestId('invalid-mac-text').textContent()).toBe(`${'x'.repeat(64)}…`);
+    expect(await scrollWidth(page)).toBeLessThanOrEqual(375);
     expect(problems).toEqual([]);
   });
 

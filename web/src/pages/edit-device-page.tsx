@@ -40,13 +40,20 @@ export function EditDeviceRoute() {
   return <EditDevicePage key={canonical} mac={canonical} />;
 }
 
+/** How much of a path that is not a MAC is echoed back: enough to recognise it, never a screenful. */
+const SHOWN_PATH_CHARS = 64;
+
 function InvalidMacPage({ text }: { text: string }) {
   useDocumentTitle('Not a MAC address');
+  const shown = text.length > SHOWN_PATH_CHARS ? `${text.slice(0, SHOWN_PATH_CHARS)}…` : text;
   return (
     <div className="empty-state card" data-testid="invalid-mac">
       <PageHeading>Not a MAC address</PageHeading>
       <p className="muted">
-        <code>{text}</code> is not a MAC address.
+        <code className="wrap-anywhere" data-testid="invalid-mac-text">
+          {shown}
+        </code>{' '}
+        is not a MAC address.
       </p>
       <Link className="btn btn-primary" to="/devices">
         Back to devices
