@@ -205,6 +205,25 @@ describe('edit device', () => {
     expect(problems).toEqual([]);
   });
 
+  it('drops a failed save\'s error once the edits are undone back to the stored text', async () => {
+    const { baseUrl } = await startApp();
+    await putConfig(baseUrl, MAC, KITCHEN);
+    const { page, problems } = await openPage(browser, baseUrl);
+    await openEditor(page, MAC);
+    await page.route(`**/api/configs/${MAC}`, (route) => (route.request().method() === 'PUT' ? route.abort() : route.fallback()));
+    await page.getByTestId('json-editor-input').click();
+    await page.keyboard.press('ControlOrMeta+End');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('save').click();
+    await eventually(() => page.getByTestId('error-alert').textContent()).toContain('The config was not saved');
+
+    await page.getByTestId('json-editor-input').focus();
+    await page.keyboard.press('ControlOrMeta+Z');
+    await eventually(() => page.getByTestId('save').isDisabled()).toBe(true);
+    expect(await page.getByTestId('error-alert').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('titles the tab for each state of the device page: loading, not found, not loadable, not a MAC, loaded', async () => {
     const { baseUrl } = await startApp();
     await putConfig(baseUrl, MAC, KITCHEN);

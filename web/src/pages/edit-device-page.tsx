@@ -159,9 +159,9 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
   const [problem, setProblem] = useState(initial.problem);
   const [saving, setSaving] = useState(false);
   // What failed, and how to say it: a save, or loading the stored version to show or compare.
-  const [error, setError] = useState<{ failure: ApiError; title: string } | null>(null);
-  const saveFailed = (failure: ApiError) => setError({ failure, title: 'The config was not saved' });
-  const loadFailed = (failure: ApiError) => setError({ failure, title: 'The stored version could not be loaded' });
+  const [error, setError] = useState<{ failure: ApiError; title: string; of: 'save' | 'load' } | null>(null);
+  const saveFailed = (failure: ApiError) => setError({ failure, title: 'The config was not saved', of: 'save' });
+  const loadFailed = (failure: ApiError) => setError({ failure, title: 'The stored version could not be loaded', of: 'load' });
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [dialog, setDialog] = useState<'rename' | 'delete' | null>(null);
   // For answers that arrive after the person left the page: nothing to show them on.
@@ -175,6 +175,12 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
 
   const check = useMemo(() => checkConfigText(text), [text]);
   const dirty = text !== baseline;
+  // Edits undone back to the stored text leave nothing unsaved, so a failed save of them is no longer true.
+  const [wasDirty, setWasDirty] = useState(dirty);
+  if (wasDirty !== dirty) {
+    setWasDirty(dirty);
+    if (!dirty && error?.of === 'save') setError(null);
+  }
   const { allowNextNavigation, guardDialog } = useUnsavedChangesGuard(dirty);
   // During a conflict the panel's buttons decide: a plain save would send the stale ETag again and only fail again.
   const canSave = check.valid && dirty && !saving && conflict === null;
