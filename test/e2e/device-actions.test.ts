@@ -115,6 +115,22 @@ describe('duplicate, rename, delete', () => {
     expect(problems).toEqual([]);
   });
 
+  it('says in visible words, tied to the button, why Rename is off while there are edits', async () => {
+    const { baseUrl } = await startApp();
+    await putConfig(baseUrl, MAC, KITCHEN);
+    const { page, problems } = await openPage(browser, baseUrl, { viewport: PHONE });
+    await openEditor(page, MAC);
+    expect(await page.getByTestId('rename-note').count()).toBe(0);
+    await setEditorText(page, JSON.stringify({ ...KITCHEN, deviceName: 'Edited' }));
+    const rename = page.getByTestId('rename');
+    await eventually(() => rename.isDisabled()).toBe(true);
+    const note = page.locator(`[id="${await rename.getAttribute('aria-describedby')}"]`);
+    expect(await note.isVisible()).toBe(true);
+    expect(await note.textContent()).toBe('Save or discard your changes to rename.');
+    await screenshot(page, 'edit-phone-rename-note');
+    expect(problems).toEqual([]);
+  });
+
   it('deletes only after a confirmation naming the MAC and device, from the editor and from the list', async () => {
     const { baseUrl, dir } = await startApp();
     await putConfig(baseUrl, MAC, KITCHEN);

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { Link, Navigate, useNavigate, useParams } from 'react-router-dom';
 import { asApiError, type ApiError, type ConfigResponse, type Tagged } from '../api/client.js';
 import { useApi } from '../api/api-context.js';
@@ -164,6 +164,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
   const loadFailed = (failure: ApiError) => setError({ failure, title: 'The stored version could not be loaded', of: 'load' });
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [dialog, setDialog] = useState<'rename' | 'delete' | null>(null);
+  const renameNoteId = useId();
   // For answers that arrive after the person left the page: nothing to show them on.
   const mounted = useRef(true);
   useEffect(() => {
@@ -350,7 +351,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
             className="btn btn-secondary"
             onClick={() => setDialog('rename')}
             disabled={dirty}
-            title={dirty ? 'Save or discard your changes first' : undefined}
+            aria-describedby={dirty ? renameNoteId : undefined}
             data-testid="rename"
           >
             <RenameIcon /> Rename
@@ -358,6 +359,12 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
           <button type="button" className="btn btn-danger-outline" onClick={() => setDialog('delete')} data-testid="delete">
             <TrashIcon /> Delete
           </button>
+          {/* Said in words, not in a title tooltip, which touch and keyboard users never see. */}
+          {dirty && (
+            <p id={renameNoteId} className="header-note muted" data-testid="rename-note">
+              Save or discard your changes to rename.
+            </p>
+          )}
         </div>
       </div>
 
