@@ -381,4 +381,27 @@ describe('device list', () => {
     await eventually(() => shownMacs(page)).toEqual([mac(598)]);
     expect(problems).toEqual([]);
   });
+
+  it('comes Back from a device to the rows "Show more" opened and the same scroll position', async () => {
+    const mac = (i: number) => `24-0a-c4-00-${(i >> 8).toString(16).padStart(2, '0')}-${(i & 0xff).toString(16).padStart(2, '0')}`;
+    const seed = Object.fromEntries(
+      Array.from({ length: 600 }, (_, i) => [`${mac(i)}.json`, JSON.stringify(sample(`Sensor ${i}`, `sensor.s${i}`, true))]),
+    );
+    const { baseUrl } = await startApp({ seed });
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices');
+    await page.getByTestId('show-more').click();
+    await eventually(() => page.getByTestId('device-row').count()).toBe(500);
+    const row = page.locator(`[data-mac="${mac(400)}"]`);
+    await row.scrollIntoViewIfNeeded();
+    const scrolled = await page.evaluate<number>('window.scrollY');
+    expect(scrolled).toBeGreaterThan(5000);
+
+    await row.getByTestId('device-mac').click();
+    await page.getByTestId('json-editor-input').waitFor();
+    await page.goBack();
+    await eventually(() => page.getByTestId('device-row').count()).toBe(500);
+    await eventually(() => page.evaluate<number>('window.scrollY')).toBe(scrolled);
+    expect(problems).toEqual([]);
+  });
 });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigationType, useSearchParams } from 'react-router-dom';
 import { asApiError, type ApiError, type ConfigListResponse, type ConfigSummary } from '../api/client.js';
 import { useApi } from '../api/api-context.js';
@@ -31,6 +31,34 @@ const SORT_STORAGE_KEY = 'iot-config-manager.device-sort';
  * search seconds.
  */
 const ROWS_PER_PAGE = 250;
+
+/**
+ * The rows "Show more" opened and how far the page was scrolled, kept per history entry when the list is left: Back
+ * from a device returns to the same row, which the browser cannot do alone as the list loads after the page shows.
+ */
+interface ListView {
+  rowsKey: string;
+  limit: number;
+  scrollY: number;
+}
+const VIEW_STORAGE_PREFIX = 'iot-config-manager.device-list-view.';
+
+function readView(historyKey: string): ListView | null {
+  try {
+    const view = JSON.parse(sessionStorage.getItem(VIEW_STORAGE_PREFIX + historyKey) ?? 'null') as Partial<ListView> | null;
+    return typeof view?.rowsKey === 'string' && typeof view.limit === 'number' && typeof view.scrollY === 'number' ? (view as ListView) : null;
+  } catch {
+    return null;
+  }
+}
+
+function saveView(historyKey: string, view: ListView): void {
+  try {
+    sessionStorage.setItem(VIEW_STORAGE_PREFIX + historyKey, JSON.stringify(view));
+  } catch {
+    // Storage can be disabled; Back then shows the top of the list.
+  }
+}
 
 /** `refreshError`: a refresh failed, and `list` is the last one loaded. */
 type ListState =
@@ -110,7 +138,8 @@ export function DeviceListPage() {
   );
   // How many rows "Show more" has opened, for this search and order only: a new one starts at the first page again.
   const rowsKey = `${sort.key} ${sort.direction} ${query}`;
-  const [opened, setOpened] = useState({ rowsKey, limit: ROWS_PER_PAGE });
+  const [savedView] = useState(() => readView(locationKey));
+  const [opened, setOpened] = useState(() => ({ rowsKey, limit: savedView?.rowsKey === rowsKey ? savedView.limit : ROWS_PER_PAGE }));
   if (opened.rowsKey !== rowsKey) setOpened({ rowsKey, limit: ROWS_PER_PAGE });
   const rowLimit = opened.rowsKey === rowsKey ? opened.limit : ROWS_PER_PAGE;
   const shownRows = rows.length > rowLimit ? rows.slice(0, rowLimit) : rows;
@@ -122,6 +151,23 @@ export function DeviceListPage() {
     tableBody.current?.rows[focusRow.current]?.querySelector('a')?.focus();
     focusRow.current = null;
   }, [rowLimit]);
+  const scrollY = useRef(0);
+  useEffect(() => {
+    // Read from scroll events, not when leaving: by then the next page may have shortened the document.
+    const onScroll = () => (scrollY.current = window.scrollY);
+    window.addEventListener('scroll', onScroll, { passive: true });
+    return () => window.removeEventListener('scroll', onScroll);
+  }, []);
+  useEffect(() => {
+    const position = scrollY;
+    return () => saveView(locationKey, { rowsKey, limit: rowLimit, scrollY: position.current });
+  }, [locationKey, rowsKey, rowLimit]);
+  const restoreScroll = useRef(savedView?.scrollY ?? null);
+  useLayoutEffect(() => {
+    if (state.status !== 'ready' || restoreScroll.current === null) return;
+    window.scrollTo(0, restoreScroll.current);
+    restoreScroll.current = null;
+  }, [state.status]);
   const showMore = () => {
     focusRow.current = rowLimit;
     setOpened({ rowsKey, limit: rowLimit + ROWS_PER_PAGE });
