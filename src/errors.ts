@@ -57,20 +57,19 @@ export class RecordExists extends AppError {
 }
 
 export class PreconditionFailed extends AppError {
-  /** `failed`: the condition that failed (If-Match by default). */
-  constructor(mac: string, currentEtag: string | null, failed: 'If-Match' | 'If-None-Match' | 'If-None-Match: *' = 'If-Match') {
-    super(
-      failed === 'If-None-Match: *'
-        ? `Precondition failed: config ${mac} already exists (If-None-Match: *)`
-        : failed === 'If-None-Match'
-          ? `Precondition failed: config ${mac} is at ETag ${currentEtag}, which If-None-Match excludes`
-          : currentEtag === null
-          ? `Precondition failed: config ${mac} does not exist`
-          : `Precondition failed: config ${mac} has changed (current ETag ${currentEtag})`,
-      'PRECONDITION_FAILED',
-      412,
-      { mac_address: mac, current_etag: currentEtag },
-    );
+  /** `failed`: the condition that failed (If-Match by default; on an unusable file, which has no ETag, its own words). */
+  constructor(
+    mac: string,
+    currentEtag: string | null,
+    failed: 'If-Match' | 'If-Match, unusable file' | 'If-None-Match' | 'If-None-Match: *' = 'If-Match',
+  ) {
+    const messages = {
+      'If-None-Match: *': `config ${mac} already exists (If-None-Match: *)`,
+      'If-None-Match': `config ${mac} is at ETag ${currentEtag}, which If-None-Match excludes`,
+      'If-Match, unusable file': `the stored file of config ${mac} is not a usable config, so it has no ETag to match`,
+      'If-Match': currentEtag === null ? `config ${mac} does not exist` : `config ${mac} has changed (current ETag ${currentEtag})`,
+    };
+    super(`Precondition failed: ${messages[failed]}`, 'PRECONDITION_FAILED', 412, { mac_address: mac, current_etag: currentEtag });
   }
 }
 

@@ -40,7 +40,7 @@ const FRAMEWORK_CODES: Record<string, { code: string; message?: (error: FastifyE
 declare module 'fastify' {
   interface FastifyInstance {
     /** Sends the web UI's page for an address it does not know (status 404); null while no UI is served. */
-    uiPageNotFound: ((reply: FastifyReply) => FastifyReply) | null;
+    uiPageNotFound: ((reply: FastifyReply) => Promise<FastifyReply>) | null;
   }
 }
 

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -61,8 +62,14 @@ export default fp(
     });
 
     const sendIndex = async (_request: unknown, reply: FastifyReply) => reply.sendFile('index.html');
-    // The UI's router shows its "Page not found" for an address it does not know.
-    app.uiPageNotFound = (reply) => reply.code(404).sendFile('index.html');
+    // The UI's router shows its "Page not found" for an address it does not know. Sent as plain bytes: sendFile would
+    // add validators and ranges, and keep the 404 on what should then be a 304 or a 206.
+    app.uiPageNotFound = async (reply) =>
+      reply
+        .code(404)
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(await readFile(path.join(root, 'index.html')));
     app.get('/', routeOptions, async (_request, reply) => reply.redirect('/devices'));
     for (const url of UI_ROUTES) app.get(url, routeOptions, sendIndex);
 

@@ -197,11 +197,11 @@ export class ConfigStore {
   private readonly warnedSkips = new Map<string, string>();
   private closed = false;
   /**
-   * Whether a volume was mounted at the directory when it was first found usable. Unmounted, the
-   * directory is still there, empty, on its parent's filesystem: without a check the list would be
-   * empty and saves would land on the wrong disk. Undefined until the directory is first usable.
+   * Whether a volume has been seen mounted at the directory (on a device of its own). Unmounted, the
+   * directory is still there, on its parent's filesystem, empty or with older files: without a check
+   * the list would show those, reads would serve them and saves would land on the wrong disk.
    */
-  private mountedVolume: boolean | undefined;
+  private mountedVolume = false;
   /** Synchronous or thread-pool file calls, by how storage behaves (see {@link loadFileSync}). */
   private readonly io: FsCalls;
   private readonly locks: LockFiles;
@@ -260,9 +260,7 @@ export class ConfigStore {
       return { healthy: false, reason: `Cannot access directory (${code ?? 'unknown error'}): ${this.dir}` };
     }
     if (!stat.isDirectory()) return { healthy: false, reason: `Path is not a directory: ${this.dir}` };
-    const onParentDevice = await this.onParentDevice(stat.dev);
-    this.mountedVolume ??= !onParentDevice;
-    if (this.mountedVolume && onParentDevice) return { healthy: false, reason: volumeGone(this.dir) };
+    if (await this.volumeGoneNow(stat.dev)) return { healthy: false, reason: volumeGone(this.dir) };
     try {
       await fs.access(this.dir, constants.R_OK | constants.W_OK | constants.X_OK);
     } catch (error) {
@@ -272,16 +270,21 @@ export class ConfigStore {
     return { healthy: true };
   }
 
-  /** Whether the directory, whose device is `dev`, is on the same filesystem as its parent (no mount point). */
-  private async onParentDevice(dev: number | bigint): Promise<boolean> {
-    const parent = await fs.stat(path.dirname(this.dir)).catch(() => null);
-    return parent?.dev === dev;
+  /**
+   * Whether the volume once seen mounted at the directory is gone: the directory, whose device is `dev`,
+   * is on its parent's filesystem. A directory seen on a device of its own is recorded as a mount point,
+   * also when the volume was mounted after start-up.
+   */
+  private async volumeGoneNow(dev?: number): Promise<boolean> {
+    const [dirDev, parent] = await Promise.all([dev ?? fs.stat(this.dir).then((stat) => stat.dev), fs.stat(path.dirname(this.dir)).catch(() => null)]);
+    const onParentDevice = parent?.dev === dirDev;
+    if (!onParentDevice) this.mountedVolume = true;
+    return this.mountedVolume && onParentDevice;
   }
 
-  /** Refuses to list or write while the volume that was mounted at the directory is gone. Two stats, only for a mount point. */
+  /** Refuses while the volume once mounted at the directory is gone. Two stats, and only for a mount point. */
   private async assertVolumeMounted(): Promise<void> {
-    if (!this.mountedVolume) return;
-    if (await this.onParentDevice((await fs.stat(this.dir)).dev)) throw new StorageUnavailable(volumeGone(this.dir));
+    if (this.mountedVolume && (await this.volumeGoneNow())) throw new StorageUnavailable(volumeGone(this.dir));
   }
 
   /** The config as it is on disk now. */
@@ -407,8 +410,9 @@ export class ConfigStore {
     const startSeq = this.changeSeq;
     let names: string[];
     try {
-      await this.assertVolumeMounted();
       names = await fs.readdir(this.dir);
+      // After the readdir, so that what it read is known to come from the volume; also notices a late mount.
+      if (await this.volumeGoneNow()) throw new StorageUnavailable(volumeGone(this.dir));
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -549,8 +553,8 @@ export class ConfigStore {
     const filePath = path.join(this.dir, name);
     const owner = tempFileOwner(name);
     const lockKey = lockFileKey(name);
-    // This process's own: a write in flight, or an idle lock token kept for reuse.
-    if (owner?.instance === PROCESS_IDENTITY.instance) return;
+    // This process's own lock tokens, in use or kept for reuse; its own writes' temp files age like any other.
+    if (owner?.instance === PROCESS_IDENTITY.instance && name.startsWith(`.${TOKEN_TARGET}.`)) return;
     if (owner === null && (lockKey === null || !CANONICAL_MAC_PATTERN.test(lockKey))) return;
     try {
       const stat = await fs.lstat(filePath);
@@ -638,12 +642,13 @@ export class ConfigStore {
         if (stat === undefined || !stat.isFile()) return undefined;
         const cached = this.files.get(mac);
         if (cached?.statKey === statKey(stat)) return cached;
+        // On a mounted volume a new file is read only after checking the volume is still there (loadFile).
+        if (this.mountedVolume) return undefined;
         fd = fsSync.openSync(filePath, constants.O_RDONLY | constants.O_NOFOLLOW);
         // Key and bytes both come from the open file, so they always belong together.
         const opened = fsSync.fstatSync(fd, { bigint: true });
         const { maxFileBytes } = this;
-        const state =
-          opened.size > maxFileBytes ? tooLargeFile(statKey(opened), opened.size, maxFileBytes) : inspectConfig(mac, statKey(opened), fsSync.readFileSync(fd));
+        const state = opened.size > maxFileBytes ? tooLargeFile(statKey(opened), opened.size, maxFileBytes) : this.inspectRead(mac, opened, fsSync.readFileSync(fd));
         this.files.set(mac, state);
         return state;
       } catch {
@@ -676,6 +681,8 @@ export class ConfigStore {
     if (!stat.isFile()) return unusableFile(statKey(stat), NOT_A_REGULAR_FILE);
     const cached = this.files.get(mac);
     if (cached?.statKey === statKey(stat)) return cached;
+    // Unmounted, the directory may hold older files of its own: they are never served.
+    await this.assertVolumeMounted();
 
     let handle;
     try {
@@ -691,13 +698,18 @@ export class ConfigStore {
       // Key and bytes both come from the open file, so they always belong together.
       const opened = await handle.stat({ bigint: true });
       const { maxFileBytes } = this;
-      const state =
-        opened.size > maxFileBytes ? tooLargeFile(statKey(opened), opened.size, maxFileBytes) : inspectConfig(mac, statKey(opened), await handle.readFile());
+      const state = opened.size > maxFileBytes ? tooLargeFile(statKey(opened), opened.size, maxFileBytes) : this.inspectRead(mac, opened, await handle.readFile());
       this.files.set(mac, state);
       return state;
     } finally {
       await handle.close();
     }
+  }
+
+  /** What a file read whole holds; one that grew past the limit since its stat is not kept. */
+  private inspectRead(mac: string, opened: BigIntStats, bytes: Buffer): FileState {
+    if (bytes.length > this.maxFileBytes) return tooLargeFile(statKey(opened), bytes.length, this.maxFileBytes);
+    return inspectConfig(mac, statKey(opened), bytes);
   }
 
   private usableDocument(mac: string, state: FileState): ConfigDocument {
@@ -772,7 +784,7 @@ function checkConditions(mac: string, current: FileState | null, conditions: Wri
   if (conditions.ifMatch !== undefined) {
     const matches =
       current !== null && (conditions.ifMatch === '*' || (currentEtag !== null && conditions.ifMatch.includes(currentEtag)));
-    if (!matches) throw new PreconditionFailed(mac, currentEtag);
+    if (!matches) throw new PreconditionFailed(mac, currentEtag, current === null ? 'If-Match' : 'If-Match, unusable file');
   }
   if (conditions.ifNoneMatch !== undefined && current !== null) {
     // Weak comparison (RFC 9110): W/"x" excludes "x".

@@ -75,6 +75,15 @@ describe('serving the built UI', () => {
       expect(response.json(), url).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
     }
     expect((await app.inject({ method: 'POST', url: '/nope', headers: html })).json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
+    // Always the whole page, never revalidated or cut: a 404 must not turn into a bodiless or partial answer.
+    const index = await app.inject({ url: '/devices' });
+    for (const conditional of [{ 'if-none-match': String(index.headers.etag) }, { 'if-modified-since': String(index.headers['last-modified']) }, { range: 'bytes=0-9' }]) {
+      const response = await app.inject({ url: '/nope', headers: { ...html, ...conditional } });
+      expect(response.statusCode, JSON.stringify(conditional)).toBe(404);
+      expect(response.body).toBe(index.body);
+      expect(response.headers.etag).toBeUndefined();
+      expect(response.headers['cache-control']).toBe('no-cache');
+    }
   });
 
   it('keeps the UI routes out of the OpenAPI document', async () => {

@@ -118,6 +118,18 @@ describe('PUT /api/configs/:mac', () => {
     });
   });
 
+  it('refuses with 412 an If-Match on a stored file that has no ETag, saying why', async () => {
+    const { app, dir } = await buildTestApp({ MAX_BODY_BYTES: '2048' });
+    // Over the size limit: never read, so it has no ETag.
+    await fs.writeFile(fileOf(dir), JSON.stringify({ deviceName: 'x'.repeat(40_000) }));
+    const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'if-match': '"abc"' }, payload: { content: {} } });
+    expect(res.statusCode).toBe(412);
+    expect(res.json()).toMatchObject({
+      error: `Precondition failed: the stored file of config ${MAC} is not a usable config, so it has no ETag to match`,
+      details: { current_etag: null },
+    });
+  });
+
   it('refuses with 412 a save whose If-None-Match lists the current ETag (weakly compared), and applies it otherwise', async () => {
     const { app, dir } = await buildTestApp();
     const first = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { v: 1 } } });

@@ -50,6 +50,8 @@ describe('GET /api/health', () => {
 
   it('is 503 when the volume mounted at the directory is unmounted, and works again once it is back', async (context) => {
     const mountPoint = await tempDir('iot-mount-');
+    // A file left beneath the mount point (written while the volume was not mounted): never to be served.
+    await fs.writeFile(path.join(mountPoint, `${MAC}.json`), '{"v": "beneath"}');
     const mount = () => execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
     try {
       mount();
@@ -77,6 +79,7 @@ describe('GET /api/health', () => {
     for (const request of [
       { method: 'GET' as const, url: '/api/configs' },
       { method: 'GET' as const, url: `/api/configs/${MAC}.json` },
+      { method: 'GET' as const, url: `/api/configs/${MAC}` },
       { method: 'PUT' as const, url: `/api/configs/${MAC}`, payload: { content: { v: 2 } } },
       { method: 'PUT' as const, url: '/api/configs/11-22-33-44-55-66', payload: { content: {} } },
     ]) {
@@ -85,12 +88,32 @@ describe('GET /api/health', () => {
       expect(res.json()).toMatchObject({ code: 'STORAGE_UNAVAILABLE', details: { reason: gone } });
     }
     // Nothing was written to the wrong disk.
-    expect(await fs.readdir(mountPoint)).toEqual([]);
+    expect(await fs.readdir(mountPoint)).toEqual([`${MAC}.json`]);
 
     // A volume mounted again (here an empty one) is used again.
     mount();
     expect((await app.inject('/api/health')).statusCode).toBe(200);
     expect((await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { v: 3 } } })).statusCode).toBe(200);
+  });
+
+  it('notices a volume mounted after start-up, and its unmounting', async (context) => {
+    const mountPoint = await tempDir('iot-mount-');
+    const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: mountPoint });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    } catch {
+      context.skip('needs root, to mount a tmpfs');
+    }
+    let mounted = true;
+    onTestFinished(() => void (mounted && execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' })));
+    // Any look at the directory, here a list, sees the volume.
+    expect((await app.inject('/api/configs')).statusCode).toBe(200);
+    execFileSync('umount', ['-l', mountPoint]);
+    mounted = false;
+    expect((await app.inject('/api/health')).statusCode).toBe(503);
+    const put = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: {} } });
+    expect(put.json()).toMatchObject({ code: 'STORAGE_UNAVAILABLE' });
+    expect(await fs.readdir(mountPoint)).toEqual([]);
   });
 
   it('is 503 when the path is not a directory', async () => {

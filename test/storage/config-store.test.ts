@@ -168,7 +168,7 @@ describe('leftover files', () => {
     expect((await store.list()).configs).toEqual([]);
   });
 
-  it('leaves alone hidden files that are not its own, however old, and its own idle lock tokens', async () => {
+  it('leaves alone hidden files that are not its own, however old, and its own idle lock tokens, but not its own leaked temp files', async () => {
     const dir = await tempDir();
     const old = new Date(Date.now() - 3_600_000);
     const others = ['.backup.lock', '.flock.lock.broken.x.1', '.notes.tmp', `.${MAC}.json.swp`];
@@ -180,6 +180,11 @@ describe('leftover files', () => {
 
     const store = await newStore({ dir, tempFileMaxAgeMs: 0 });
     await store.save(MAC, bytesOf({ deviceName: 'kept' }));
+    // This process's own write whose temp file could not be removed (EIO mid-write): a leftover like any other.
+    const { host, pid, instance } = PROCESS_IDENTITY;
+    const ownLeak = `.${MAC}.json.${host}.${pid}.${instance}.99.tmp`;
+    await fs.writeFile(path.join(dir, ownLeak), '{"partial');
+    await fs.utimes(path.join(dir, ownLeak), old, old);
     const token = (await fs.readdir(dir)).find((name) => name.startsWith('.owner.lock.'));
     expect(token).toBeDefined();
     await store.refreshListing();
