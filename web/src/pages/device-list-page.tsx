@@ -151,17 +151,10 @@ export function DeviceListPage() {
     tableBody.current?.rows[focusRow.current]?.querySelector('a')?.focus();
     focusRow.current = null;
   }, [rowLimit]);
-  const scrollY = useRef(0);
-  useEffect(() => {
-    // Read from scroll events, not when leaving: by then the next page may have shortened the document.
-    const onScroll = () => (scrollY.current = window.scrollY);
-    window.addEventListener('scroll', onScroll, { passive: true });
-    return () => window.removeEventListener('scroll', onScroll);
-  }, []);
-  useEffect(() => {
-    const position = scrollY;
-    return () => saveView(locationKey, { rowsKey, limit: rowLimit, scrollY: position.current });
-  }, [locationKey, rowsKey, rowLimit]);
+  // Saved in a layout effect's cleanup: React runs it before it takes the list out of the page, while the scroll
+  // position is still the list's (a passive cleanup runs after, on the next page's shorter document). A scroll event
+  // comes too late as well: a click can leave before the last one is delivered.
+  useLayoutEffect(() => () => saveView(locationKey, { rowsKey, limit: rowLimit, scrollY: window.scrollY }), [locationKey, rowsKey, rowLimit]);
   const restoreScroll = useRef(savedView?.scrollY ?? null);
   useLayoutEffect(() => {
     if (state.status !== 'ready' || restoreScroll.current === null) return;
