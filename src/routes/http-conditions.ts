@@ -21,6 +21,8 @@ export function writeConditions(headers: { 'if-match'?: string; 'if-none-match'?
 /** Weak comparison, as RFC 9110 asks for If-None-Match on GET. */
 export function etagMatchesNoneMatch(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
+  // What a device polling for changes sends: the ETag it was given, alone. No list to parse.
+  if (header === etag) return true;
   const tags = parseEtagList(header);
   return tags === '*' || tags.some((tag) => tag.replace(/^W\//, '') === etag);
 }
