@@ -159,9 +159,6 @@ function unusableFile(statKeyValue: string, problem: string): FileState {
   return { statKey: statKeyValue, bytes: Buffer.alloc(0), etag: null, summary: null, problem };
 }
 
-function tooLargeFile(statKeyValue: string, size: number | bigint, maxFileBytes: number): FileState {
-  return unusableFile(statKeyValue, `the file is ${size} bytes, over the limit of ${maxFileBytes} bytes for a config file, so it is not read`);
-}
 
 const RAW_TEXT_LIMIT = 64 * 1024;
 const NOT_A_REGULAR_FILE = 'the path is not a regular file (a directory or a device); remove it by hand';
@@ -647,8 +644,7 @@ export class ConfigStore {
         fd = fsSync.openSync(filePath, constants.O_RDONLY | constants.O_NOFOLLOW);
         // Key and bytes both come from the open file, so they always belong together.
         const opened = fsSync.fstatSync(fd, { bigint: true });
-        const { maxFileBytes } = this;
-        const state = opened.size > maxFileBytes ? tooLargeFile(statKey(opened), opened.size, maxFileBytes) : this.inspectRead(mac, opened, fsSync.readFileSync(fd));
+        const state = this.overSizeLimit(opened) ?? this.inspectRead(mac, opened, fsSync.readFileSync(fd));
         this.files.set(mac, state);
         return state;
       } catch {
@@ -697,8 +693,7 @@ export class ConfigStore {
     try {
       // Key and bytes both come from the open file, so they always belong together.
       const opened = await handle.stat({ bigint: true });
-      const { maxFileBytes } = this;
-      const state = opened.size > maxFileBytes ? tooLargeFile(statKey(opened), opened.size, maxFileBytes) : this.inspectRead(mac, opened, await handle.readFile());
+      const state = this.overSizeLimit(opened) ?? this.inspectRead(mac, opened, await handle.readFile());
       this.files.set(mac, state);
       return state;
     } finally {
@@ -706,10 +701,15 @@ export class ConfigStore {
     }
   }
 
+  /** The state of an opened file whose `size` (at its stat, or as read) is over the limit; null when within it. */
+  private overSizeLimit(opened: BigIntStats, size: number | bigint = opened.size): FileState | null {
+    if (size <= this.maxFileBytes) return null;
+    return unusableFile(statKey(opened), `the file is ${size} bytes, over the limit of ${this.maxFileBytes} bytes for a config file, so it is not read`);
+  }
+
   /** What a file read whole holds; one that grew past the limit since its stat is not kept. */
   private inspectRead(mac: string, opened: BigIntStats, bytes: Buffer): FileState {
-    if (bytes.length > this.maxFileBytes) return tooLargeFile(statKey(opened), bytes.length, this.maxFileBytes);
-    return inspectConfig(mac, statKey(opened), bytes);
+    return this.overSizeLimit(opened, bytes.length) ?? inspectConfig(mac, statKey(opened), bytes);
   }
 
   private usableDocument(mac: string, state: FileState): ConfigDocument {
