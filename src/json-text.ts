@@ -7,6 +7,21 @@
 
 const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
 
+// Character codes, compared rather than one-character strings: a save formats every body it stores.
+const SPACE = 0x20;
+const TAB = 0x09;
+const LINE_FEED = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+const isWhitespace = (code: number) => code === SPACE || code === LINE_FEED || code === CARRIAGE_RETURN || code === TAB;
+
 /** Index just past the string token that starts at `start` (a `"`). */
 function stringEnd(text: string, start: number): number {
   let i = start + 1;
@@ -21,13 +36,16 @@ function stringEnd(text: string, start: number): number {
 /** Index just past the literal (number, true, false, null) that starts at `start`. */
 function literalEnd(text: string, start: number): number {
   let i = start;
-  while (i < text.length && !',:]}'.includes(text[i]!) && !WHITESPACE.has(text[i]!)) i++;
+  for (; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === COMMA || code === COLON || code === CLOSE_BRACKET || code === CLOSE_BRACE || isWhitespace(code)) break;
+  }
   return i;
 }
 
 function skipWhitespace(text: string, start: number): number {
   let i = start;
-  while (WHITESPACE.has(text[i]!)) i++;
+  while (isWhitespace(text.charCodeAt(i))) i++;
   return i;
 }
 
@@ -103,54 +121,48 @@ export function memberText(text: string, key: string): string | undefined {
 export function formatJsonText(text: string): string;
 export function formatJsonText(text: string, maxLength: number): string | undefined;
 export function formatJsonText(text: string, maxLength = Infinity): string | undefined {
-  const out: string[] = [];
-  let length = 0;
-  const push = (part: string) => {
-    out.push(part);
-    length += part.length;
-  };
+  let out = '';
   let depth = 0;
   let i = 0;
-  const newline = () => '\n' + '  '.repeat(depth);
   while (i < text.length) {
-    if (length > maxLength) return undefined;
-    const ch = text[i]!;
-    if (WHITESPACE.has(ch)) {
-      i++;
-    } else if (ch === '"') {
+    if (out.length > maxLength) return undefined;
+    const code = text.charCodeAt(i);
+    if (code === QUOTE) {
       const end = stringEnd(text, i);
-      push(text.slice(i, end));
+      out += text.slice(i, end);
       i = end;
-    } else if (ch === '{' || ch === '[') {
+    } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       const next = skipWhitespace(text, i + 1);
-      if (text[next] === (ch === '{' ? '}' : ']')) {
-        push(ch === '{' ? '{}' : '[]');
-        i = next + 1;
-      } else {
-        depth++;
-        push(ch);
-        push(newline());
-        i++;
-      }
-    } else if (ch === '}' || ch === ']') {
+      const empty = text.charCodeAt(next) === (code === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET);
+      if (!empty) depth++;
+      out += empty ? (code === OPEN_BRACE ? '{}' : '[]') : (code === OPEN_BRACE ? '{' : '[') + lineBreak(depth);
+      i = empty ? next + 1 : i + 1;
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
       depth--;
-      push(newline());
-      push(ch);
+      out += lineBreak(depth) + (code === CLOSE_BRACE ? '}' : ']');
       i++;
-    } else if (ch === ',') {
-      push(',');
-      push(newline());
+    } else if (code === COMMA) {
+      out += ',' + lineBreak(depth);
       i++;
-    } else if (ch === ':') {
-      push(': ');
+    } else if (code === COLON) {
+      out += ': ';
+      i++;
+    } else if (isWhitespace(code)) {
       i++;
     } else {
       const end = literalEnd(text, i);
-      push(text.slice(i, end));
+      out += text.slice(i, end);
       i = end;
     }
   }
-  return length > maxLength ? undefined : out.join('');
+  return out.length > maxLength ? undefined : out;
+}
+
+const lineBreaks: string[] = [];
+
+/** A newline and the indentation of `depth`, built once per depth. */
+function lineBreak(depth: number): string {
+  return (lineBreaks[depth] ??= `\n${'  '.repeat(depth)}`);
 }
 
 /** Where and why a text is not JSON. `line` and `column` count from 1, `column` in UTF-16 code units. */

@@ -8,6 +8,8 @@ describe('formatJsonText', () => {
       fc.property(fc.jsonValue(), (value) => {
         const compact = JSON.stringify(value);
         expect(formatJsonText(compact)).toBe(JSON.stringify(value, null, 2));
+        // Whitespace between tokens, as an editor or another formatter leaves it, is dropped.
+        expect(formatJsonText(` \r\n${JSON.stringify(value, null, '\t')}\n `)).toBe(JSON.stringify(value, null, 2));
       }),
       { numRuns: 300 },
     );
