@@ -39,8 +39,9 @@ function viaThreadPool<T>(call: (done: (error: NodeJS.ErrnoException | null, res
  *   the last 30 s). In the pool that work runs beside the event loop.
  * - Other changes to the directory while one of our fsyncs is in flight: an
  *   fsync can hold the directory's lock until the disk answers. Calls that
- *   change no directory (writing, stat-ing and closing our own temp file or
- *   lock token, reading) stay on the event loop then.
+ *   change no directory (writing, stat-ing and closing our own temp file,
+ *   stat-ing a lock token or setting its times, reading) stay on the event
+ *   loop then.
  * - Everything, for 30 s after a few slow calls in a row: storage that can
  *   stall (a network filesystem) must never stall the event loop for long.
  */
@@ -83,8 +84,8 @@ export class FsCalls {
 
   /**
    * Whether calls that change no directory may be made synchronously now:
-   * reading, and writing, stat-ing and closing a file of our own (a temp
-   * file or a lock token). They do not wait on a directory an fsync is
+   * reading, and writing, stat-ing, closing or setting the times of a file
+   * of our own (a temp file or a lock token). They do not wait on a directory an fsync is
    * writing out, so they stay on the event loop while one is in flight,
    * which under concurrent writes is nearly always.
    */
@@ -158,9 +159,9 @@ export class FsCalls {
     );
   }
 
-  /** Sets the times of a file (never of a symlink's target). */
+  /** Sets the times of a file (never of a symlink's target); it changes that file's inode, not the directory. */
   lutimes(path: string, atime: Date, mtime: Date): Promise<void> {
-    return this.call(
+    return this.fileCall(
       () => fsSync.lutimesSync(path, atime, mtime),
       () => viaThreadPool<void>((done) => fsSync.lutimes(path, atime, mtime, done)),
     );

@@ -91,18 +91,22 @@ describe('FsCalls', () => {
     expect((await fs.readdir(dir)).sort()).toEqual(['a', 'b', 'c']);
   });
 
-  it('keeps calls that change no directory on the event loop while one of its fsyncs is in flight', async () => {
+  it('keeps calls that change no directory (writing, stat-ing, closing, dating a file) on the event loop while one of its fsyncs is in flight', async () => {
     const dir = await tempDir();
     const io = await localFsCalls(dir);
     const syncedFd = await io.open(path.join(dir, 'synced'), fsSync.constants.O_WRONLY | fsSync.constants.O_CREAT, 0o644);
     const tempFd = await io.open(path.join(dir, 'temp'), fsSync.constants.O_WRONLY | fsSync.constants.O_CREAT, 0o644);
-    const spies = (['write', 'fstat', 'close', 'lstat'] as const).map((name) => ({ name, sync: vi.spyOn(fsSync, `${name}Sync`), pooled: vi.spyOn(fsSync, name) }));
+    const spies = (['write', 'fstat', 'close', 'lstat', 'lutimes'] as const).map((name) => ({ name, sync: vi.spyOn(fsSync, `${name}Sync`), pooled: vi.spyOn(fsSync, name) }));
     const syncing = io.fsync(syncedFd);
     await io.writeAll(tempFd, Buffer.from('hello'));
     expect((await io.fstat(tempFd)).size).toBe(5n);
     await io.close(tempFd);
     expect(await io.linkCount(path.join(dir, 'temp'))).toBe(1);
+    // How a lock token is dated before it is linked as a lock.
+    const lockedAt = new Date(Date.UTC(2026, 0, 1));
+    await io.lutimes(path.join(dir, 'temp'), lockedAt, lockedAt);
     await syncing;
+    expect((await fs.lstat(path.join(dir, 'temp'))).mtime).toEqual(lockedAt);
     for (const { name, sync, pooled } of spies) {
       expect(sync, name).toHaveBeenCalled();
       expect(pooled, name).not.toHaveBeenCalled();
