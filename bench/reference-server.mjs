@@ -7,7 +7,11 @@
  * with REFERENCE_HEADERS, a JSON object of the headers the service sent that
  * are the same on every response (the security headers, Cache-Control,
  * Content-Type). Each answer also gets an ETag and a fresh X-Request-Id, as
- * the service's do. Plain JavaScript, so that nothing but Node (and Fastify) runs.
+ * the service's do. Every kind also answers the wrapped GET
+ * (`/api/configs/<mac>`): the config's summary with the stored bytes spliced
+ * in, built once per change of the file, as the service builds it, with the
+ * headers the service sends on its API answers (REFERENCE_API_HEADERS).
+ * Plain JavaScript, so that nothing but Node (and Fastify) runs.
  *
  * Kinds:
  * - `node-http`: bare node:http. It also answers the mixed load's other
@@ -18,8 +22,7 @@
  *   fsync, rename over the target, directory fsync; creating, fsyncing and
  *   renaming through the thread pool, as the service does). It takes no
  *   lock, which the service needs for replicas, and checks nothing but that
- *   `content` is an object. REFERENCE_API_HEADERS holds the headers the
- *   service sends on those two answers;
+ *   `content` is an object;
  * - `fastify`: a one-route Fastify app;
  * - `fastify-duties`: the same app doing, as cheaply as it can be done, the
  *   per-request work the service is required to do and the others skip: a
@@ -41,6 +44,7 @@ if (process.env.REFERENCE_HEADERS === undefined) {
   process.exit(2);
 }
 const fixedHeaders = JSON.parse(process.env.REFERENCE_HEADERS);
+const apiHeaders = JSON.parse(process.env.REFERENCE_API_HEADERS ?? '{}');
 const DEVICE_PATH = /^\/api\/configs\/([0-9a-f]{2}(?:-[0-9a-f]{2}){5})\.json$/;
 const cache = new Map();
 
@@ -60,6 +64,12 @@ function configFile(mac) {
     cache.set(mac, entry);
   }
   return entry;
+}
+
+/** The wrapped GET's body, built the first time it is asked for after the file changed. */
+function wrappedBody(mac, entry) {
+  entry.wrapped ??= Buffer.concat([Buffer.from(`${JSON.stringify(summarizeConfig(mac, JSON.parse(entry.bytes))).slice(0, -1)},"content":`), entry.bytes, Buffer.from('}')]);
+  return entry.wrapped;
 }
 
 const headersOf = (entry) => ({ 'x-request-id': randomUUID(), ...fixedHeaders, etag: entry.etag, 'content-length': entry.bytes.length });
@@ -99,22 +109,26 @@ function dutiesApp(Fastify, LogController) {
   });
   app.addHook('onResponse', (request, reply, done) => {
     const seconds = reply.elapsedTime / 1000;
-    observe(httpDurations, `${request.method} ${reply.statusCode} /api/configs/:mac.json`, seconds);
-    observe(operationDurations, 'get_raw', seconds);
-    const outcome = `get_raw ${reply.statusCode < 400 ? 'success' : 'not_found'}`;
+    const raw = request.url.endsWith('.json');
+    observe(httpDurations, `${request.method} ${reply.statusCode} ${raw ? '/api/configs/:mac.json' : '/api/configs/:mac'}`, seconds);
+    const operation = raw ? 'get_raw' : 'get';
+    observe(operationDurations, operation, seconds);
+    const outcome = `${operation} ${reply.statusCode < 400 ? 'success' : 'not_found'}`;
     operations.set(outcome, (operations.get(outcome) ?? 0) + 1);
     done();
   });
   return app;
 }
 
-const SAVE_PATH = /^\/api\/configs\/([0-9a-f]{2}(?:-[0-9a-f]{2}){5})$/;
+const API_PATH = /^\/api\/configs\/([0-9a-f]{2}(?:-[0-9a-f]{2}){5})$/;
 const pooled = (call, ...args) => new Promise((resolve, reject) => call(...args, (error, result) => (error ? reject(error) : resolve(result))));
 let tempFiles = 0;
 
+/** An API answer (the list, a save, the wrapped GET) with the headers the service sends on those. */
+const answer = (response, headers, body) => response.writeHead(200, { 'x-request-id': randomUUID(), ...apiHeaders, ...headers, 'content-length': body.length }).end(body);
+
 /** The list and the save of the mixed load, for node-http (see the kinds above). */
 function mixedLoadRoutes() {
-  const apiHeaders = JSON.parse(process.env.REFERENCE_API_HEADERS ?? '{}');
   const summaries = new Map(JSON.parse(fs.readFileSync(process.env.REFERENCE_LIST, 'utf8')).configs.map((summary) => [summary.mac_address, summary]));
   const summaryJson = new Map();
   let listBody = null;
@@ -160,13 +174,12 @@ function mixedLoadRoutes() {
     return { entry, body: Buffer.concat([Buffer.from(`${JSON.stringify(summary).slice(0, -1)},"content":`), bytes, Buffer.from('}')]) };
   }
 
-  const answer = (response, headers, body) => response.writeHead(200, { 'x-request-id': randomUUID(), ...apiHeaders, ...headers, 'content-length': body.length }).end(body);
   return (request, response) => {
     if (request.method === 'GET' && request.url === '/api/configs') {
       answer(response, {}, list());
       return true;
     }
-    const mac = request.method === 'PUT' ? SAVE_PATH.exec(request.url ?? '')?.[1] : undefined;
+    const mac = request.method === 'PUT' ? API_PATH.exec(request.url ?? '')?.[1] : undefined;
     if (mac === undefined) return false;
     const chunks = [];
     request.on('data', (chunk) => chunks.push(chunk));
@@ -183,11 +196,20 @@ function mixedLoadRoutes() {
 if (kind === 'node-http') {
   const mixedLoad = process.env.REFERENCE_LIST ? mixedLoadRoutes() : () => false;
   const server = http.createServer((request, response) => {
-    const mac = DEVICE_PATH.exec(request.url ?? '')?.[1];
-    const entry = request.method === 'GET' && mac ? configFile(mac) : null;
-    if (entry !== null) {
-      response.writeHead(200, headersOf(entry)).end(entry.bytes);
-      return;
+    if (request.method === 'GET') {
+      const url = request.url ?? '';
+      const mac = DEVICE_PATH.exec(url)?.[1];
+      const entry = mac ? configFile(mac) : null;
+      if (entry !== null) {
+        response.writeHead(200, headersOf(entry)).end(entry.bytes);
+        return;
+      }
+      const wrappedMac = API_PATH.exec(url)?.[1];
+      const wrapped = wrappedMac ? configFile(wrappedMac) : null;
+      if (wrapped !== null) {
+        answer(response, { etag: wrapped.etag }, wrappedBody(wrappedMac, wrapped));
+        return;
+      }
     }
     if (!mixedLoad(request, response)) response.writeHead(404).end();
   });
@@ -195,10 +217,17 @@ if (kind === 'node-http') {
 } else if (kind === 'fastify' || kind === 'fastify-duties') {
   const { default: Fastify, LogController } = await import('fastify');
   const app = kind === 'fastify' ? Fastify({ logger: false }) : dutiesApp(Fastify, LogController);
+  // One route for both paths: find-my-way takes /api/configs/:mac.json and /api/configs/:mac for one parameter.
   app.get('/api/configs/:file', (request, reply) => {
     const mac = DEVICE_PATH.exec(request.url)?.[1];
     const entry = mac ? configFile(mac) : null;
-    if (entry === null) return reply.code(404).send();
+    if (entry === null) {
+      const wrappedMac = API_PATH.exec(request.url)?.[1];
+      const wrapped = wrappedMac ? configFile(wrappedMac) : null;
+      if (wrapped === null) return reply.code(404).send();
+      if (kind === 'fastify') reply.header('x-request-id', randomUUID());
+      return reply.headers(apiHeaders).header('etag', wrapped.etag).send(wrappedBody(wrappedMac, wrapped));
+    }
     if (kind === 'fastify') return reply.headers(headersOf(entry)).send(entry.bytes);
     reply.headers(fixedHeaders).header('etag', entry.etag);
     return request.headers['if-none-match'] === entry.etag ? reply.code(304).send() : reply.send(entry.bytes);
