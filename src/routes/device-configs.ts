@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { InvalidStoredConfig } from '../errors.js';
+import type { ConfigDocument } from '../storage/config-store.js';
 import { parseMac } from '../mac.js';
 import { DeviceConfigResponseSchema, MacParamsSchema } from '../schemas/configs.js';
 import { errorResponses } from '../schemas/errors.js';
@@ -30,8 +31,19 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   });
 
-  const handler = async (request: { params: { mac: string }; headers: Record<string, string | string[] | undefined> }, reply: FastifyReply) => {
-    const mac = parseMac(request.params.mac);
+  type DeviceRequest = { params: { mac: string }; headers: Record<string, string | string[] | undefined> };
+
+  /** The stored bytes, or 304 when the device already has them. */
+  const answer = (request: DeviceRequest, reply: FastifyReply, document: ConfigDocument): FastifyReply => {
+    reply.header('etag', document.etag).header('cache-control', 'no-cache');
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (etagMatchesNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, document.etag)) {
+      return reply.code(304).send();
+    }
+    return reply.type(JSON_CONTENT_TYPE).send(document.bytes);
+  };
+
+  const readAndAnswer = async (request: DeviceRequest, reply: FastifyReply, mac: string) => {
     let document;
     try {
       document = await store.read(mac);
@@ -42,12 +54,18 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       throw error;
     }
-    reply.header('etag', document.etag).header('cache-control', 'no-cache');
-    const ifNoneMatch = request.headers['if-none-match'];
-    if (etagMatchesNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, document.etag)) {
-      return reply.code(304).send();
-    }
-    return reply.type(JSON_CONTENT_TYPE).send(document.bytes);
+    return answer(request, reply, document);
+  };
+
+  // Synchronous when the store can tell at once, as it nearly always can: an async handler adds promises and
+  // microtask turns to every device fetch (0–9 % of its CPU in paired runs). It returns nothing then, since
+  // Fastify treats a returned reply as a promise to wait on.
+  const handler = (request: DeviceRequest, reply: FastifyReply): Promise<FastifyReply> | undefined => {
+    const mac = parseMac(request.params.mac);
+    const document = store.readNow(mac);
+    if (document === undefined) return readAndAnswer(request, reply, mac);
+    answer(request, reply, document);
+    return undefined;
   };
 
   app.get('/api/configs/:mac.json', { config: { operation: 'get_raw', access: 'device' }, schema: schema(false) }, handler);

@@ -284,6 +284,16 @@ export class ConfigStore {
     if (this.mountedVolume && (await this.volumeGoneNow())) throw new StorageUnavailable(volumeGone(this.dir));
   }
 
+  /**
+   * The config as it is on disk now, when the synchronous fast path can tell (see {@link loadFileSync}):
+   * nearly always for a usable config on a local disk. Undefined when only {@link read} can tell (no such
+   * file, an unusable one, slow storage, a mounted volume to check), which then gives the answer or the error.
+   */
+  readNow(mac: string): ConfigDocument | undefined {
+    const current = this.loadFileSync(mac);
+    return current?.summary != null && current.etag !== null ? this.usableDocument(mac, current) : undefined;
+  }
+
   /** The config as it is on disk now. */
   async read(mac: string): Promise<ConfigDocument> {
     const current = this.loadFileSync(mac);

@@ -163,6 +163,19 @@ describe('synchronous reads', () => {
     await expect(store.read(MAC)).rejects.toMatchObject({ code: 'RECORD_NOT_FOUND' });
   });
 
+  it('answer at once when they can tell, and leave the rest (no file, an unusable one) to read()', async () => {
+    const { store, file } = await storeWithOneConfig();
+    expect(store.readNow(MAC)?.summary.device_name).toBe('first');
+    await fs.writeFile(file, '{"deviceName": "second"}\n');
+    expect(store.readNow(MAC)?.summary.device_name).toBe('second');
+    await fs.writeFile(file, '{"deviceName": ');
+    expect(store.readNow(MAC)).toBeUndefined();
+    await expect(store.read(MAC)).rejects.toMatchObject({ code: 'INVALID_STORED_CONFIG' });
+    await fs.rm(file);
+    expect(store.readNow(MAC)).toBeUndefined();
+    await expect(store.read(MAC)).rejects.toMatchObject({ code: 'RECORD_NOT_FOUND' });
+  });
+
   it('go through the thread pool after a few slow synchronous calls in a row', async () => {
     const { store } = await storeWithOneConfig();
     const realLstatSync = fsSync.lstatSync;
@@ -181,5 +194,8 @@ describe('synchronous reads', () => {
     expect((await store.read(MAC)).summary.device_name).toBe('first');
     expect(slowLstatSync).toHaveBeenCalledTimes(3);
     expect(asyncLstat).toHaveBeenCalledTimes(1);
+    // Nor does a read that must answer at once wait on such storage: it leaves the read to read().
+    expect(store.readNow(MAC)).toBeUndefined();
+    expect(slowLstatSync).toHaveBeenCalledTimes(3);
   });
 });
