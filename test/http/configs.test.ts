@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, MAC, sampleContent, tempDir } from '../helpers/app.js';
+import { makeLstatSyncSlow } from '../helpers/slow-storage.js';
 import { namesIn } from '../helpers/stored-names.js';
 
 const OTHER_MAC = '11-22-33-44-55-66';
@@ -356,6 +357,34 @@ describe('device routes: GET /api/configs/:mac.json and /esp32/config/:mac.json'
     const broken = await app.inject(`/api/configs/${MAC}.json`);
     expect(broken.statusCode).toBe(500);
     expect(broken.json()).toMatchObject({ code: 'INVALID_STORED_CONFIG' });
+  });
+
+  describe('on storage that turned slow', () => {
+    afterEach(() => {
+      vi.restoreAllMocks();
+    });
+
+    it('answer the same through the thread pool: the bytes, 304, and the wrapped GET', async () => {
+      const { app, dir } = await buildTestApp();
+      const put = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: sampleContent() } });
+      const slowLstatSync = makeLstatSyncSlow();
+      // A few slow synchronous calls in a row move reads to the thread pool.
+      for (let i = 0; i < 3; i++) expect((await app.inject(`/api/configs/${MAC}.json`)).statusCode).toBe(200);
+      const asyncLstat = vi.spyOn(fs, 'lstat');
+
+      const res = await app.inject(`/api/configs/${MAC}.json`);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers.etag).toBe(put.headers.etag);
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(res.body).toBe(await readStored(dir));
+      const notModified = await app.inject({ url: `/esp32/config/${MAC}.json`, headers: { 'if-none-match': put.headers.etag as string } });
+      expect(notModified.statusCode).toBe(304);
+      const wrapped = await app.inject(`/api/configs/${MAC}`);
+      expect(wrapped.json()).toEqual(put.json());
+      expect(wrapped.headers.etag).toBe(put.headers.etag);
+      expect(asyncLstat).toHaveBeenCalledTimes(3);
+      expect(slowLstatSync).toHaveBeenCalledTimes(3);
+    });
   });
 });
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigStore } from '../../src/storage/config-store.js';
 import { FsCalls } from '../../src/storage/fs-calls.js';
 import { tempDir } from '../helpers/app.js';
+import { makeLstatSyncSlow } from '../helpers/slow-storage.js';
 
 const silent = pino({ level: 'silent' });
 const MAC = 'aa-bb-cc-dd-ee-01';
@@ -178,14 +179,7 @@ describe('synchronous reads', () => {
 
   it('go through the thread pool after a few slow synchronous calls in a row', async () => {
     const { store } = await storeWithOneConfig();
-    const realLstatSync = fsSync.lstatSync;
-    const slowLstatSync = vi.spyOn(fsSync, 'lstatSync').mockImplementation(((...args: Parameters<typeof fsSync.lstatSync>) => {
-      const until = performance.now() + 5;
-      while (performance.now() < until) {
-        // Storage that makes every call wait.
-      }
-      return realLstatSync(...args);
-    }) as typeof fsSync.lstatSync);
+    const slowLstatSync = makeLstatSyncSlow();
     const asyncLstat = vi.spyOn(fs, 'lstat');
     for (let i = 0; i < 3; i++) await store.read(MAC);
     expect(slowLstatSync).toHaveBeenCalledTimes(3);
