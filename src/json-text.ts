@@ -5,8 +5,6 @@
  * first), duplicate keys, string escapes and numbers beyond double precision.
  */
 
-const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
-
 // Character codes, compared rather than one-character strings: a save formats every body it stores.
 const SPACE = 0x20;
 const TAB = 0x09;
@@ -191,7 +189,7 @@ export function jsonSyntaxError(text: string): JsonSyntaxError | null {
     return { offset: i, line, column: i - before.lastIndexOf('\n'), message };
   };
   const skip = () => {
-    while (WHITESPACE.has(text[i]!)) i++;
+    i = skipWhitespace(text, i);
   };
   const found = () => {
     if (i >= text.length) return 'the end of the text';

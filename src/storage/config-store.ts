@@ -155,6 +155,11 @@ function inspectConfig(mac: string, statKeyValue: string, fileBytes: Buffer): Fi
   return state;
 }
 
+/** Whether a file holds a usable config: one whose summary and ETag are known. */
+function isUsable(state: FileState): state is FileState & { summary: ConfigSummary; etag: string } {
+  return state.summary !== null && state.etag !== null;
+}
+
 function unusableFile(statKeyValue: string, problem: string): FileState {
   return { statKey: statKeyValue, bytes: Buffer.alloc(0), etag: null, summary: null, problem };
 }
@@ -291,7 +296,7 @@ export class ConfigStore {
    */
   readNow(mac: string): ConfigDocument | undefined {
     const current = this.loadFileSync(mac);
-    return current?.summary != null && current.etag !== null ? this.usableDocument(mac, current) : undefined;
+    return current !== undefined && isUsable(current) ? this.usableDocument(mac, current) : undefined;
   }
 
   /** The config as it is on disk now. */
@@ -723,7 +728,7 @@ export class ConfigStore {
   }
 
   private usableDocument(mac: string, state: FileState): ConfigDocument {
-    if (state.summary === null || state.etag === null) {
+    if (!isUsable(state)) {
       const raw = state.bytes.subarray(0, RAW_TEXT_LIMIT).toString('utf8');
       throw new InvalidStoredConfig(mac, state.problem ?? 'unusable', raw, state.etag);
     }

@@ -85,9 +85,9 @@ export class FsCalls {
   /**
    * Whether calls that change no directory may be made synchronously now:
    * reading, and writing, stat-ing, closing or setting the times of a file
-   * of our own (a temp file or a lock token). They do not wait on a directory an fsync is
-   * writing out, so they stay on the event loop while one is in flight,
-   * which under concurrent writes is nearly always.
+   * of our own (a temp file or a lock token). They do not wait on a
+   * directory an fsync is writing out, so they stay on the event loop while
+   * one is in flight, which under concurrent writes is nearly always.
    */
   private get syncFileCalls(): boolean {
     return this.localFilesystem && this.syncReads;
