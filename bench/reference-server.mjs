@@ -46,6 +46,7 @@ if (process.env.REFERENCE_HEADERS === undefined) {
 const fixedHeaders = JSON.parse(process.env.REFERENCE_HEADERS);
 const apiHeaders = JSON.parse(process.env.REFERENCE_API_HEADERS ?? '{}');
 const DEVICE_PATH = /^\/api\/configs\/([0-9a-f]{2}(?:-[0-9a-f]{2}){5})\.json$/;
+const API_PATH = /^\/api\/configs\/([0-9a-f]{2}(?:-[0-9a-f]{2}){5})$/;
 const cache = new Map();
 
 const statKey = (stat) => `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
@@ -66,10 +67,16 @@ function configFile(mac) {
   return entry;
 }
 
-/** The wrapped GET's body, built the first time it is asked for after the file changed. */
-function wrappedBody(mac, entry) {
-  entry.wrapped ??= Buffer.concat([Buffer.from(`${JSON.stringify(summarizeConfig(mac, JSON.parse(entry.bytes))).slice(0, -1)},"content":`), entry.bytes, Buffer.from('}')]);
-  return entry.wrapped;
+/** The summary's fields, then the stored bytes spliced in as `content`: the body of the wrapped GET and of a save. */
+const wrap = (summary, bytes) => Buffer.concat([Buffer.from(`${JSON.stringify(summary).slice(0, -1)},"content":`), bytes, Buffer.from('}')]);
+
+/** The wrapped GET's answer for `url` (its body built the first time it is asked for after the file changed), or null. */
+function wrappedAnswer(url) {
+  const mac = API_PATH.exec(url)?.[1];
+  const entry = mac ? configFile(mac) : null;
+  if (entry === null) return null;
+  entry.wrapped ??= wrap(summarizeConfig(mac, JSON.parse(entry.bytes)), entry.bytes);
+  return { etag: entry.etag, body: entry.wrapped };
 }
 
 const headersOf = (entry) => ({ 'x-request-id': randomUUID(), ...fixedHeaders, etag: entry.etag, 'content-length': entry.bytes.length });
@@ -120,7 +127,6 @@ function dutiesApp(Fastify, LogController) {
   return app;
 }
 
-const API_PATH = /^\/api\/configs\/([0-9a-f]{2}(?:-[0-9a-f]{2}){5})$/;
 const pooled = (call, ...args) => new Promise((resolve, reject) => call(...args, (error, result) => (error ? reject(error) : resolve(result))));
 let tempFiles = 0;
 
@@ -171,7 +177,7 @@ function mixedLoadRoutes() {
     summaries.set(mac, summary);
     summaryJson.delete(mac);
     listBody = null;
-    return { entry, body: Buffer.concat([Buffer.from(`${JSON.stringify(summary).slice(0, -1)},"content":`), bytes, Buffer.from('}')]) };
+    return { entry, body: wrap(summary, bytes) };
   }
 
   return (request, response) => {
@@ -204,10 +210,9 @@ if (kind === 'node-http') {
         response.writeHead(200, headersOf(entry)).end(entry.bytes);
         return;
       }
-      const wrappedMac = API_PATH.exec(url)?.[1];
-      const wrapped = wrappedMac ? configFile(wrappedMac) : null;
+      const wrapped = wrappedAnswer(url);
       if (wrapped !== null) {
-        answer(response, { etag: wrapped.etag }, wrappedBody(wrappedMac, wrapped));
+        answer(response, { etag: wrapped.etag }, wrapped.body);
         return;
       }
     }
@@ -222,11 +227,10 @@ if (kind === 'node-http') {
     const mac = DEVICE_PATH.exec(request.url)?.[1];
     const entry = mac ? configFile(mac) : null;
     if (entry === null) {
-      const wrappedMac = API_PATH.exec(request.url)?.[1];
-      const wrapped = wrappedMac ? configFile(wrappedMac) : null;
+      const wrapped = wrappedAnswer(request.url);
       if (wrapped === null) return reply.code(404).send();
       if (kind === 'fastify') reply.header('x-request-id', randomUUID());
-      return reply.headers(apiHeaders).header('etag', wrapped.etag).send(wrappedBody(wrappedMac, wrapped));
+      return reply.headers(apiHeaders).header('etag', wrapped.etag).send(wrapped.body);
     }
     if (kind === 'fastify') return reply.headers(headersOf(entry)).send(entry.bytes);
     reply.headers(fixedHeaders).header('etag', entry.etag);
