@@ -29,6 +29,13 @@ export interface TargetCheck {
   met: boolean | null;
 }
 
+/** A ratio of two scenarios' figures taken round by round (see perRoundRatio in run.ts). */
+export interface RoundRatio {
+  median: number;
+  min: number;
+  max: number;
+}
+
 export interface BenchResult {
   meta: {
     date: string;
@@ -39,6 +46,8 @@ export interface BenchResult {
     loadAverageBefore: number[];
     quick: boolean;
     repetitions: number;
+    /** Keep-alive connections per scenario (absent in runs made before it could be chosen: 10). */
+    connections?: number;
     warmupSeconds: number;
     seconds: number;
     nginx: string | null;
@@ -49,7 +58,8 @@ export interface BenchResult {
   };
   scenarios: ScenarioResult[];
   startup: StartupResult | null;
-  ratios: Record<string, number>;
+  /** Figures over nginx's; a plain number in runs made before ratios were taken round by round. */
+  ratios: Record<string, RoundRatio | number>;
   targets: TargetCheck[];
 }
 
@@ -81,7 +91,7 @@ export function markdownReport(result: BenchResult): string {
   const m = result.meta;
   lines.push(
     `Benchmark of ${m.commit} on ${m.cpus} × ${m.cpuModel}, Node ${m.node} (\`${m.serviceCommand}\`), nginx ${m.nginx ?? 'absent'}; ` +
-      `${m.repetitions} runs of ${m.seconds} s after ${m.warmupSeconds} s warm-up per scenario, medians; ` +
+      `${m.repetitions} runs of ${m.seconds} s after ${m.warmupSeconds} s warm-up per scenario, ${m.connections ?? 10} keep-alive connections, medians; ` +
       `configs of ${m.averageConfigBytes} bytes on ${m.fleetFilesystem}; load average before: ${m.loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}.`,
   );
   lines.push('');
@@ -89,10 +99,15 @@ export function markdownReport(result: BenchResult): string {
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of result.scenarios) {
     const r = s.median;
-    const ratio = result.ratios[s.id];
+    const found = result.ratios[s.id];
+    const ratio = typeof found === 'number' ? found : found?.median;
     lines.push(
       `| ${s.label} | ${s.fleet.toLocaleString('en-US')} | ${num(r.rps)}${r.loadgenCpu >= GENERATOR_BOUND_CPU ? ' ‡' : ''} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${num(r.errors)} | ${num(r.serverCpu)} | ${num(r.serverCpuUsPerRequest)} | ${num(r.serverPeakRssMb)} | ${num(r.loadgenCpu)} | ${ratio === undefined ? '' : `${num(ratio * 100)}%`} |`,
     );
+  }
+  if (Object.keys(result.ratios).length > 0) {
+    lines.push('');
+    lines.push('vs nginx: the figure over nginx\'s for the same request in the same round, the median over the rounds.');
   }
   if (result.scenarios.some((s) => s.median.loadgenCpu >= GENERATOR_BOUND_CPU)) {
     lines.push('');
