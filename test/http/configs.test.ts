@@ -541,6 +541,24 @@ describe('GET /api/configs', () => {
     expect(body.skipped[3].reason).toMatch(/array/);
   });
 
+  it('stays sorted by MAC as configs are created, replaced, renamed and deleted after it was served', async () => {
+    const { app } = await buildTestApp();
+    const listed = async () => (await app.inject('/api/configs')).json().configs.map((c: { mac_address: string; device_name: string }) => `${c.mac_address} ${c.device_name}`);
+    const put = (mac: string, deviceName: string) => app.inject({ method: 'PUT', url: `/api/configs/${mac}`, payload: { content: { deviceName } } });
+    await put('bb-00-00-00-00-01', 'b');
+    await put('dd-00-00-00-00-01', 'd');
+    expect(await listed()).toEqual(['bb-00-00-00-00-01 b', 'dd-00-00-00-00-01 d']);
+    await put('cc-00-00-00-00-01', 'c');
+    await put('aa-00-00-00-00-01', 'a');
+    expect(await listed()).toEqual(['aa-00-00-00-00-01 a', 'bb-00-00-00-00-01 b', 'cc-00-00-00-00-01 c', 'dd-00-00-00-00-01 d']);
+    await put('bb-00-00-00-00-01', 'b2');
+    expect(await listed()).toEqual(['aa-00-00-00-00-01 a', 'bb-00-00-00-00-01 b2', 'cc-00-00-00-00-01 c', 'dd-00-00-00-00-01 d']);
+    await app.inject({ method: 'DELETE', url: '/api/configs/cc-00-00-00-00-01' });
+    expect(await listed()).toEqual(['aa-00-00-00-00-01 a', 'bb-00-00-00-00-01 b2', 'dd-00-00-00-00-01 d']);
+    await app.inject({ method: 'POST', url: '/api/configs/aa-00-00-00-00-01/rename', payload: { new_mac_address: 'ee-00-00-00-00-01' } });
+    expect(await listed()).toEqual(['bb-00-00-00-00-01 b2', 'dd-00-00-00-00-01 d', 'ee-00-00-00-00-01 a']);
+  });
+
   it('reflects its own writes at once', async () => {
     const { app } = await buildTestApp();
     expect((await app.inject('/api/configs')).json().count).toBe(0);
