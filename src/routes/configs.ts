@@ -9,9 +9,8 @@ import {
   RenameConfigRequestSchema,
   SaveConfigRequestSchema,
 } from '../schemas/configs.js';
-import type { ConfigSummary } from '../config-summary.js';
-import type { ConfigDocument, ConfigListing } from '../storage/config-store.js';
-import { configResponseBody, JSON_CONTENT_TYPE } from './config-body.js';
+import type { ConfigDocument } from '../storage/config-store.js';
+import { configResponseBody, JSON_CONTENT_TYPE, listResponseBodies } from './config-body.js';
 import { writeConditions } from './http-conditions.js';
 
 const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the stored bytes (less a leading UTF-8 byte-order mark)' } };
@@ -20,25 +19,7 @@ const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the st
 const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const store = app.configStore;
 
-  // The list body is serialised once per change of the index, not once per request, and kept
-  // as bytes: sending a string would encode it again on every request (1.2 MB at 10,000 configs).
-  // Each summary's JSON is kept with it, so a change re-serialises only what changed.
-  let listBody: { version: number; body: Buffer } | null = null;
-  const summaryJson = new WeakMap<ConfigSummary, string>();
-  const jsonOf = (summary: ConfigSummary): string => {
-    let json = summaryJson.get(summary);
-    if (json === undefined) summaryJson.set(summary, (json = JSON.stringify(summary)));
-    return json;
-  };
-  const serialisedList = (listing: ConfigListing): Buffer => {
-    if (listBody?.version !== listing.version) {
-      // The same text as JSON.stringify({ configs, count, skipped }).
-      const configs = listing.configs.map(jsonOf).join(',');
-      const body = Buffer.from(`{"configs":[${configs}],"count":${listing.configs.length},"skipped":${JSON.stringify(listing.skipped)}}`);
-      listBody = { version: listing.version, body };
-    }
-    return listBody.body;
-  };
+  const serialisedList = listResponseBodies();
 
   app.get(
     '/api/configs',
