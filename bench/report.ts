@@ -129,6 +129,9 @@ export function markdownReport(result: BenchResult): string {
 /** Deltas of `result` against an older run, scenario by scenario. */
 export function comparisonReport(result: BenchResult, old: BenchResult): string {
   const lines = [`Compared with ${old.meta.commit} (${old.meta.date}):`, ''];
+  // Runs from before --connections existed used 10.
+  const [connectionsNow, connectionsBefore] = [result.meta.connections ?? 10, old.meta.connections ?? 10];
+  if (connectionsNow !== connectionsBefore) lines.push(`Note: this run used ${connectionsNow} connections per scenario, that one ${connectionsBefore}; their figures do not compare.`, '');
   lines.push('| Scenario | req/s before | req/s now | Δ req/s | p99 before | p99 now | Δ p99 | CPU µs/req before | now | Δ |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const pct = (now: number, before: number) => {
