@@ -21,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Request } from 'autocannon';
+import type { Request, RequestParams } from 'autocannon';
 import { storedBytes, writeFleet, type Fleet } from './fleet.js';
 import { measureBootStorm, measureLoad, type LoadSpec, type Measurement, type Timing } from './load.js';
 import { killAllStarted, listenOverflows, startDurableWriter, logTail, nginxVersion, rssMb, startFlags, startNginx, startReference, startService, type ReferenceKind, type RunningServer } from './processes.js';
@@ -164,20 +164,32 @@ function putBody(fleet: Fleet, index: number): string {
   return JSON.stringify({ content: fleet.devices[index]!.content });
 }
 
+const JSON_HEADERS: Record<string, string> = { 'content-type': 'application/json' };
+
+/** Every device's save body, by index. */
+function putBodies(fleet: Fleet): string[] {
+  return fleet.devices.map((_d, i) => putBody(fleet, i));
+}
+
+// For loads that mix kinds of request: each request is set whole, since autocannon keeps the fields of the one before.
+function asGet(request: RequestParams, urlPath: string): RequestParams {
+  return { ...request, method: 'GET', path: urlPath, headers: {}, body: Buffer.alloc(0) };
+}
+
+function asSave(request: RequestParams, fleet: Fleet, bodies: readonly string[], index: number): RequestParams {
+  return { ...request, method: 'PUT', path: `/api/configs/${fleet.devices[index]!.mac}`, headers: JSON_HEADERS, body: bodies[index] };
+}
+
 /** The list and a save of the next config (each device's own content, a full durable write), in turn: half the requests each, over all connections. */
 function listAndSave(fleet: Fleet): Request {
-  const noHeaders: Record<string, string> = {};
-  const jsonHeaders: Record<string, string> = { 'content-type': 'application/json' };
-  const bodies = fleet.devices.map((_d, i) => putBody(fleet, i));
+  const bodies = putBodies(fleet);
   let requests = 0;
   return {
     method: 'GET',
     path: '/api/configs',
     setupRequest: (request) => {
       const i = requests++;
-      if (i % 2 === 0) return { ...request, method: 'GET', path: '/api/configs', headers: noHeaders, body: Buffer.alloc(0) };
-      const device = (i >> 1) % fleet.devices.length;
-      return { ...request, method: 'PUT', path: `/api/configs/${fleet.devices[device]!.mac}`, headers: jsonHeaders, body: bodies[device] };
+      return i % 2 === 0 ? asGet(request, '/api/configs') : asSave(request, fleet, bodies, (i >> 1) % fleet.devices.length);
     },
   };
 }
@@ -210,8 +222,7 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, w
   const macs = fleet.devices.map((d) => d.mac);
   const first = macs[0]!;
   const rawPaths = macs.map((mac) => `/api/configs/${mac}.json`);
-  const bodies = fleet.devices.map((_d, i) => putBody(fleet, i));
-  const jsonHeaders = { 'content-type': 'application/json' };
+  const bodies = putBodies(fleet);
   const n = fleet.devices.length;
   const spec = (request: Request, expectedStatus = [200]): LoadSpec => ({ request, connections: CONNECTIONS, expectedStatus });
 
@@ -219,7 +230,7 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, w
   const putDistinct: Request = {
     method: 'PUT',
     path: `/api/configs/${first}`,
-    headers: jsonHeaders,
+    headers: JSON_HEADERS,
     body: bodies[0],
     setupRequest: (request) => {
       const i = nextPut++ % n;
@@ -237,15 +248,14 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, w
         const r = Math.random();
         if (r < 0.9) {
           counts.reads++;
-          return { ...request, method: 'GET', path: pick(rawPaths), headers: {}, body: Buffer.alloc(0) };
+          return asGet(request, pick(rawPaths));
         }
         if (r < 0.98) {
           counts.lists++;
-          return { ...request, method: 'GET', path: '/api/configs', headers: {}, body: Buffer.alloc(0) };
+          return asGet(request, '/api/configs');
         }
         counts.writes++;
-        const i = Math.floor(Math.random() * n);
-        return { ...request, method: 'PUT', path: `/api/configs/${macs[i]}`, headers: jsonHeaders, body: bodies[i] };
+        return asSave(request, fleet, bodies, Math.floor(Math.random() * n));
       },
     };
     return {
@@ -308,7 +318,7 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, w
       label: 'PUT, one MAC (durable)',
       target: 'service',
       fleet: n,
-      spec: spec({ method: 'PUT', path: `/api/configs/${first}`, headers: jsonHeaders, body: bodies[0] }),
+      spec: spec({ method: 'PUT', path: `/api/configs/${first}`, headers: JSON_HEADERS, body: bodies[0] }),
     },
     mixedScenario('mixed', MIXED_LABEL, 'service', (writeRps) => {
       mixedWriteRps = writeRps;
@@ -605,10 +615,14 @@ async function main(): Promise<void> {
     const ratios: Record<string, RoundRatio> = {};
     const nginxRawOne = scenarios.find((s) => s.id === 'nginx-raw-one');
     const nginxRawRandom = scenarios.find((s) => s.id === 'nginx-raw-random');
+    const yardstickOf = (s: ScenarioResult): ScenarioResult | undefined => {
+      if (s.target in REFERENCES) return /-(raw|wrapped)-one$/.test(s.id) ? nginxRawOne : undefined;
+      if (s.target !== 'service' || s.fleet !== 200) return undefined;
+      if (s.id === 'raw-random') return nginxRawRandom;
+      return ['raw-one', 'raw-304', 'wrapped-one'].includes(s.id) ? nginxRawOne : undefined;
+    };
     for (const s of scenarios) {
-      let yardstick: ScenarioResult | undefined;
-      if (s.target in REFERENCES && /-(raw|wrapped)-one$/.test(s.id)) yardstick = nginxRawOne;
-      else if (s.target === 'service' && s.fleet === 200) yardstick = s.id === 'raw-random' ? nginxRawRandom : ['raw-one', 'raw-304', 'wrapped-one'].includes(s.id) ? nginxRawOne : undefined;
+      const yardstick = yardstickOf(s);
       const ratio = yardstick && perRoundRatio(s, yardstick);
       if (ratio) ratios[s.id] = ratio;
     }
