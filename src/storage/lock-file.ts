@@ -89,6 +89,7 @@ export async function breakLockIfAbandoned(filePath: string, staleMs: number): P
 export const TOKEN_TARGET = 'owner.lock';
 /** Idle tokens kept for reuse; more are removed when released. */
 const IDLE_TOKENS = 8;
+const EPOCH = new Date(0);
 
 /**
  * The lock files of one directory: a lock is a file that only one process
@@ -178,14 +179,19 @@ export class LockFiles {
 
   /**
    * Puts a token back for reuse, unless something else still links to it: a
-   * breaker in another process may hold our broken lock renamed aside, and
-   * put it back as a lock. Such a token is dropped, never touched again, so
-   * that lock ages and is broken like any other.
+   * breaker in another process may hold our lock renamed aside, judge it a
+   * lock taken since, and put it back after we released it. Such a token is
+   * dated to the epoch and dropped: put back, it reads as abandoned at once,
+   * instead of blocking the config until it goes stale.
    */
   private async release(token: string): Promise<void> {
     const links = await this.io.linkCount(token).catch(() => 0);
-    if (links === 1 && this.idle.length < IDLE_TOKENS) this.idle.push(token);
-    else await this.io.unlink(token, { missingOk: true }).catch(() => undefined);
+    if (links === 1 && this.idle.length < IDLE_TOKENS) {
+      this.idle.push(token);
+      return;
+    }
+    if (links > 1) await this.io.lutimes(token, EPOCH, EPOCH).catch(() => undefined);
+    await this.io.unlink(token, { missingOk: true }).catch(() => undefined);
   }
 
   private async newToken(): Promise<string> {
