@@ -1,4 +1,5 @@
 import type { ConfigSummary } from '../config-summary.js';
+import { keptConcat, keptText } from '../kept-bytes.js';
 import type { ConfigDocument, ConfigListing } from '../storage/config-store.js';
 
 const CLOSE = Buffer.from('}');
@@ -10,16 +11,27 @@ const CLOSE = Buffer.from('}');
  */
 const bodies = new WeakMap<object, { bytes: Buffer; body: Buffer }>();
 
+function wrap(document: ConfigDocument, join: (parts: Buffer[]) => Buffer): Buffer {
+  const summary = JSON.stringify(document.summary);
+  return join([Buffer.from(`${summary.slice(0, -1)},"content":`), document.bytes, CLOSE]);
+}
+
 /**
- * The body of GET /api/configs/:mac: the summary fields, then the stored
+ * A config as the API answers it: the summary fields, then the stored
  * document spliced in as it is on disk (no re-serialisation, so numbers and
- * key order are exactly as stored).
+ * key order are exactly as stored). Built anew: for the answer to a save or
+ * a rename, sent once, so that saves over a whole fleet do not keep a second
+ * copy of every config.
  */
+export function wrappedConfig(document: ConfigDocument): Buffer {
+  return wrap(document, (parts) => Buffer.concat(parts));
+}
+
+/** The body of GET /api/configs/:mac: {@link wrappedConfig}, built once per version of the config and kept. */
 export function configResponseBody(document: ConfigDocument): Buffer {
   const cached = bodies.get(document.summary);
   if (cached?.bytes === document.bytes) return cached.body;
-  const summary = JSON.stringify(document.summary);
-  const body = Buffer.concat([Buffer.from(`${summary.slice(0, -1)},"content":`), document.bytes, CLOSE]);
+  const body = wrap(document, keptConcat);
   bodies.set(document.summary, { bytes: document.bytes, body });
   return body;
 }
@@ -38,7 +50,7 @@ export function listResponseBodies(): (listing: ConfigListing) => Buffer {
   const summaryBytes = new WeakMap<ConfigSummary, Buffer>();
   const bytesOf = (summary: ConfigSummary): Buffer => {
     let bytes = summaryBytes.get(summary);
-    if (bytes === undefined) summaryBytes.set(summary, (bytes = Buffer.from(JSON.stringify(summary))));
+    if (bytes === undefined) summaryBytes.set(summary, (bytes = keptText(JSON.stringify(summary))));
     return bytes;
   };
   let built: { version: number; body: Buffer } | null = null;

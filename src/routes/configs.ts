@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { formatJsonText, memberText } from '../json-text.js';
+import { keptText } from '../kept-bytes.js';
 import { parseMac } from '../mac.js';
 import { ConfigTooLarge } from '../errors.js';
 import { errorResponses } from '../schemas/errors.js';
@@ -10,7 +11,7 @@ import {
   SaveConfigRequestSchema,
 } from '../schemas/configs.js';
 import type { ConfigDocument } from '../storage/config-store.js';
-import { configResponseBody, JSON_CONTENT_TYPE, listResponseBodies } from './config-body.js';
+import { configResponseBody, JSON_CONTENT_TYPE, listResponseBodies, wrappedConfig } from './config-body.js';
 import { writeConditions } from './http-conditions.js';
 
 const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the stored bytes (less a leading UTF-8 byte-order mark)' } };
@@ -85,12 +86,12 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const contentText = memberText(request.rawJsonBody ?? JSON.stringify(request.body), 'content')!;
       const formatted = formatJsonText(contentText, store.maxFileBytes);
       if (formatted === undefined) throw new ConfigTooLarge(mac, store.maxFileBytes);
-      const bytes = Buffer.from(`${formatted}\n`);
+      const bytes = keptText(`${formatted}\n`);
       const { document } = await store.save(mac, bytes, {
         ...writeConditions(request.headers),
         allowOverwrite: request.body.allow_overwrite ?? true,
       });
-      return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(configResponseBody(document));
+      return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(wrappedConfig(document));
     },
   );
 
@@ -133,7 +134,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const from = parseMac(request.params.mac);
       const to = parseMac(request.body.new_mac_address, 'new MAC address');
       const document = await store.rename(from, to, writeConditions(request.headers));
-      return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(configResponseBody(document));
+      return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(wrappedConfig(document));
     },
   );
 };

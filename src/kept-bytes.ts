@@ -1,0 +1,29 @@
+/**
+ * Buffers for bytes kept as long as a config is cached. Node hands out a
+ * buffer under 4 KiB as a slice of a shared 8 KiB slab, and the slab stays
+ * in memory as long as any slice of it does: a config's bytes, kept for
+ * hours, would keep the short-lived buffers around them alive too. After
+ * saves over a fleet of 10,000 configs, slabs held 52 MB for 16 MB of
+ * configs. These buffers each have memory of their own, of their exact size.
+ */
+
+const encoder = new TextEncoder();
+
+/** `text` as UTF-8, in a buffer of its own. */
+export function keptText(text: string): Buffer {
+  const bytes = encoder.encode(text);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** `parts` joined, in a buffer of its own. */
+export function keptConcat(parts: readonly Uint8Array[]): Buffer {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const joined = Buffer.allocUnsafeSlow(length);
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
