@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, MAC, sampleContent, tempDir } from '../helpers/app.js';
@@ -557,6 +558,28 @@ describe('GET /api/configs', () => {
     expect(await listed()).toEqual(['aa-00-00-00-00-01 a', 'bb-00-00-00-00-01 b2', 'dd-00-00-00-00-01 d']);
     await app.inject({ method: 'POST', url: '/api/configs/aa-00-00-00-00-01/rename', payload: { new_mac_address: 'ee-00-00-00-00-01' } });
     expect(await listed()).toEqual(['bb-00-00-00-00-01 b2', 'dd-00-00-00-00-01 d', 'ee-00-00-00-00-01 a']);
+  });
+
+  it('reaches a client that reads it slowly whole, while saves rebuild the list in memory freed by other answers', async () => {
+    const dir = await tempDir();
+    const macs = Array.from({ length: 400 }, (_, i) => `aa-bb-cc-dd-${String(Math.floor(i / 100)).padStart(2, '0')}-${String(i % 100).padStart(2, '0')}`);
+    // 400 names of 60 KB: a 24 MB list, more than loopback's socket buffers hold, so its answer waits on the reader.
+    for (const [i, mac] of macs.entries()) await fs.writeFile(fileOf(dir, mac), JSON.stringify({ deviceName: `${i}:${'n'.repeat(60_000)}` }));
+    const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: dir });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/configs`;
+    const stalled = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, resolve).on('error', reject));
+    stalled.pause();
+    for (let round = 0; round < 4; round++) {
+      await app.inject({ method: 'PUT', url: `/api/configs/${macs[round]}`, payload: { content: { deviceName: `changed ${round}` } } });
+      const listed = (await (await fetch(url)).json()) as { configs: { device_name: string }[] };
+      expect(listed.configs[round]!.device_name).toBe(`changed ${round}`);
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of stalled) chunks.push(chunk as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { configs: { device_name: string }[]; count: number };
+    expect(body.count).toBe(400);
+    expect(body.configs.every((c, i) => c.device_name === `${i}:${'n'.repeat(60_000)}`)).toBe(true);
   });
 
   it('reflects its own writes at once', async () => {
