@@ -152,6 +152,16 @@ export class FsCalls {
     );
   }
 
+  /** Whether two paths are names of one file (neither followed if a symlink); false when either is missing. */
+  sameFile(a: string, b: string): Promise<boolean> {
+    const same = (x: fsSync.BigIntStats | undefined, y: fsSync.BigIntStats | undefined) => x !== undefined && y !== undefined && x.ino === y.ino && x.dev === y.dev;
+    const lstatPooled = (target: string) => viaThreadPool<fsSync.BigIntStats>((done) => fsSync.lstat(target, { bigint: true }, done)).catch(() => undefined);
+    return this.fileCall(
+      () => same(fsSync.lstatSync(a, { bigint: true, throwIfNoEntry: false }), fsSync.lstatSync(b, { bigint: true, throwIfNoEntry: false })),
+      async () => same(...(await Promise.all([lstatPooled(a), lstatPooled(b)]))),
+    );
+  }
+
   fstat(fd: number): Promise<fsSync.BigIntStats> {
     return this.fileCall(
       () => fsSync.fstatSync(fd, { bigint: true }),

@@ -141,13 +141,14 @@ export class LockFiles {
           }
           if (code !== 'EEXIST') throw error;
           // A link that took effect but reported EEXIST (a retried request on a network filesystem) is ours.
-          taken = await sameInode(token, lockPath);
+          taken = await this.io.sameFile(token, lockPath);
         }
         if (taken) {
           const held = token;
           return async () => {
-            // Gone already: broken by another process after staleMs.
-            await this.io.unlink(lockPath, { missingOk: true });
+            // Unless it is gone or another's: broken by another process (after staleMs, or renamed aside by
+            // a breaker, and taken by a third one meanwhile), our lock is no longer ours to remove.
+            if (await this.io.sameFile(held, lockPath)) await this.io.unlink(lockPath, { missingOk: true });
             await this.release(held);
           };
         }
@@ -215,11 +216,6 @@ export class LockFiles {
 /** The same inode with the same modification time (compared as bigints: inode numbers may exceed 2^53). */
 function sameVersion(a: BigIntStats, b: BigIntStats): boolean {
   return a.dev === b.dev && a.ino === b.ino && a.mtimeNs === b.mtimeNs;
-}
-
-async function sameInode(a: string, b: string): Promise<boolean> {
-  const [statA, statB] = await Promise.all([fs.lstat(a, { bigint: true }).catch(() => null), fs.lstat(b, { bigint: true }).catch(() => null)]);
-  return statA !== null && statB !== null && statA.ino === statB.ino && statA.dev === statB.dev;
 }
 
 /** Serialises async work per key within this process, so local writers queue instead of polling the lock file. */

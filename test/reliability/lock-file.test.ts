@@ -84,8 +84,23 @@ describe('lock files', () => {
     await other();
     // Regression: the reliability suite's replica phase saw such a lock block its config for the
     // whole staleness bound (10 s), since its owner was alive and had released it already.
-    const again = await new LockFiles(dir, options, io).acquire(MAC);
-    await again();
+    const otherLocks = new LockFiles(dir, options, io);
+    await (await otherLocks.acquire(MAC))();
+    await otherLocks.close();
+  });
+
+  it('leave alone, when released, a lock taken by another process since ours was broken', async () => {
+    const dir = await tempDir();
+    const lockPath = path.join(dir, `.${MAC}.lock`);
+    const ours = await new LockFiles(dir, options, io).acquire(MAC);
+    // A breaker renames our lock aside, and another process takes the lock meanwhile.
+    await fs.rename(lockPath, path.join(dir, `.${MAC}.lock.broken.0123456789ab.1`));
+    const theirs = await new LockFiles(dir, options, io).acquire(MAC);
+    const theirInode = await inodeOf(dir, `.${MAC}.lock`);
+    await ours();
+    expect(await inodeOf(dir, `.${MAC}.lock`)).toBe(theirInode);
+    await expect(new LockFiles(dir, options, io).acquire(MAC)).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
+    await theirs();
   });
 
   it('hold a lock whose link took effect though it reported EEXIST (a retried request)', async () => {
@@ -112,8 +127,23 @@ describe('lock files', () => {
     await expect(new LockFiles(dir, options, io).acquire(MAC)).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
     expect(await namesIn(dir)).toEqual([`.${MAC}.lock`]);
     await release();
-    const again = await new LockFiles(dir, options, io).acquire(MAC);
-    await again();
+    const otherLocks = new LockFiles(dir, options, io);
+    await (await otherLocks.acquire(MAC))();
+    await otherLocks.close();
+  });
+
+  it('leave alone, when released, a lock taken by another process since ours was broken', async () => {
+    const dir = await tempDir();
+    const lockPath = path.join(dir, `.${MAC}.lock`);
+    const ours = await new LockFiles(dir, options, io).acquire(MAC);
+    // A breaker renames our lock aside, and another process takes the lock meanwhile.
+    await fs.rename(lockPath, path.join(dir, `.${MAC}.lock.broken.0123456789ab.1`));
+    const theirs = await new LockFiles(dir, options, io).acquire(MAC);
+    const theirInode = await inodeOf(dir, `.${MAC}.lock`);
+    await ours();
+    expect(await inodeOf(dir, `.${MAC}.lock`)).toBe(theirInode);
+    await expect(new LockFiles(dir, options, io).acquire(MAC)).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
+    await theirs();
   });
 
   it('make a new token when an idle one was removed', async () => {
