@@ -75,7 +75,9 @@ export function listResponseBodies(): (listing: ConfigListing, response: SentRes
   let current: ListBody | null = null;
   const spares: Buffer[] = [];
   const retire = (superseded: ListBody) => {
-    if (superseded !== current && superseded.sending === 0 && spares.length < SPARE_BODIES) spares.push(superseded.body);
+    if (superseded === current || superseded.sending > 0) return;
+    // The newest are kept: one of a size that no longer fits (the fleet grew or shrank) ages out.
+    if (spares.push(superseded.body) > SPARE_BODIES) spares.shift();
   };
   const memoryFor = (length: number): Buffer => {
     // Not one much bigger than needed: after a fleet shrinks, its old size is not kept for ever.

@@ -17,6 +17,7 @@ import {
   StorageUnavailable,
 } from '../errors.js';
 import { jsonSyntaxError } from '../json-text.js';
+import { keptBytes } from '../kept-bytes.js';
 import { CANONICAL_MAC_PATTERN, configFileName, macFromFileName } from '../mac.js';
 import { isOwnerDead, PROCESS_IDENTITY, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
 import { FsCalls } from './fs-calls.js';
@@ -735,7 +736,8 @@ export class ConfigStore {
 
   /** What a file read whole holds; one that grew past the limit since its stat is not kept. */
   private inspectRead(mac: string, opened: BigIntStats, bytes: Buffer): FileState {
-    return this.overSizeLimit(opened, bytes.length) ?? inspectConfig(mac, statKey(opened), bytes);
+    // readFileSync gives a small file a slice of Node's shared pool (see kept-bytes.ts).
+    return this.overSizeLimit(opened, bytes.length) ?? inspectConfig(mac, statKey(opened), keptBytes(bytes));
   }
 
   private usableDocument(mac: string, state: FileState): ConfigDocument {

@@ -268,6 +268,21 @@ describe('list', () => {
   });
 });
 
+describe('memory', () => {
+  it('keeps each config read from disk, at start-up or later, in memory of its own, not in a slab of the shared pool', async () => {
+    const dir = await tempDir();
+    await fs.writeFile(path.join(dir, `${MAC}.json`), bytesOf({ deviceName: 'at start-up' }));
+    const store = await newStore({ dir });
+    await fs.writeFile(path.join(dir, '11-22-33-44-55-66.json'), bytesOf({ deviceName: 'later' }));
+    for (const mac of [MAC, '11-22-33-44-55-66']) {
+      const { bytes } = await store.read(mac);
+      expect(bytes.length).toBeLessThan(4096);
+      expect(bytes.buffer.byteLength).toBe(bytes.length);
+    }
+    await store.close();
+  });
+});
+
 describe('a config file the service may not read', () => {
   it('is reported as that file\'s problem, not the directory\'s, and a save replaces it', async () => {
     const { app, dir } = await buildTestApp();

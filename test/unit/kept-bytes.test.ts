@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keptConcat, keptText } from '../../src/kept-bytes.js';
+import { keptBytes, keptConcat, keptText } from '../../src/kept-bytes.js';
 
 describe('kept bytes', () => {
   it('have memory of their own, of their exact size, outside the shared pool', () => {
@@ -9,5 +9,14 @@ describe('kept bytes', () => {
     const joined = keptConcat([Buffer.from('ab'), text, Buffer.from('}')]);
     expect(joined.toString()).toBe('ab{"deviceName":"Café"}}');
     expect(joined.buffer.byteLength).toBe(joined.length);
+  });
+
+  it('copy bytes that are a slice of the shared pool, and only those', () => {
+    const pooled = Buffer.from('{"deviceName":"pooled"}');
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length);
+    const kept = keptBytes(pooled);
+    expect(kept.equals(pooled)).toBe(true);
+    expect(kept.buffer.byteLength).toBe(kept.length);
+    expect(keptBytes(kept)).toBe(kept);
   });
 });

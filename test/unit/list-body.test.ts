@@ -49,4 +49,19 @@ describe('list bodies', () => {
     expect(body.buffer).not.toBe(big.buffer);
     expect(body.toString()).toBe(expected(small));
   });
+
+  it('take up the memory of their new size once the fleet grew or shrank past what the kept ones fit', () => {
+    const bodyFor = listResponseBodies();
+    const built: Buffer[] = [];
+    // Lists of 100 configs, then of one, each superseded by the next and sent at once.
+    const sizes = [100, 100, 1, 1, 1, 1];
+    for (const [version, size] of sizes.entries()) {
+      const sent = new EventEmitter();
+      built.push(bodyFor(listing(version, Array.from({ length: size }, (_, i) => `device ${i}`)), sent));
+      sent.emit('close');
+    }
+    // The lists of 100 are kept no longer once lists of one are retired: from the fifth on, each is built in the memory of one.
+    expect(built[4]!.buffer).toBe(built[2]!.buffer);
+    expect(built[5]!.buffer).toBe(built[3]!.buffer);
+  });
 });
