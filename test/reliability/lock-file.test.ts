@@ -127,23 +127,8 @@ describe('lock files', () => {
     await expect(new LockFiles(dir, options, io).acquire(MAC)).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
     expect(await namesIn(dir)).toEqual([`.${MAC}.lock`]);
     await release();
-    const otherLocks = new LockFiles(dir, options, io);
-    await (await otherLocks.acquire(MAC))();
-    await otherLocks.close();
-  });
-
-  it('leave alone, when released, a lock taken by another process since ours was broken', async () => {
-    const dir = await tempDir();
-    const lockPath = path.join(dir, `.${MAC}.lock`);
-    const ours = await new LockFiles(dir, options, io).acquire(MAC);
-    // A breaker renames our lock aside, and another process takes the lock meanwhile.
-    await fs.rename(lockPath, path.join(dir, `.${MAC}.lock.broken.0123456789ab.1`));
-    const theirs = await new LockFiles(dir, options, io).acquire(MAC);
-    const theirInode = await inodeOf(dir, `.${MAC}.lock`);
-    await ours();
-    expect(await inodeOf(dir, `.${MAC}.lock`)).toBe(theirInode);
-    await expect(new LockFiles(dir, options, io).acquire(MAC)).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
-    await theirs();
+    const again = await new LockFiles(dir, options, io).acquire(MAC);
+    await again();
   });
 
   it('make a new token when an idle one was removed', async () => {
