@@ -1,5 +1,5 @@
 import type { ConfigSummary } from '../config-summary.js';
-import { keptConcat, keptText } from '../kept-bytes.js';
+import { keptBytes, keptText } from '../kept-bytes.js';
 import type { ConfigDocument, ConfigListing } from '../storage/config-store.js';
 
 const CLOSE = Buffer.from('}');
@@ -11,11 +11,6 @@ const CLOSE = Buffer.from('}');
  */
 const bodies = new WeakMap<object, { bytes: Buffer; body: Buffer }>();
 
-function wrap(document: ConfigDocument, join: (parts: Buffer[]) => Buffer): Buffer {
-  const summary = JSON.stringify(document.summary);
-  return join([Buffer.from(`${summary.slice(0, -1)},"content":`), document.bytes, CLOSE]);
-}
-
 /**
  * A config as the API answers it: the summary fields, then the stored
  * document spliced in as it is on disk (no re-serialisation, so numbers and
@@ -24,14 +19,15 @@ function wrap(document: ConfigDocument, join: (parts: Buffer[]) => Buffer): Buff
  * copy of every config.
  */
 export function wrappedConfig(document: ConfigDocument): Buffer {
-  return wrap(document, (parts) => Buffer.concat(parts));
+  const summary = JSON.stringify(document.summary);
+  return Buffer.concat([Buffer.from(`${summary.slice(0, -1)},"content":`), document.bytes, CLOSE]);
 }
 
 /** The body of GET /api/configs/:mac: {@link wrappedConfig}, built once per version of the config and kept. */
 export function configResponseBody(document: ConfigDocument): Buffer {
   const cached = bodies.get(document.summary);
   if (cached?.bytes === document.bytes) return cached.body;
-  const body = wrap(document, keptConcat);
+  const body = keptBytes(wrappedConfig(document));
   bodies.set(document.summary, { bytes: document.bytes, body });
   return body;
 }

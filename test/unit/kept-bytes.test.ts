@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { keptBytes, keptConcat, keptText } from '../../src/kept-bytes.js';
+import { summarizeConfig } from '../../src/config-summary.js';
+import { keptBytes, keptText } from '../../src/kept-bytes.js';
+import { configResponseBody } from '../../src/routes/config-body.js';
 
 describe('kept bytes', () => {
   it('have memory of their own, of their exact size, outside the shared pool', () => {
     const text = keptText('{"deviceName":"Café"}');
     expect(text.toString()).toBe('{"deviceName":"Café"}');
     expect(text.buffer.byteLength).toBe(text.length);
-    const joined = keptConcat([Buffer.from('ab'), text, Buffer.from('}')]);
-    expect(joined.toString()).toBe('ab{"deviceName":"Café"}}');
+    // The wrapped body a GET keeps for the config's version.
+    const mac = 'aa-bb-cc-dd-ee-ff';
+    const joined = configResponseBody({ mac, etag: '"e"', bytes: text, summary: summarizeConfig(mac, { deviceName: 'Café' }) });
+    expect(JSON.parse(joined.toString()).content).toEqual({ deviceName: 'Café' });
     expect(joined.buffer.byteLength).toBe(joined.length);
   });
 
