@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Server } from 'node:http';
@@ -7,6 +6,7 @@ import type { Settings } from './config.js';
 import auth from './plugins/auth.js';
 import { handleClientError, refuseUnknownBodyLength } from './plugins/client-errors.js';
 import configStore from './plugins/config-store.js';
+import { correlationIdFor } from './correlation-id.js';
 import { ShuttingDown } from './errors.js';
 import errorHandler, { toEnvelope } from './plugins/error-handler.js';
 import metrics from './plugins/metrics.js';
@@ -20,14 +20,6 @@ import { VERSION } from './package-info.js';
 import configRoutes from './routes/configs.js';
 import deviceConfigRoutes from './routes/device-configs.js';
 import healthRoutes from './routes/health.js';
-
-const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
-
-
-/** The correlation id: the client's X-Request-Id when it is a sane token, otherwise a new UUID. */
-export function correlationIdFor(header: string | string[] | undefined): string {
-  return typeof header === 'string' && SANE_REQUEST_ID.test(header) ? header : randomUUID();
-}
 
 /**
  * Fastify's options for these settings. The server and the tests both build

@@ -77,21 +77,31 @@ export class RequestHistogram<L extends string> {
 export function createMetrics(countValidConfigs: () => Promise<number>) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const operations = new Counter({
+    name: 'iot_config_operations_total',
+    help: 'Config operations by outcome',
+    labelNames: ['operation', 'status'] as const,
+    registers: [registry],
+  });
+  const operationDuration = new RequestHistogram<'operation'>('iot_config_operation_duration_seconds', 'Duration of config operations', DURATION_BUCKETS, registry);
+  const httpDuration = new RequestHistogram<'method' | 'route' | 'status_code'>(
+    'http_request_duration_seconds',
+    'Duration of HTTP requests by method, route and status',
+    DURATION_BUCKETS,
+    registry,
+  );
   return {
     registry,
-    operations: new Counter({
-      name: 'iot_config_operations_total',
-      help: 'Config operations by outcome',
-      labelNames: ['operation', 'status'] as const,
-      registers: [registry],
-    }),
-    operationDuration: new RequestHistogram<'operation'>('iot_config_operation_duration_seconds', 'Duration of config operations', DURATION_BUCKETS, registry),
-    httpDuration: new RequestHistogram<'method' | 'route' | 'status_code'>(
-      'http_request_duration_seconds',
-      'Duration of HTTP requests by method, route and status',
-      DURATION_BUCKETS,
-      registry,
-    ),
+    /**
+     * Records one response: in the HTTP histogram, and, for a route that performs a config operation, in the
+     * operation metrics. `route` is the route's pattern (`unmatched` for none), `errorCode` the code sent if any.
+     */
+    recordResponse(method: string, route: string, statusCode: number, operation: Operation | undefined, errorCode: string | undefined, seconds: number): void {
+      httpDuration.observe(`${method} ${statusCode} ${route}`, () => ({ method, route, status_code: String(statusCode) }), seconds);
+      if (operation === undefined) return;
+      operations.inc({ operation, status: operationStatus(statusCode, errorCode) });
+      operationDuration.observe(operation, () => ({ operation }), seconds);
+    },
     filesCount: new Gauge({
       name: 'iot_config_files_count',
       help: 'Number of valid config files in the config directory at scrape time',

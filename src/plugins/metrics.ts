@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createMetrics, operationStatus, type Metrics, type Operation } from '../metrics.js';
+import { createMetrics, type Metrics, type Operation } from '../metrics.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,17 +24,9 @@ export default fp(
     app.decorateReply('errorCode', undefined);
 
     app.addHook('onResponse', (request, reply, done) => {
-      const seconds = reply.elapsedTime / 1000;
+      // routeOptions is a getter that builds a new object: read once.
       const { url, config } = request.routeOptions;
-      const { method } = request;
-      const route = url ?? 'unmatched';
-      const statusCode = reply.statusCode;
-      metrics.httpDuration.observe(`${method} ${statusCode} ${route}`, () => ({ method, route, status_code: String(statusCode) }), seconds);
-      const operation = config.operation;
-      if (operation !== undefined) {
-        metrics.operations.inc({ operation, status: operationStatus(statusCode, reply.errorCode) });
-        metrics.operationDuration.observe(operation, () => ({ operation }), seconds);
-      }
+      metrics.recordResponse(request.method, url ?? 'unmatched', reply.statusCode, config.operation, reply.errorCode, reply.elapsedTime / 1000);
       done();
     });
 

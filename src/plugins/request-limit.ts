@@ -21,6 +21,17 @@ function isHealthProbe(url: string): boolean {
   return rest === '' || rest === '/live' || rest.startsWith('?') || rest.startsWith('/live?');
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Counts a request from `ip` (undefined once the client has gone) for `url` against the per-client limit,
+     * and gives the refusal when it is over. The `onRequest` hook and the device fetch's shortcut both count
+     * through it, so a device is limited alike whichever answers it.
+     */
+    countRequest(ip: string | undefined, url: string): RateLimited | undefined;
+  }
+}
+
 /**
  * The per-client request limit (RATE_LIMIT_PER_MINUTE): past it, 429 with Retry-After until the client's
  * minute is over. Loopback is exempt. One synchronous count per request: this runs on every request.
@@ -33,18 +44,25 @@ export default fp(
       route.schema = { ...schema, response: { ...schema.response, ...errorResponses(429) } };
     });
     const perMinute = options.settings.rateLimitPerMinute;
-    if (perMinute === 0) return;
+    if (perMinute === 0) {
+      app.decorate('countRequest', () => undefined);
+      return;
+    }
     const requests = new WindowCounter(60_000);
-    app.addHook('onRequest', (request, reply, done) => {
-      // Undefined once the client has gone (its socket destroyed): there is no one left to limit.
-      const ip: string | undefined = request.ip;
-      if (ip === undefined || isLoopback(ip)) return done();
+    app.decorate('countRequest', (ip: string | undefined, url: string): RateLimited | undefined => {
+      // No one is left to limit once the client has gone (its socket destroyed).
+      if (ip === undefined || isLoopback(ip)) return undefined;
       // Probes are never refused: a kubelet's address may be shared with clients behind the same NAT.
-      if (isHealthProbe(request.url)) return done();
+      if (isHealthProbe(url)) return undefined;
       const window = requests.hit(ip);
-      if (window.count <= perMinute) return done();
+      if (window.count <= perMinute) return undefined;
       const seconds = secondsLeft(window);
-      done(new RateLimited(`Too many requests from ${ip}: at most ${perMinute} per minute; retry in ${seconds} s`, seconds));
+      return new RateLimited(`Too many requests from ${ip}: at most ${perMinute} per minute; retry in ${seconds} s`, seconds);
+    });
+    app.addHook('onRequest', (request, _reply, done) => {
+      // Undefined once the client has gone: Fastify's types do not say so.
+      const ip: string | undefined = request.ip;
+      done(app.countRequest(ip, request.url));
     });
   },
   { name: 'request-limit' },

@@ -8,6 +8,17 @@ import { errorResponses } from '../schemas/errors.js';
 import { JSON_CONTENT_TYPE } from './config-body.js';
 import { etagMatchesNoneMatch } from './http-conditions.js';
 
+/** The device fetch's routes: the one devices use, and the legacy path of devices flashed with the old URL. */
+export const DEVICE_FETCH_ROUTES = ['/api/configs/:mac.json', '/esp32/config/:mac.json'] as const;
+
+/** A device polls for changes: `no-cache` lets it keep the config, but only after asking with its ETag. */
+export const DEVICE_FETCH_CACHE_CONTROL = 'no-cache';
+
+/** Whether a device fetch with this If-None-Match gets a bodiless 304 for `document`. */
+export function deviceHasCurrent(ifNoneMatch: string | string[] | undefined, document: ConfigDocument): boolean {
+  return etagMatchesNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, document.etag);
+}
+
 /**
  * What devices fetch at boot: the stored document itself, with an ETag so a
  * polling device gets a bodiless 304 when nothing changed.
@@ -35,11 +46,9 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** The stored bytes, or 304 when the device already has them. */
   const answer = (request: DeviceRequest, reply: FastifyReply, document: ConfigDocument): FastifyReply => {
-    reply.header('etag', document.etag).header('cache-control', 'no-cache');
-    const ifNoneMatch = request.headers['if-none-match'];
-    if (etagMatchesNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, document.etag)) {
-      return reply.code(304).send();
-    }
+    // The device fetch's shortcut (device-fetch-shortcut.ts) answers with the same headers, in the same order.
+    reply.header('etag', document.etag).header('cache-control', DEVICE_FETCH_CACHE_CONTROL);
+    if (deviceHasCurrent(request.headers['if-none-match'], document)) return reply.code(304).send();
     return reply.type(JSON_CONTENT_TYPE).send(document.bytes);
   };
 
@@ -68,8 +77,9 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return undefined;
   };
 
-  app.get('/api/configs/:mac.json', { config: { operation: 'get_raw', access: 'device' }, schema: schema(false) }, handler);
-  app.get('/esp32/config/:mac.json', { config: { operation: 'get_raw', access: 'device' }, schema: schema(true) }, handler);
+  const [route, legacyRoute] = DEVICE_FETCH_ROUTES;
+  app.get(route, { config: { operation: 'get_raw', access: 'device' }, schema: schema(false) }, handler);
+  app.get(legacyRoute, { config: { operation: 'get_raw', access: 'device' }, schema: schema(true) }, handler);
 };
 
 export default deviceConfigRoutes;
