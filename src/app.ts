@@ -7,7 +7,7 @@ import auth from './plugins/auth.js';
 import { handleClientError, refuseUnknownBodyLength } from './plugins/client-errors.js';
 import configStore from './plugins/config-store.js';
 import { correlationIdFor } from './correlation-id.js';
-import { deviceFetchShortcut, serverWithShortcut, type RequestShortcut } from './device-fetch-shortcut.js';
+import { answerDeviceFetchesFirst } from './device-fetch-shortcut.js';
 import { ShuttingDown } from './errors.js';
 import errorHandler, { toEnvelope } from './plugins/error-handler.js';
 import metrics from './plugins/metrics.js';
@@ -66,9 +66,7 @@ export function serverOptions(settings: Settings): FastifyHttpOptions<Server> {
 
 /** Builds the whole app. It never listens: `server.ts` does, and tests use `inject`. */
 export async function buildApp(settings: Settings): Promise<FastifyInstance> {
-  // None until the app is built: the device fetch's shortcut answers with the app's store and metrics.
-  let shortcut: RequestShortcut | undefined = undefined;
-  const app = Fastify({ ...serverOptions(settings), serverFactory: serverWithShortcut(() => shortcut) }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify(serverOptions(settings)).withTypeProvider<TypeBoxTypeProvider>();
 
   // First of all: its onRequest hook adds the security headers, so every answer has them, even one refused by
   // the hooks below.
@@ -114,6 +112,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(deviceConfigRoutes);
   await app.register(ui);
 
-  shortcut = deviceFetchShortcut(app, settings, () => closing);
+  // Last: the shortcut answers with the store and the metrics, and must see every hook that is added above.
+  answerDeviceFetchesFirst(app, settings, () => closing);
   return app;
 }

@@ -1,5 +1,5 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyServerFactory } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import type { LogLevel, Settings } from './config.js';
 import { correlationIdFor } from './correlation-id.js';
 import { CANONICAL_MAC_PATTERN } from './mac.js';
@@ -18,6 +18,9 @@ const CANONICAL_MAC = CANONICAL_MAC_PATTERN.source.slice(1, -1);
  */
 const DEVICE_FETCH_URL = new RegExp(`^(?:${DEVICE_FETCH_ROUTES.map((route) => route.replaceAll('.', '\\.').replace(':mac', `(${CANONICAL_MAC})`)).join('|')})$`);
 
+/** The levels at which Fastify logs every request (at info: "incoming request", "request completed"). */
+const REQUEST_LOG_LEVELS = new Set<LogLevel>(['info', 'debug', 'trace']);
+
 /**
  * The device fetch in its plain case, answered before Fastify routes the request: a GET of an unchanged config
  * on fast storage, the request a fleet makes most by far. Fastify's routing, request and reply objects and hook
@@ -30,27 +33,25 @@ const DEVICE_FETCH_URL = new RegExp(`^(?:${DEVICE_FETCH_ROUTES.map((route) => ro
  * unusable, or storage slow), a client over its limit (counted again there, which changes nothing: past the
  * limit every request of the window is refused), a service shutting down.
  *
- * There is no shortcut when the settings ask Fastify for per-request work on every fetch: request logs (log
- * level info or lower), device tokens, CORS.
+ * There is no shortcut when the settings ask Fastify for per-request work on every fetch: request logs
+ * (LOG_LEVEL info, debug or trace), device tokens, CORS.
  */
-/** The levels at which Fastify logs every request (at info: "incoming request", "request completed"). */
-const REQUEST_LOG_LEVELS = new Set<LogLevel>(['info', 'debug', 'trace']);
-
 export function deviceFetchShortcut(app: FastifyInstance, settings: Settings, isClosing: () => boolean): RequestShortcut | undefined {
   if (REQUEST_LOG_LEVELS.has(settings.logLevel) || settings.deviceTokens.length > 0 || settings.corsOrigins.length > 0) return undefined;
   const { configStore: store, metrics } = app;
   return (request, response) => {
-    const startedAt = performance.now();
     if (request.method !== 'GET' || isClosing()) return false;
     const url = request.url!;
     const match = DEVICE_FETCH_URL.exec(url);
     if (match === null) return false;
+    const startedAt = performance.now();
     const { headers } = request;
     if (headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')) return false;
     const routeIndex = match[1] !== undefined ? 0 : 1;
     const document = store.readNow(match[routeIndex + 1]!);
     if (document === undefined) return false;
-    // Counted last: a request left to Fastify before this point is counted once, there.
+    // Counted last: a request left to Fastify before this point is counted once, there. The socket's address is
+    // what Fastify gives as request.ip, since the app trusts no proxy headers.
     if (app.countRequest(request.socket.remoteAddress, url) !== undefined) return false;
 
     const answerHeaders: Record<string, string | number> = {
@@ -74,30 +75,30 @@ export function deviceFetchShortcut(app: FastifyInstance, settings: Settings, is
   };
 }
 
-/** The options, with Fastify's defaults applied, that it hands a server factory. */
-interface ServerFactoryOptions {
-  http?: http.ServerOptions;
-  keepAliveTimeout: number;
-  requestTimeout: number;
-  connectionTimeout: number;
-  maxRequestsPerSocket: number;
-}
-
 /**
- * Fastify's server factory: the HTTP server Fastify would create with these options, whose requests go to
- * `shortcut()` first (read on each request: the shortcut needs the app, which is built after its server).
+ * Puts the device fetch's shortcut in front of Fastify on the app's server, when the settings allow one: each
+ * request goes to it first, and to Fastify's handler when it declines. Hooks added to the app afterwards do not
+ * see the requests it answers. A second server Fastify makes when it listens (both addresses of `localhost`)
+ * gets Fastify's handler alone, and answers as before.
  */
-export function serverWithShortcut(shortcut: () => RequestShortcut | undefined): FastifyServerFactory {
-  return (handler, fastifyOptions) => {
-    const options = fastifyOptions as unknown as ServerFactoryOptions;
-    const server = http.createServer(options.http ?? {}, (request, response) => {
-      if (shortcut()?.(request, response) !== true) handler(request, response);
-    });
-    // What Fastify sets on a server it creates itself (lib/server.js), which it leaves to a factory.
-    server.keepAliveTimeout = options.keepAliveTimeout;
-    server.requestTimeout = options.requestTimeout;
-    server.setTimeout(options.connectionTimeout);
-    if (options.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = options.maxRequestsPerSocket;
-    return server;
-  };
+export function answerDeviceFetchesFirst(app: FastifyInstance, settings: Settings, isClosing: () => boolean): void {
+  const shortcut = deviceFetchShortcut(app, settings, isClosing);
+  if (shortcut === undefined) return;
+  const listeners = app.server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[];
+  if (listeners.length !== 1) throw new Error(`expected Fastify's request handler alone on its server, found ${listeners.length} listeners`);
+  const fastifyHandler = listeners[0]!;
+  app.server.removeListener('request', fastifyHandler);
+  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    let answered: boolean;
+    try {
+      answered = shortcut(request, response);
+    } catch (error) {
+      // A listener that throws would take the process down. Nothing sent yet: Fastify answers, and turns
+      // whatever fails there into the envelope.
+      if (!response.headersSent) return fastifyHandler(request, response);
+      app.log.error({ err: error }, 'The device fetch shortcut failed after answering');
+      return;
+    }
+    if (!answered) fastifyHandler(request, response);
+  });
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadSettings } from '../../src/config.js';
 import { deviceFetchShortcut } from '../../src/device-fetch-shortcut.js';
@@ -60,7 +60,7 @@ describe('the device fetch shortcut', () => {
     for (const url of DEVICE_URLS) {
       // The MAC in capitals is the same config, but not the shortcut's case: Fastify's route answers it.
       const routedUrl = url.replace(MAC, MAC.toUpperCase());
-      const variants: Record<string, string>[] = [{}, { 'if-none-match': etag }, { 'if-none-match': '"stale"' }, { 'x-request-id': 'device-42' }];
+      const variants: Record<string, string>[] = [{}, { 'if-none-match': etag }, { 'if-none-match': '"stale"' }, { 'x-request-id': 'device-42' }, { 'content-length': '0' }];
       for (const headers of variants) {
         routed.length = 0;
         const shortcut = await fetchOver(port, url, { headers });
@@ -120,6 +120,26 @@ describe('the device fetch shortcut', () => {
     expect(broken.status).toBe(500);
     expect(JSON.parse(broken.body)).toMatchObject({ code: 'INVALID_STORED_CONFIG' });
     expect(routed).toEqual([`GET ${url}`]);
+  });
+
+  it('leaves a fetch to Fastify when it fails before answering, and keeps its answer when it fails after', async () => {
+    const { app, port, routed } = await listeningApp();
+    vi.spyOn(app.configStore, 'readNow').mockImplementationOnce(() => {
+      throw new Error('the store failed');
+    });
+    const left = await fetchOver(port, DEVICE_URLS[0]!);
+    expect(left.status).toBe(200);
+    expect(routed).toEqual([`GET ${DEVICE_URLS[0]}`]);
+
+    routed.length = 0;
+    vi.spyOn(app.metrics, 'recordResponse').mockImplementationOnce(() => {
+      throw new Error('the metrics failed');
+    });
+    const kept = await fetchOver(port, DEVICE_URLS[0]!);
+    expect(kept).toEqual({ ...left, requestId: kept.requestId });
+    expect(routed).toEqual([]);
+    // And the service goes on answering.
+    expect(await fetchOver(port, DEVICE_URLS[1]!)).toMatchObject({ status: 200, body: left.body });
   });
 
   it('is not taken when Fastify has work to do on every fetch: device tokens, CORS, request logs', async () => {
