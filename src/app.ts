@@ -7,7 +7,7 @@ import auth from './plugins/auth.js';
 import { handleClientError, refuseUnknownBodyLength } from './plugins/client-errors.js';
 import configStore from './plugins/config-store.js';
 import { correlationIdFor } from './correlation-id.js';
-import { answerDeviceFetchesFirst } from './device-fetch-shortcut.js';
+import { answerConfigReadsFirst } from './config-read-shortcut.js';
 import { ShuttingDown } from './errors.js';
 import errorHandler, { toEnvelope } from './plugins/error-handler.js';
 import metrics from './plugins/metrics.js';
@@ -112,7 +112,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(deviceConfigRoutes);
   await app.register(ui);
 
-  // Last: the shortcut answers with the store and the metrics, and must see every hook that is added above.
-  answerDeviceFetchesFirst(app, settings, () => closing);
+  // Last: the shortcut answers with what the plugins above add to the app (the store, the metrics, the access check, the request limit).
+  answerConfigReadsFirst(app, settings, () => closing);
   return app;
 }

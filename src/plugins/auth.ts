@@ -19,6 +19,15 @@ declare module 'fastify' {
     /** Who may call this route; see {@link Access}. Unmarked routes follow `defaultAccess`. */
     access?: Access;
   }
+  interface FastifyInstance {
+    /**
+     * Whether a request from `ip` with this Authorization header may call a route of `access`, with nothing to
+     * refuse or count: the route is open, or the token is valid and the address not blocked for failed
+     * attempts. The `onRequest` hook refuses what it does not grant; the config read shortcut leaves that to
+     * the hook.
+     */
+    grantsAccess(access: Access, ip: string | undefined, authorization: string | undefined): boolean;
+  }
 }
 
 export const AUTH_REALM = 'iot-config-manager';
@@ -92,6 +101,7 @@ export default fp(
     });
 
     if (adminTokens.length === 0 && deviceTokens.length === 0) {
+      app.decorate('grantsAccess', () => true);
       app.log.warn('Authentication is off: ADMIN_TOKEN / ADMIN_TOKENS_FILE are not set, so anyone who can reach this service can change configs');
       return;
     }
@@ -105,21 +115,39 @@ export default fp(
     // while blocked tells the guesser nothing.
     const failures = new WindowCounter(WINDOW_MS);
 
+    /** The window of failed attempts of an address blocked by them, or undefined. */
+    const blockedWindow = (ip: string | undefined) => {
+      const window = failures.peek(ip ?? '');
+      return window !== undefined && window.count > AUTH_FAILURES_PER_MINUTE ? window : undefined;
+    };
     const refuseIfBlocked = (request: FastifyRequest): void => {
-      const window = failures.peek(request.ip);
-      if (window === undefined || window.count <= AUTH_FAILURES_PER_MINUTE) return;
+      const window = blockedWindow(request.ip);
+      if (window === undefined) return;
       const seconds = secondsLeft(window);
       throw new RateLimited(`Too many failed authentication attempts from ${request.ip}; retry in ${seconds} s`, seconds);
     };
+    /** The digests of the tokens a route of `access` accepts; null when it is open. */
+    const acceptedTokens = (access: Access): readonly Buffer[] | null => {
+      if (access === 'public') return null;
+      if (access === 'admin') return admin.length === 0 ? null : admin;
+      return deviceTokens.length === 0 ? null : device;
+    };
+
+    app.decorate('grantsAccess', (access: Access, ip: string | undefined, authorization: string | undefined): boolean => {
+      const accepted = acceptedTokens(access);
+      if (accepted === null) return true;
+      if (blockedWindow(ip) !== undefined) return false;
+      const token = bearerToken(authorization);
+      return token !== null && tokenMatches(token, accepted);
+    });
 
     /** Throws the 401 or 429 for a request its route's access refuses. */
     const checkAccess = (request: FastifyRequest, reply: FastifyReply): void => {
       // routeOptions is a getter that builds a new object: read once.
       const { config, url } = request.routeOptions;
       const access = config.access ?? defaultAccess(request.method, url);
-      if (access === 'public') return;
-      const accepted = access === 'admin' ? admin : device;
-      if (accepted.length === 0 || (access === 'device' && deviceTokens.length === 0)) return;
+      const accepted = acceptedTokens(access);
+      if (accepted === null) return;
 
       refuseIfBlocked(request);
       reply.header('www-authenticate', `Bearer realm="${AUTH_REALM}"`);

@@ -16,6 +16,9 @@ import { writeConditions } from './http-conditions.js';
 
 const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the stored bytes (less a leading UTF-8 byte-order mark)' } };
 
+/** The route of one config in the admin API. */
+export const CONFIG_ROUTE = '/api/configs/:mac';
+
 /** The admin REST API: list, read, save, delete and rename configs. */
 const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const store = app.configStore;
@@ -38,7 +41,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/api/configs/:mac',
+    CONFIG_ROUTE,
     {
       config: { operation: 'get', access: 'admin' },
       schema: {
@@ -54,6 +57,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // Synchronous when the store can tell at once, like the device fetch (see there).
     (request, reply) => {
       const mac = parseMac(request.params.mac);
+      // The config read shortcut (config-read-shortcut.ts) answers with the same headers, in the same order.
       const send = (document: ConfigDocument) => reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(configResponseBody(document));
       const document = store.readNow(mac);
       if (document === undefined) return store.read(mac).then(send);

@@ -46,7 +46,7 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   /** The stored bytes, or 304 when the device already has them. */
   const answer = (request: DeviceRequest, reply: FastifyReply, document: ConfigDocument): FastifyReply => {
-    // The device fetch's shortcut (device-fetch-shortcut.ts) answers with the same headers, in the same order.
+    // The config read shortcut (config-read-shortcut.ts) answers with the same headers, in the same order.
     reply.header('etag', document.etag).header('cache-control', DEVICE_FETCH_CACHE_CONTROL);
     if (deviceHasCurrent(request.headers['if-none-match'], document)) return reply.code(304).send();
     return reply.type(JSON_CONTENT_TYPE).send(document.bytes);

@@ -5,11 +5,13 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadSettings } from '../../src/config.js';
-import { deviceFetchShortcut } from '../../src/device-fetch-shortcut.js';
+import { configReadShortcut } from '../../src/config-read-shortcut.js';
+import { AUTH_FAILURES_PER_MINUTE } from '../../src/plugins/auth.js';
 import { MAC, sampleContent, tempDir } from '../helpers/app.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const DEVICE_URLS = [`/api/configs/${MAC}.json`, `/esp32/config/${MAC}.json`];
+const CONFIG_URL = `/api/configs/${MAC}`;
 
 /** The real app on a real port and a fresh directory, holding one config, with the requests Fastify answered. */
 async function listeningApp(env: Record<string, string> = {}) {
@@ -24,7 +26,8 @@ async function listeningApp(env: Record<string, string> = {}) {
   });
   onTestFinished(() => app.close());
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const saved = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: sampleContent() } });
+  const headers = env.ADMIN_TOKEN === undefined ? {} : { authorization: `Bearer ${env.ADMIN_TOKEN}` };
+  const saved = await app.inject({ method: 'PUT', url: CONFIG_URL, headers, payload: { content: sampleContent() } });
   expect(saved.statusCode).toBe(200);
   routed.length = 0;
   return { app, dir, settings, routed, port: (app.server.address() as AddressInfo).port, etag: saved.headers.etag as string };
@@ -54,10 +57,10 @@ function fetchOver(port: number, url: string, options: { method?: string; header
   });
 }
 
-describe('the device fetch shortcut', () => {
-  it('answers a plain device fetch without Fastify, header for header as the route does, 200 and 304, on both paths', async () => {
+describe('the config read shortcut', () => {
+  it('answers a plain read without Fastify, header for header as the route does: the device fetch on both paths, 200 and 304, and the API read', async () => {
     const { port, routed, etag } = await listeningApp();
-    for (const url of DEVICE_URLS) {
+    for (const url of [...DEVICE_URLS, CONFIG_URL]) {
       // The MAC in capitals is the same config, but not the shortcut's case: Fastify's route answers it.
       const routedUrl = url.replace(MAC, MAC.toUpperCase());
       const variants: Record<string, string>[] = [{}, { 'if-none-match': etag }, { 'if-none-match': '"stale"' }, { 'x-request-id': 'device-42' }, { 'content-length': '0' }];
@@ -68,7 +71,7 @@ describe('the device fetch shortcut', () => {
         const fromRoute = await fetchOver(port, routedUrl, { headers });
         expect(routed).toEqual([`GET ${routedUrl}`]);
         expect(shortcut).toEqual({ ...fromRoute, requestId: shortcut.requestId });
-        expect(shortcut.status).toBe(headers['if-none-match'] === etag ? 304 : 200);
+        expect(shortcut.status).toBe(headers['if-none-match'] === etag && url !== CONFIG_URL ? 304 : 200);
         expect(shortcut.headers).toContain('etag');
         if (headers['x-request-id'] !== undefined) expect(shortcut.requestId).toBe('device-42');
         else expect(shortcut.requestId).toMatch(/^[0-9a-f-]{36}$/);
@@ -88,15 +91,21 @@ describe('the device fetch shortcut', () => {
 
   it('records its answers in the metrics as the route would', async () => {
     const { app, port, routed, etag } = await listeningApp();
-    for (const url of DEVICE_URLS) await fetchOver(port, url);
+    for (const url of [...DEVICE_URLS, CONFIG_URL]) await fetchOver(port, url);
     await fetchOver(port, DEVICE_URLS[0]!, { headers: { 'if-none-match': etag } });
     expect(routed).toEqual([]);
     const metrics = (await app.inject('/metrics')).body;
-    expect(metrics).toContain('http_request_duration_seconds_count{method="GET",route="/api/configs/:mac.json",status_code="200"} 1\n');
-    expect(metrics).toContain('http_request_duration_seconds_count{method="GET",route="/api/configs/:mac.json",status_code="304"} 1\n');
-    expect(metrics).toContain('http_request_duration_seconds_count{method="GET",route="/esp32/config/:mac.json",status_code="200"} 1\n');
-    expect(metrics).toContain('iot_config_operations_total{operation="get_raw",status="success"} 3\n');
-    expect(metrics).toContain('iot_config_operation_duration_seconds_count{operation="get_raw"} 3\n');
+    const series = [
+      'http_request_duration_seconds_count{method="GET",route="/api/configs/:mac.json",status_code="200"} 1',
+      'http_request_duration_seconds_count{method="GET",route="/api/configs/:mac.json",status_code="304"} 1',
+      'http_request_duration_seconds_count{method="GET",route="/esp32/config/:mac.json",status_code="200"} 1',
+      'http_request_duration_seconds_count{method="GET",route="/api/configs/:mac",status_code="200"} 1',
+      'iot_config_operations_total{operation="get_raw",status="success"} 3',
+      'iot_config_operation_duration_seconds_count{operation="get_raw"} 3',
+      'iot_config_operations_total{operation="get",status="success"} 1',
+      'iot_config_operation_duration_seconds_count{operation="get"} 1',
+    ];
+    for (const line of series) expect(metrics).toContain(`${line}\n`);
   });
 
   it('leaves to Fastify every request but the plain case, which it answers as before', async () => {
@@ -142,26 +151,43 @@ describe('the device fetch shortcut', () => {
     expect(await fetchOver(port, DEVICE_URLS[1]!)).toMatchObject({ status: 200, body: left.body });
   });
 
-  it('is not taken when Fastify has work to do on every fetch: device tokens, CORS, request logs', async () => {
-    const withToken = await listeningApp({ DEVICE_TOKEN: 'device-secret-0123456789' });
-    expect((await fetchOver(withToken.port, DEVICE_URLS[0]!)).status).toBe(401);
-    expect((await fetchOver(withToken.port, DEVICE_URLS[0]!, { headers: { authorization: 'Bearer device-secret-0123456789' } })).status).toBe(200);
-    expect(withToken.routed).toHaveLength(2);
+  it('lets a valid token through as the route does, and leaves any other to Fastify, which refuses it', async () => {
+    const device = 'device-secret-0123456789';
+    const admin = 'admin-secret-0123456789';
+    const { port, routed } = await listeningApp({ DEVICE_TOKEN: device, ADMIN_TOKEN: admin });
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const deviceUrl = DEVICE_URLS[0]!;
+    for (const [url, token] of [[deviceUrl, device], [deviceUrl, admin], [CONFIG_URL, admin]] as const) {
+      expect((await fetchOver(port, url, { headers: bearer(token) })).status, `${url} with ${token}`).toBe(200);
+    }
+    expect(routed).toEqual([]);
 
+    const refused: [string, Record<string, string>][] = [[deviceUrl, {}], [CONFIG_URL, {}], [CONFIG_URL, bearer(device)], [deviceUrl, bearer('not-a-token-0123456789')]];
+    for (const [url, headers] of refused) expect((await fetchOver(port, url, { headers })).status, `${url} with ${JSON.stringify(headers)}`).toBe(401);
+    expect(routed).toHaveLength(refused.length);
+
+    // Past the failed attempts allowed, the address is refused even with a valid token, as by the route.
+    for (let i = 0; i < AUTH_FAILURES_PER_MINUTE; i++) await fetchOver(port, deviceUrl, { headers: bearer('not-a-token-0123456789') });
+    routed.length = 0;
+    expect((await fetchOver(port, deviceUrl, { headers: bearer(device) })).status).toBe(429);
+    expect(routed).toEqual([`GET ${deviceUrl}`]);
+  });
+
+  it('is not taken when Fastify has work to do on every request: CORS, request logs', async () => {
     const withCors = await listeningApp({ CORS_ORIGINS: 'https://dashboard.example' });
     const cors = await fetchOver(withCors.port, DEVICE_URLS[0]!, { headers: { origin: 'https://dashboard.example' } });
     expect(cors.headers).toContain('https://dashboard.example');
     expect(withCors.routed).toHaveLength(1);
 
     for (const level of ['info', 'debug', 'trace']) {
-      expect(deviceFetchShortcut(withCors.app, loadSettings({ LOG_LEVEL: level, ESP32_CONFIGS_DIR: withCors.dir }), () => false)).toBeUndefined();
+      expect(configReadShortcut(withCors.app, loadSettings({ LOG_LEVEL: level, ESP32_CONFIGS_DIR: withCors.dir }), () => false)).toBeUndefined();
     }
-    expect(deviceFetchShortcut(withCors.app, loadSettings({ LOG_LEVEL: 'warn', ESP32_CONFIGS_DIR: withCors.dir }), () => false)).toBeTypeOf('function');
+    expect(configReadShortcut(withCors.app, loadSettings({ LOG_LEVEL: 'warn', ESP32_CONFIGS_DIR: withCors.dir }), () => false)).toBeTypeOf('function');
   });
 
   it('counts a remote device against the per-client limit as Fastify does, and leaves it to Fastify once over', async () => {
     const { app, settings } = await listeningApp({ RATE_LIMIT_PER_MINUTE: '3' });
-    const shortcut = deviceFetchShortcut(app, settings, () => false)!;
+    const shortcut = configReadShortcut(app, settings, () => false)!;
     const remote = '192.0.2.44';
     // A request and a response as node:http gives them, from a remote address that a socket on loopback cannot have.
     const exchange = () => {
