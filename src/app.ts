@@ -112,7 +112,8 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(deviceConfigRoutes);
   await app.register(ui);
 
-  // Last: the shortcut answers with what the plugins above add to the app (the store, the metrics, the access check, the request limit).
+  // Last: the shortcut answers with what the plugins above add to the app (the store, the metrics, the access
+  // check, the request limit). Hooks added after this line do not see the requests it answers.
   answerConfigReadsFirst(app, settings, () => closing);
   return app;
 }

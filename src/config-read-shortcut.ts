@@ -7,8 +7,8 @@ import type { Operation } from './metrics.js';
 import type { Access } from './plugins/auth.js';
 import { SECURITY_HEADERS } from './plugins/security.js';
 import { configResponseBody, JSON_CONTENT_TYPE } from './routes/config-body.js';
-import { CONFIG_ROUTE } from './routes/configs.js';
-import { DEVICE_FETCH_CACHE_CONTROL, DEVICE_FETCH_ROUTES, deviceHasCurrent } from './routes/device-configs.js';
+import { CONFIG_READ_CONFIG, CONFIG_ROUTE } from './routes/configs.js';
+import { DEVICE_FETCH_CACHE_CONTROL, DEVICE_FETCH_CONFIG, DEVICE_FETCH_ROUTES, deviceHasCurrent } from './routes/device-configs.js';
 import type { ConfigDocument } from './storage/config-store.js';
 
 /** Answers a request before Fastify routes it (true), or leaves it to Fastify (false) having sent nothing. */
@@ -16,11 +16,10 @@ export type RequestShortcut = (request: IncomingMessage, response: ServerRespons
 
 type AnswerHeaders = Record<string, string | number>;
 
-/** A read the shortcut answers: its route as registered in Fastify, what the route records and requires, and its answer. */
+/** A read the shortcut answers: its route as registered in Fastify, the route's config (what it records and requires), and its answer. */
 interface ShortcutRead {
   route: string;
-  operation: Operation;
-  access: Access;
+  config: { operation: Operation; access: Access };
   /** Sends the route's answer, given the headers every answer has; gives the status sent. */
   answer(document: ConfigDocument, request: IncomingMessage, response: ServerResponse, headers: AnswerHeaders): 200 | 304;
 }
@@ -50,8 +49,8 @@ function answerConfig(document: ConfigDocument, _request: IncomingMessage, respo
 }
 
 const READS: readonly ShortcutRead[] = [
-  ...DEVICE_FETCH_ROUTES.map((route): ShortcutRead => ({ route, operation: 'get_raw', access: 'device', answer: answerDeviceFetch })),
-  { route: CONFIG_ROUTE, operation: 'get', access: 'admin', answer: answerConfig },
+  ...DEVICE_FETCH_ROUTES.map((route): ShortcutRead => ({ route, config: DEVICE_FETCH_CONFIG, answer: answerDeviceFetch })),
+  { route: CONFIG_ROUTE, config: CONFIG_READ_CONFIG, answer: answerConfig },
 ];
 
 const CANONICAL_MAC = CANONICAL_MAC_PATTERN.source.slice(1, -1);
@@ -75,7 +74,8 @@ const REQUEST_LOG_LEVELS = new Set<LogLevel>(['info', 'debug', 'trace']);
  * route's. The request is let through by the route's access (app.grantsAccess), counted by the per-client
  * limit and recorded in the metrics as the route would record it. Anything else is left to Fastify, which
  * answers it as before: another method or URL, a request with a body, a config the store cannot give at once
- * (missing, unusable, or storage slow), a token missing or wrong, a client over its limit (counted again there,
+ * (missing, unusable, or storage slow), a token missing or wrong, an address blocked for failed attempts, a
+ * client over its limit (counted again there,
  * which changes nothing: past the limit every request of the window is refused), a service shutting down.
  *
  * There is no shortcut when the settings ask Fastify for per-request work on every read: request logs
@@ -92,12 +92,13 @@ export function configReadShortcut(app: FastifyInstance, settings: Settings, isC
     const startedAt = performance.now();
     const { headers } = request;
     if (headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0')) return false;
+    // Which route matched: the one whose group holds the MAC.
     let i = 0;
     while (match[i + 1] === undefined) i++;
     const read = READS[i]!;
     // The socket's address is what Fastify gives as request.ip, since the app trusts no proxy headers.
     const ip = request.socket.remoteAddress;
-    if (!app.grantsAccess(read.access, ip, headers.authorization)) return false;
+    if (!app.grantsAccess(read.config.access, ip, headers.authorization)) return false;
     const document = store.readNow(match[i + 1]!);
     if (document === undefined) return false;
     // Counted last: a request left to Fastify before this point is counted once, there.
@@ -105,7 +106,7 @@ export function configReadShortcut(app: FastifyInstance, settings: Settings, isC
 
     const answerHeaders: AnswerHeaders = { ...SECURITY_HEADERS, 'x-request-id': correlationIdFor(headers['x-request-id']) };
     const statusCode = read.answer(document, request, response, answerHeaders);
-    metrics.recordResponse('GET', read.route, statusCode, read.operation, undefined, (performance.now() - startedAt) / 1000);
+    metrics.recordResponse('GET', read.route, statusCode, read.config.operation, undefined, (performance.now() - startedAt) / 1000);
     return true;
   };
 }

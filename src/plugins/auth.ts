@@ -21,10 +21,10 @@ declare module 'fastify' {
   }
   interface FastifyInstance {
     /**
-     * Whether a request from `ip` with this Authorization header may call a route of `access`, with nothing to
-     * refuse or count: the route is open, or the token is valid and the address not blocked for failed
-     * attempts. The `onRequest` hook refuses what it does not grant; the config read shortcut leaves that to
-     * the hook.
+     * Whether a request from `ip` with this Authorization header may call a route of `access`: the route is
+     * open, or the token is valid and the address not blocked for failed attempts. It counts nothing. The
+     * `onRequest` hook lets through what it grants and refuses the rest, saying why; the config read shortcut
+     * answers only what it grants, and leaves the rest to the hook.
      */
     grantsAccess(access: Access, ip: string | undefined, authorization: string | undefined): boolean;
   }
@@ -133,34 +133,31 @@ export default fp(
       return deviceTokens.length === 0 ? null : device;
     };
 
-    app.decorate('grantsAccess', (access: Access, ip: string | undefined, authorization: string | undefined): boolean => {
+    const grantsAccess = (access: Access, ip: string | undefined, authorization: string | undefined): boolean => {
       const accepted = acceptedTokens(access);
       if (accepted === null) return true;
       if (blockedWindow(ip) !== undefined) return false;
       const token = bearerToken(authorization);
       return token !== null && tokenMatches(token, accepted);
-    });
+    };
+    app.decorate('grantsAccess', grantsAccess);
 
     /** Throws the 401 or 429 for a request its route's access refuses. */
     const checkAccess = (request: FastifyRequest, reply: FastifyReply): void => {
       // routeOptions is a getter that builds a new object: read once.
       const { config, url } = request.routeOptions;
       const access = config.access ?? defaultAccess(request.method, url);
-      const accepted = acceptedTokens(access);
-      if (accepted === null) return;
+      if (grantsAccess(access, request.ip, request.headers.authorization)) return;
 
+      // Refused: blocked, or a token missing or wrong.
       refuseIfBlocked(request);
       reply.header('www-authenticate', `Bearer realm="${AUTH_REALM}"`);
-      const token = bearerToken(request.headers.authorization);
-      if (token === null) {
+      if (bearerToken(request.headers.authorization) === null) {
         throw new Unauthorized(access === 'admin' ? 'Authentication required: send Authorization: Bearer <admin token>' : 'Authentication required: send Authorization: Bearer <device token>');
       }
-      if (!tokenMatches(token, accepted)) {
-        failures.hit(request.ip);
-        refuseIfBlocked(request);
-        throw new Unauthorized('The bearer token is not valid for this route');
-      }
-      reply.removeHeader('www-authenticate');
+      failures.hit(request.ip ?? '');
+      refuseIfBlocked(request);
+      throw new Unauthorized('The bearer token is not valid for this route');
     };
 
     // A callback hook, not an async one: with tokens set it runs on every request, and a promise per request costs.

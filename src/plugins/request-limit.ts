@@ -25,7 +25,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /**
      * Counts a request from `ip` (undefined once the client has gone) for `url` against the per-client limit,
-     * and gives the refusal when it is over. The `onRequest` hook and the device fetch's shortcut both count
+     * and gives the refusal when it is over. The `onRequest` hook and the config read shortcut both count
      * through it, so a device is limited alike whichever answers it.
      */
     countRequest(ip: string | undefined, url: string): RateLimited | undefined;

@@ -11,6 +11,9 @@ import { etagMatchesNoneMatch } from './http-conditions.js';
 /** The device fetch's routes: the one devices use, and the legacy path of devices flashed with the old URL. */
 export const DEVICE_FETCH_ROUTES = ['/api/configs/:mac.json', '/esp32/config/:mac.json'] as const;
 
+/** What the device fetch's routes record and require (Fastify's route config); the config read shortcut applies the same. */
+export const DEVICE_FETCH_CONFIG = { operation: 'get_raw', access: 'device' } as const;
+
 /** A device polls for changes: `no-cache` lets it keep the config, but only after asking with its ETag. */
 export const DEVICE_FETCH_CACHE_CONTROL = 'no-cache';
 
@@ -78,8 +81,8 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
   };
 
   const [route, legacyRoute] = DEVICE_FETCH_ROUTES;
-  app.get(route, { config: { operation: 'get_raw', access: 'device' }, schema: schema(false) }, handler);
-  app.get(legacyRoute, { config: { operation: 'get_raw', access: 'device' }, schema: schema(true) }, handler);
+  app.get(route, { config: DEVICE_FETCH_CONFIG, schema: schema(false) }, handler);
+  app.get(legacyRoute, { config: DEVICE_FETCH_CONFIG, schema: schema(true) }, handler);
 };
 
 export default deviceConfigRoutes;

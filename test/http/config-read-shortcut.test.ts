@@ -58,13 +58,18 @@ function fetchOver(port: number, url: string, options: { method?: string; header
 }
 
 describe('the config read shortcut', () => {
-  it('answers a plain read without Fastify, header for header as the route does: the device fetch on both paths, 200 and 304, and the API read', async () => {
-    const { port, routed, etag } = await listeningApp();
+  // With tokens set, every request carries the admin token, which both kinds of route accept.
+  it.each([
+    ['no tokens', {}, {}],
+    ['tokens', { ADMIN_TOKEN: 'admin-secret-0123456789', DEVICE_TOKEN: 'device-secret-0123456789' }, { authorization: 'Bearer admin-secret-0123456789' }],
+  ])('answers a plain read without Fastify, header for header as the route does: the device fetch on both paths, 200 and 304, and the API read (%s)', async (_setting, env: Record<string, string>, authorization: Record<string, string>) => {
+    const { port, routed, etag } = await listeningApp(env);
     for (const url of [...DEVICE_URLS, CONFIG_URL]) {
       // The MAC in capitals is the same config, but not the shortcut's case: Fastify's route answers it.
       const routedUrl = url.replace(MAC, MAC.toUpperCase());
       const variants: Record<string, string>[] = [{}, { 'if-none-match': etag }, { 'if-none-match': '"stale"' }, { 'x-request-id': 'device-42' }, { 'content-length': '0' }];
-      for (const headers of variants) {
+      for (const variant of variants) {
+        const headers = { ...variant, ...authorization };
         routed.length = 0;
         const shortcut = await fetchOver(port, url, { headers });
         expect(routed).toEqual([]);
@@ -171,6 +176,18 @@ describe('the config read shortcut', () => {
     routed.length = 0;
     expect((await fetchOver(port, deviceUrl, { headers: bearer(device) })).status).toBe(429);
     expect(routed).toEqual([`GET ${deviceUrl}`]);
+  });
+
+  it.each([
+    ['ADMIN_TOKEN', DEVICE_URLS[0]!, CONFIG_URL],
+    ['DEVICE_TOKEN', CONFIG_URL, DEVICE_URLS[0]!],
+  ])('with only %s set, answers the routes it leaves open and leaves the others to Fastify', async (variable, open, closed) => {
+    const { port, routed } = await listeningApp({ [variable]: 'only-secret-0123456789' });
+    expect((await fetchOver(port, open)).status).toBe(200);
+    expect(routed).toEqual([]);
+    expect((await fetchOver(port, closed)).status).toBe(401);
+    expect((await fetchOver(port, closed, { headers: { authorization: 'Bearer only-secret-0123456789' } })).status).toBe(200);
+    expect(routed).toEqual([`GET ${closed}`]);
   });
 
   it('is not taken when Fastify has work to do on every request: CORS, request logs', async () => {
