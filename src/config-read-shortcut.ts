@@ -75,8 +75,8 @@ const REQUEST_LOG_LEVELS = new Set<LogLevel>(['info', 'debug', 'trace']);
  * limit and recorded in the metrics as the route would record it. Anything else is left to Fastify, which
  * answers it as before: another method or URL, a request with a body, a config the store cannot give at once
  * (missing, unusable, or storage slow), a token missing or wrong, an address blocked for failed attempts, a
- * client over its limit (counted again there,
- * which changes nothing: past the limit every request of the window is refused), a service shutting down.
+ * client over its limit (counted again there, which changes nothing: past the limit every request of the
+ * window is refused), a service shutting down.
  *
  * There is no shortcut when the settings ask Fastify for per-request work on every read: request logs
  * (LOG_LEVEL info, debug or trace), CORS.
