@@ -6,9 +6,8 @@ import { CANONICAL_MAC_PATTERN } from './mac.js';
 import type { Operation } from './metrics.js';
 import type { Access } from './plugins/auth.js';
 import { SECURITY_HEADERS } from './plugins/security.js';
-import { configResponseBody, JSON_CONTENT_TYPE } from './routes/config-body.js';
-import { CONFIG_READ_CONFIG, CONFIG_ROUTE } from './routes/configs.js';
-import { DEVICE_FETCH_CACHE_CONTROL, DEVICE_FETCH_CONFIG, DEVICE_FETCH_ROUTES, deviceHasCurrent } from './routes/device-configs.js';
+import { CONFIG_READ_CONFIG, CONFIG_ROUTE, configReadAnswer } from './routes/configs.js';
+import { DEVICE_FETCH_CONFIG, DEVICE_FETCH_ROUTES, deviceFetchAnswer } from './routes/device-configs.js';
 import type { ConfigDocument } from './storage/config-store.js';
 
 /** Answers a request before Fastify routes it (true), or leaves it to Fastify (false) having sent nothing. */
@@ -20,37 +19,15 @@ type AnswerHeaders = Record<string, string | number>;
 interface ShortcutRead {
   route: string;
   config: { operation: Operation; access: Access };
-  /** Sends the route's answer, given the headers every answer has; gives the status sent. */
-  answer(document: ConfigDocument, request: IncomingMessage, response: ServerResponse, headers: AnswerHeaders): 200 | 304;
-}
-
-/** The device fetch: the stored bytes, or 304 when the device has them (routes/device-configs.ts). */
-function answerDeviceFetch(document: ConfigDocument, request: IncomingMessage, response: ServerResponse, headers: AnswerHeaders): 200 | 304 {
-  headers.etag = document.etag;
-  headers['cache-control'] = DEVICE_FETCH_CACHE_CONTROL;
-  if (deviceHasCurrent(request.headers['if-none-match'], document)) {
-    response.writeHead(304, headers).end();
-    return 304;
-  }
-  headers['content-type'] = JSON_CONTENT_TYPE;
-  headers['content-length'] = document.bytes.length;
-  response.writeHead(200, headers).end(document.bytes);
-  return 200;
-}
-
-/** The admin API's read of one config: the summary with the stored document in it (routes/configs.ts). */
-function answerConfig(document: ConfigDocument, _request: IncomingMessage, response: ServerResponse, headers: AnswerHeaders): 200 {
-  const body = configResponseBody(document);
-  headers.etag = document.etag;
-  headers['content-type'] = JSON_CONTENT_TYPE;
-  headers['content-length'] = body.length;
-  response.writeHead(200, headers).end(body);
-  return 200;
+  /** The route's own answer: sets its headers on `headers`, gives the body, or null for a bodiless 304. */
+  answer(document: ConfigDocument, request: IncomingMessage, headers: AnswerHeaders): Buffer | null;
 }
 
 const READS: readonly ShortcutRead[] = [
-  ...DEVICE_FETCH_ROUTES.map((route): ShortcutRead => ({ route, config: DEVICE_FETCH_CONFIG, answer: answerDeviceFetch })),
-  { route: CONFIG_ROUTE, config: CONFIG_READ_CONFIG, answer: answerConfig },
+  ...DEVICE_FETCH_ROUTES.map(
+    (route): ShortcutRead => ({ route, config: DEVICE_FETCH_CONFIG, answer: (document, request, headers) => deviceFetchAnswer(document, request.headers['if-none-match'], headers) }),
+  ),
+  { route: CONFIG_ROUTE, config: CONFIG_READ_CONFIG, answer: (document, _request, headers) => configReadAnswer(document, headers) },
 ];
 
 const CANONICAL_MAC = CANONICAL_MAC_PATTERN.source.slice(1, -1);
@@ -70,8 +47,8 @@ const REQUEST_LOG_LEVELS = new Set<LogLevel>(['info', 'debug', 'trace']);
  * (`/api/configs/<mac>`). The device fetch is the request a fleet makes most by far, and Fastify's routing,
  * request and reply objects and hook chain took a quarter of its CPU (see the README's Performance section).
  *
- * The answer is the route's own, header for header: the security headers, the correlation id, then the
- * route's. The request is let through by the route's access (app.grantsAccess), counted by the per-client
+ * The answer is the route's own (the same function gives it), after the headers the app's hooks add to every
+ * answer: the security headers, the correlation id. The request is let through by the route's access (app.grantsAccess), counted by the per-client
  * limit and recorded in the metrics as the route would record it. Anything else is left to Fastify, which
  * answers it as before: another method or URL, a request with a body, a config the store cannot give at once
  * (missing, unusable, or storage slow), a token missing or wrong, an address blocked for failed attempts, a
@@ -105,7 +82,16 @@ export function configReadShortcut(app: FastifyInstance, settings: Settings, isC
     if (app.countRequest(ip, url) !== undefined) return false;
 
     const answerHeaders: AnswerHeaders = { ...SECURITY_HEADERS, 'x-request-id': correlationIdFor(headers['x-request-id']) };
-    const statusCode = read.answer(document, request, response, answerHeaders);
+    const body = read.answer(document, request, answerHeaders);
+    let statusCode: 200 | 304;
+    if (body === null) {
+      statusCode = 304;
+      response.writeHead(statusCode, answerHeaders).end();
+    } else {
+      statusCode = 200;
+      answerHeaders['content-length'] = body.length;
+      response.writeHead(statusCode, answerHeaders).end(body);
+    }
     metrics.recordResponse('GET', read.route, statusCode, read.config.operation, undefined, (performance.now() - startedAt) / 1000);
     return true;
   };

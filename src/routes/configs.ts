@@ -22,6 +22,16 @@ export const CONFIG_ROUTE = '/api/configs/:mac';
 /** What reading one config records and requires (Fastify's route config); the config read shortcut applies the same. */
 export const CONFIG_READ_CONFIG = { operation: 'get', access: 'admin' } as const;
 
+/**
+ * The answer to reading one config, given by the route and by the config read shortcut alike: sets its headers
+ * on `headers` (ETag, Content-Type) and gives the body, the summary with the stored document in it.
+ */
+export function configReadAnswer(document: ConfigDocument, headers: Record<string, string | number>): Buffer {
+  headers.etag = document.etag;
+  headers['content-type'] = JSON_CONTENT_TYPE;
+  return configResponseBody(document);
+}
+
 /** The admin REST API: list, read, save, delete and rename configs. */
 const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const store = app.configStore;
@@ -60,8 +70,11 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // Synchronous when the store can tell at once, like the device fetch (see there).
     (request, reply) => {
       const mac = parseMac(request.params.mac);
-      // The config read shortcut (config-read-shortcut.ts) answers with the same headers, in the same order.
-      const send = (document: ConfigDocument) => reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(configResponseBody(document));
+      const send = (document: ConfigDocument) => {
+        const headers: Record<string, string> = {};
+        const body = configReadAnswer(document, headers);
+        return reply.headers(headers).send(body);
+      };
       const document = store.readNow(mac);
       if (document === undefined) return store.read(mac).then(send);
       send(document);

@@ -14,12 +14,18 @@ export const DEVICE_FETCH_ROUTES = ['/api/configs/:mac.json', '/esp32/config/:ma
 /** What the device fetch's routes record and require (Fastify's route config); the config read shortcut applies the same. */
 export const DEVICE_FETCH_CONFIG = { operation: 'get_raw', access: 'device' } as const;
 
-/** A device polls for changes: `no-cache` lets it keep the config, but only after asking with its ETag. */
-export const DEVICE_FETCH_CACHE_CONTROL = 'no-cache';
-
-/** Whether a device fetch with this If-None-Match gets a bodiless 304 for `document`. */
-export function deviceHasCurrent(ifNoneMatch: string | string[] | undefined, document: ConfigDocument): boolean {
-  return etagMatchesNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, document.etag);
+/**
+ * The device fetch's answer for `document`, given by the route and by the config read shortcut alike: sets its
+ * headers on `headers` (ETag and Cache-Control, and Content-Type with a body) and gives the stored bytes, or
+ * null for a bodiless 304 when the device already has them.
+ */
+export function deviceFetchAnswer(document: ConfigDocument, ifNoneMatch: string | string[] | undefined, headers: Record<string, string | number>): Buffer | null {
+  headers.etag = document.etag;
+  // A device polls for changes: `no-cache` lets it keep the config, but only after asking with its ETag.
+  headers['cache-control'] = 'no-cache';
+  if (etagMatchesNoneMatch(typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined, document.etag)) return null;
+  headers['content-type'] = JSON_CONTENT_TYPE;
+  return document.bytes;
 }
 
 /**
@@ -47,12 +53,11 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   type DeviceRequest = { params: { mac: string }; headers: Record<string, string | string[] | undefined> };
 
-  /** The stored bytes, or 304 when the device already has them. */
   const answer = (request: DeviceRequest, reply: FastifyReply, document: ConfigDocument): FastifyReply => {
-    // The config read shortcut (config-read-shortcut.ts) answers with the same headers, in the same order.
-    reply.header('etag', document.etag).header('cache-control', DEVICE_FETCH_CACHE_CONTROL);
-    if (deviceHasCurrent(request.headers['if-none-match'], document)) return reply.code(304).send();
-    return reply.type(JSON_CONTENT_TYPE).send(document.bytes);
+    const headers: Record<string, string> = {};
+    const body = deviceFetchAnswer(document, request.headers['if-none-match'], headers);
+    reply.headers(headers);
+    return body === null ? reply.code(304).send() : reply.send(body);
   };
 
   const readAndAnswer = async (request: DeviceRequest, reply: FastifyReply, mac: string) => {
