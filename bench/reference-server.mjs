@@ -23,6 +23,10 @@
  *   renaming through the thread pool, as the service does). It takes no
  *   lock, which the service needs for replicas, and checks nothing but that
  *   `content` is an object;
+ * - `node-http-writer-thread`: the same, but each save's durable write is
+ *   made whole by one worker thread (bench/reference-writer.mjs), so that
+ *   the event loop hands a save off once instead of once per call that may
+ *   wait (creating, the two fsyncs, renaming);
  * - `fastify`: a one-route Fastify app;
  * - `fastify-duties`: the same app doing, as cheaply as it can be done, the
  *   per-request work the service is required to do and the others skip: a
@@ -36,6 +40,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { summarizeConfig } from '../dist/server/config-summary.js';
 
 const [kind, dir, port] = process.argv.slice(2);
@@ -130,6 +135,49 @@ function dutiesApp(Fastify, LogController) {
 const pooled = (call, ...args) => new Promise((resolve, reject) => call(...args, (error, result) => (error ? reject(error) : resolve(result))));
 let tempFiles = 0;
 
+/** Writes `bytes` to `temp`, fsyncs it, renames it over `target` and fsyncs the directory: creating, fsyncing and renaming through the thread pool, as the service does. */
+async function pooledWrite(temp, target, bytes) {
+  const fd = await pooled(fs.open, temp, 'wx');
+  try {
+    fs.writeSync(fd, bytes);
+    await pooled(fs.fsync, fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  await pooled(fs.rename, temp, target);
+  const directory = fs.openSync(dir, 'r');
+  try {
+    await pooled(fs.fsync, directory);
+  } finally {
+    fs.closeSync(directory);
+  }
+}
+
+/** The same write, made whole by one worker thread (bench/reference-writer.mjs): one hand-off per save. */
+function threadWrites() {
+  const writer = new Worker(new URL('./reference-writer.mjs', import.meta.url));
+  const waiting = new Map();
+  let writes = 0;
+  writer.on('message', ({ id, error }) => {
+    const { resolve, reject } = waiting.get(id);
+    waiting.delete(id);
+    if (error === undefined) resolve();
+    else reject(new Error(error));
+  });
+  writer.on('error', (error) => {
+    console.error(error);
+    process.exit(1);
+  });
+  return (temp, target, bytes) =>
+    new Promise((resolve, reject) => {
+      const id = writes++;
+      waiting.set(id, { resolve, reject });
+      writer.postMessage({ id, temp, target, bytes });
+    });
+}
+
+const writeDurably = kind === 'node-http-writer-thread' ? threadWrites() : pooledWrite;
+
 /** An API answer (the list, a save, the wrapped GET) with the headers the service sends on those. */
 const answer = (response, headers, body) => response.writeHead(200, { 'x-request-id': randomUUID(), ...apiHeaders, ...headers, 'content-length': body.length }).end(body);
 
@@ -156,21 +204,7 @@ function mixedLoadRoutes() {
     if (typeof content !== 'object' || content === null || Array.isArray(content)) throw new Error('content must be an object');
     const bytes = Buffer.from(`${JSON.stringify(content, null, 2)}\n`);
     const target = path.join(dir, `${mac}.json`);
-    const temp = path.join(dir, `.${mac}.${process.pid}.${tempFiles++}.tmp`);
-    const fd = await pooled(fs.open, temp, 'wx');
-    try {
-      fs.writeSync(fd, bytes);
-      await pooled(fs.fsync, fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    await pooled(fs.rename, temp, target);
-    const directory = fs.openSync(dir, 'r');
-    try {
-      await pooled(fs.fsync, directory);
-    } finally {
-      fs.closeSync(directory);
-    }
+    await writeDurably(path.join(dir, `.${mac}.${process.pid}.${tempFiles++}.tmp`), target, bytes);
     const entry = { key: statKey(fs.lstatSync(target, { bigint: true })), bytes, etag: etagOf(bytes) };
     cache.set(mac, entry);
     const summary = summarizeConfig(mac, content);
@@ -199,7 +233,7 @@ function mixedLoadRoutes() {
   };
 }
 
-if (kind === 'node-http') {
+if (kind === 'node-http' || kind === 'node-http-writer-thread') {
   const mixedLoad = process.env.REFERENCE_LIST ? mixedLoadRoutes() : () => false;
   const server = http.createServer((request, response) => {
     if (request.method === 'GET') {
@@ -238,7 +272,7 @@ if (kind === 'node-http') {
   });
   await app.listen({ port: Number(port), host: '127.0.0.1' });
 } else {
-  console.error(`usage: node reference-server.mjs <node-http|fastify|fastify-duties> <configs dir> <port> (not "${kind}")`);
+  console.error(`usage: node reference-server.mjs <node-http|node-http-writer-thread|fastify|fastify-duties> <configs dir> <port> (not "${kind}")`);
   process.exit(2);
 }
 process.on('SIGTERM', () => process.exit(0));

@@ -11,6 +11,7 @@
  *   npm run bench -- --only 'raw|list'    only the scenarios whose id matches (ids: see the JSON)
  *   npm run bench -- --dir /mnt/configs   generate the fleets on that volume (default: the system's temp directory)
  *   npm run bench -- --connections 30     keep-alive connections per scenario (default 10)
+ *   npm run bench -- --writer-thread      also bare Node saving through one writer thread, under the mixed load
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     dir: { type: 'string' },
     connections: { type: 'string' },
+    'writer-thread': { type: 'boolean', default: false },
   },
 });
 
@@ -196,11 +198,14 @@ function listAndSave(fleet: Fleet): Request {
 
 type Target = ScenarioResult['target'];
 
+/** Bare Node under the mixed load with each save's durable write made whole by one worker thread (with --writer-thread). */
+const WRITER_THREAD = 'node-http-writer-thread';
+const WRITER_THREAD_NAME = 'node:http, writes in a worker thread';
 /**
  * The reference servers, by scenario target (bench/reference-server.mjs): how far the runtime alone gets
  * with the service's answer, and how far Fastify gets doing only the per-request work the service must do.
  */
-const REFERENCES: Record<ReferenceKind, string> = {
+const REFERENCES: Record<Exclude<ReferenceKind, typeof WRITER_THREAD>, string> = {
   'node-http': 'node:http, same answer',
   fastify: 'Fastify, same answer',
   'fastify-duties': 'Fastify, same answer + duties',
@@ -218,7 +223,7 @@ interface Scenario {
   beside?: () => { stop(m: Measurement): Promise<Record<string, number>> };
 }
 
-function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, withReferences: boolean): Scenario[] {
+function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, withReferences: boolean, withWriterThread: boolean): Scenario[] {
   const macs = fleet.devices.map((d) => d.mac);
   const first = macs[0]!;
   const rawPaths = macs.map((mac) => `/api/configs/${mac}.json`);
@@ -294,14 +299,14 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, w
   both('raw-one', 'Raw GET, one MAC', get(`/api/configs/${first}.json`));
   onReferences('raw-one', 'Raw GET, one MAC', get(`/api/configs/${first}.json`));
   both('raw-random', 'Raw GET, random MACs', randomGet(rawPaths));
-  if (withReferences) {
-    // Bare Node under the mixed load, and its own pure-read figure to compare with.
-    const name = REFERENCES['node-http'];
+  // Bare Node under the mixed load, and its own pure-read figure to compare with; the same with a writer thread.
+  const bareNodeMixed = (kind: 'node-http' | typeof WRITER_THREAD, name: string) =>
     scenarios.push(
-      { id: 'node-http-raw-random', label: `${name}: Raw GET, random MACs`, target: 'node-http', fleet: n, spec: spec(randomGet(rawPaths)) },
-      mixedScenario('node-http-mixed', `${name}: ${MIXED_LABEL}`, 'node-http'),
+      { id: `${kind}-raw-random`, label: `${name}: Raw GET, random MACs`, target: kind, fleet: n, spec: spec(randomGet(rawPaths)) },
+      mixedScenario(`${kind}-mixed`, `${name}: ${MIXED_LABEL}`, kind),
     );
-  }
+  if (withReferences) bareNodeMixed('node-http', REFERENCES['node-http']);
+  if (withWriterThread) bareNodeMixed(WRITER_THREAD, WRITER_THREAD_NAME);
   scenarios.push({ id: 'raw-304', label: 'Raw GET, If-None-Match → 304', target: 'service', fleet: n, spec: spec(get(`/api/configs/${first}.json`, { 'if-none-match': etagOfFirst }), [304]) });
   scenarios.push({ id: 'wrapped-one', label: 'Wrapped GET, one MAC', target: 'service', fleet: n, spec: spec(get(`/api/configs/${first}`)) });
   onReferences('wrapped-one', 'Wrapped GET, one MAC', get(`/api/configs/${first}`));
@@ -398,7 +403,7 @@ function targetChecks(scenarios: ScenarioResult[], ratios: Record<string, RoundR
   const withRounds = (ratio: RoundRatio | undefined) => (ratio === undefined ? '–' : `${pct(ratio.median)} (rounds ${pct(ratio.min)}–${pct(ratio.max)})`);
   // What Node alone, Node with Fastify, and Fastify doing the required work reach with the same answer in the same run.
   const ceiling = (id: string) => {
-    const references = (Object.keys(REFERENCES) as ReferenceKind[]).filter((kind) => ratios[`${kind}-${id}`] !== undefined);
+    const references = (Object.keys(REFERENCES) as (keyof typeof REFERENCES)[]).filter((kind) => ratios[`${kind}-${id}`] !== undefined);
     return references.length > 0 ? `; ${references.map((kind) => `${REFERENCES[kind]}: ${pct(ratios[`${kind}-${id}`]!.median)}`).join(', ')}` : '';
   };
   const checks: TargetCheck[] = [];
@@ -451,9 +456,11 @@ function targetChecks(scenarios: ScenarioResult[], ratios: Record<string, RoundR
       ? `; beside ${Math.round(besideWrites.extra.writeRps!)} durable writes/s by another process (${Math.round(besideWrites.extra.writerCpuUsPerWrite!)} µs of CPU each): ${pct(perRoundRatio(besideWrites, rawRandom)?.median)}, each write costing ${((rawRandom.median.rps - besideWrites.median.rps) / besideWrites.extra.writeRps!).toFixed(1)} reads`
       : '';
     // What bare Node reaches under the same load, giving the same answers and writing as durably.
-    const referenceMixed = by('node-http-mixed');
-    const referenceReads = by('node-http-raw-random');
-    const reference = referenceMixed?.extraRuns && referenceReads ? `; ${REFERENCES['node-http']}: ${withRounds(readsKept(referenceMixed, referenceReads))}` : '';
+    const bareNode = (kind: 'node-http' | typeof WRITER_THREAD, name: string) => {
+      const [referenceMixed, referenceReads] = [by(`${kind}-mixed`), by(`${kind}-raw-random`)];
+      return referenceMixed?.extraRuns && referenceReads ? `; ${name}: ${withRounds(readsKept(referenceMixed, referenceReads))}` : '';
+    };
+    const reference = bareNode('node-http', REFERENCES['node-http']) + bareNode(WRITER_THREAD, WRITER_THREAD_NAME);
     // A write's cost, its lock and checks included, against bare Node's durable write with neither.
     const [put, referencePut] = [by('put-distinct'), by('node-http-put-distinct')];
     const writeCost = put && referencePut ? `; CPU per durable PUT: ${Math.round(put.median.serverCpuUsPerRequest)} µs, ${REFERENCES['node-http']}: ${Math.round(referencePut.median.serverCpuUsPerRequest)} µs` : '';
@@ -491,6 +498,9 @@ async function main(): Promise<void> {
   const loadAverageBefore = os.loadavg();
   const nginx = args['skip-nginx'] ? null : nginxVersion();
   const withReferences = !args['skip-references'];
+  // A reference, started with the others.
+  const withWriterThread = withReferences && args['writer-thread']!;
+  if (args['writer-thread'] && !withReferences) log('--writer-thread is a reference server: it does not run with --skip-references');
   if (!nginx) log(args['skip-nginx'] ? 'nginx skipped' : 'nginx not found: no static-server comparison in this run');
   // Writes cost what the filesystem makes them cost: --dir measures on the volume the service will use.
   const workDir = await fs.mkdtemp(path.join(path.resolve(args.dir ?? os.tmpdir()), 'iot-bench-'));
@@ -530,33 +540,39 @@ async function main(): Promise<void> {
           const wrappedPath = firstPath.slice(0, -'.json'.length);
           const wrappedFirst = await getJson(server.port, wrappedPath);
           const answers = { deviceHeaders: sameOnEveryResponse(first.headers), apiHeaders: sameOnEveryResponse(list.headers), listFile };
-          for (const kind of Object.keys(REFERENCES) as ReferenceKind[]) {
-            references[kind] = await startReference(repoRoot, kind, referenceDir, workDir, firstPath, answers);
+          const kinds = Object.keys(REFERENCES) as ReferenceKind[];
+          if (withWriterThread && selected('mixed')) kinds.push(WRITER_THREAD);
+          const dirOf = (kind: ReferenceKind) => (kind === WRITER_THREAD ? `${referenceDir}-${WRITER_THREAD}` : referenceDir);
+          for (const kind of kinds) {
+            if (dirOf(kind) !== referenceDir) await fs.cp(fleet200.dir, dirOf(kind), { recursive: true });
+            references[kind] = await startReference(repoRoot, kind, dirOf(kind), workDir, firstPath, answers);
             assertSameAnswer(kind, first, await getJson(references[kind]!.port, firstPath));
             assertSameAnswer(kind, wrappedFirst, await getJson(references[kind]!.port, wrappedPath));
           }
           // Bare Node's list and save, which it answers for the mixed load, must be the service's too, down to the bytes stored:
           // a changed config (so that a save that wrote nothing cannot pass), then the one each device has, put back.
-          const nodeHttp = references['node-http']!;
-          assertSameAnswer('node-http', list, await getJson(nodeHttp.port, '/api/configs'));
-          const last = fleet200.devices.at(-1)!;
-          for (const content of [{ ...last.content, deviceName: 'Saved by the benchmark' }, last.content]) {
-            const body = JSON.stringify({ content });
-            const saved = await putJson(server.port, `/api/configs/${last.mac}`, body);
-            assertSameAnswer('node-http', saved, await putJson(nodeHttp.port, `/api/configs/${last.mac}`, body));
-            const [stored, storedByReference] = await Promise.all([fleet200.dir, referenceDir].map((dir) => fs.readFile(path.join(dir, `${last.mac}.json`))));
-            if (!stored!.equals(storedByReference!) || !stored!.equals(storedBytes(content))) {
-              throw new Error('the node-http reference stores other bytes than the service');
+          for (const kind of kinds.filter((k) => k === 'node-http' || k === WRITER_THREAD)) {
+            const bareNode = references[kind]!;
+            assertSameAnswer(kind, list, await getJson(bareNode.port, '/api/configs'));
+            const last = fleet200.devices.at(-1)!;
+            for (const content of [{ ...last.content, deviceName: 'Saved by the benchmark' }, last.content]) {
+              const body = JSON.stringify({ content });
+              const saved = await putJson(server.port, `/api/configs/${last.mac}`, body);
+              assertSameAnswer(kind, saved, await putJson(bareNode.port, `/api/configs/${last.mac}`, body));
+              const [stored, storedByReference] = await Promise.all([fleet200.dir, dirOf(kind)].map((dir) => fs.readFile(path.join(dir, `${last.mac}.json`))));
+              if (!stored!.equals(storedByReference!) || !stored!.equals(storedBytes(content))) {
+                throw new Error(`the ${kind} reference stores other bytes than the service`);
+              }
             }
+            assertSameAnswer(kind, await getJson(server.port, '/api/configs'), await getJson(bareNode.port, '/api/configs'));
           }
-          assertSameAnswer('node-http', await getJson(server.port, '/api/configs'), await getJson(nodeHttp.port, '/api/configs'));
         }
         if (nginxServer) {
           const viaNginx = await fetch(`http://127.0.0.1:${nginxServer.port}${firstPath}`);
           const bytes = Buffer.from(await viaNginx.arrayBuffer());
           if (viaNginx.status !== 200 || !bytes.equals(fleet200.devices[0]!.bytes)) throw new Error(`nginx answered ${viaNginx.status} with other bytes`);
         }
-        const scenarioList = fleetScenarios(fleet200, first.etag, nginxServer !== undefined, Object.keys(references).length > 0);
+        const scenarioList = fleetScenarios(fleet200, first.etag, nginxServer !== undefined, Object.keys(references).length > 0, references[WRITER_THREAD] !== undefined);
         scenarios.push(...(await runScenarios(scenarioList, { service: server, nginx: nginxServer, ...references })));
       } finally {
         for (const reference of Object.values(references)) await reference.stop();
