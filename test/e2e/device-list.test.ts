@@ -45,6 +45,11 @@ async function shownMacs(page: Page): Promise<string[]> {
   return page.getByTestId('device-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-mac')!));
 }
 
+/** The label the header row shows before the sort buttons, as its computed `content` ("none" when there is none). */
+async function sortLabel(page: Page): Promise<string> {
+  return page.evaluate<string>("getComputedStyle(document.querySelector('.device-table thead tr'), '::before').content");
+}
+
 describe('device list', () => {
   it('redirects / to /devices, lists every device with its summary, and shows OTA as icon plus words', async () => {
     const { baseUrl } = await startApp();
@@ -77,6 +82,8 @@ describe('device list', () => {
     const { page, problems } = await openPage(browser, baseUrl);
     await page.goto('/devices');
     await page.getByTestId('device-table').waitFor();
+    // On a desktop the buttons are the column headers: no label before them.
+    expect(await sortLabel(page)).toBe('none');
 
     await page.getByTestId('sort-device_name').click();
     await eventually(() => shownMacs(page)).toEqual(['10-20-30-40-50-60', 'aa-bb-cc-00-00-01', 'aa-bb-cc-00-00-03', 'de-ad-be-ef-00-01']);
@@ -309,7 +316,8 @@ describe('device list', () => {
     // The header row stays in the accessibility tree, so each cell keeps its column's name.
     expect(await page.getByRole('columnheader').count()).toBe(5);
     expect(await row.getByRole('cell').count()).toBe(5);
-    // And in sight, as the sort buttons above the cards, which work by touch.
+    // And in sight, as the sort buttons above the cards, which work by touch, under a label saying so.
+    expect(await sortLabel(page)).toBe('"Sort by" / ""');
     const byName = page.getByTestId('sort-device_name');
     expect((await byName.boundingBox())!.width).toBeGreaterThan(40);
     await byName.click();
