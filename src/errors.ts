@@ -57,7 +57,7 @@ export class RecordExists extends AppError {
 }
 
 export class PreconditionFailed extends AppError {
-  /** `failed`: the condition that failed (If-Match by default; on an unusable file, which has no ETag, its own words). */
+  /** `failed`: the condition that failed (If-Match by default; on a stored file that has no ETag, as it was never read, its own words). */
   constructor(
     mac: string,
     currentEtag: string | null,

@@ -812,7 +812,8 @@ function checkConditions(mac: string, current: FileState | null, conditions: Wri
   if (conditions.ifMatch !== undefined) {
     const matches =
       current !== null && (conditions.ifMatch === '*' || (currentEtag !== null && conditions.ifMatch.includes(currentEtag)));
-    if (!matches) throw new PreconditionFailed(mac, currentEtag, current === null ? 'If-Match' : 'If-Match, unusable file');
+    // A file that exists but has no ETag (never read: over the size limit, unreadable, not a file) cannot match any.
+    if (!matches) throw new PreconditionFailed(mac, currentEtag, current !== null && currentEtag === null ? 'If-Match, unusable file' : 'If-Match');
   }
   if (conditions.ifNoneMatch !== undefined && current !== null) {
     // Weak comparison (RFC 9110): W/"x" excludes "x".

@@ -96,7 +96,11 @@ describe('PUT /api/configs/:mac', () => {
       payload: { content: sampleContent('v3') },
     });
     expect(stale.statusCode).toBe(412);
-    expect(stale.json()).toMatchObject({ code: 'PRECONDITION_FAILED', details: { current_etag: updated.headers.etag } });
+    expect(stale.json()).toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      error: `Precondition failed: config ${MAC} has changed (current ETag ${updated.headers.etag})`,
+      details: { current_etag: updated.headers.etag },
+    });
     expect(JSON.parse(await readStored(dir)).deviceName).toBe('v2');
   });
 
@@ -104,8 +108,24 @@ describe('PUT /api/configs/:mac', () => {
     const { app, dir } = await buildTestApp();
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'if-match': '"abc"' }, payload: { content: {} } });
     expect(res.statusCode).toBe(412);
-    expect(res.json().details.current_etag).toBeNull();
+    expect(res.json()).toMatchObject({ error: `Precondition failed: config ${MAC} does not exist`, details: { current_etag: null } });
     await expect(fs.access(fileOf(dir))).rejects.toThrow();
+  });
+
+  it('answers 412 with the ETag of a stored file that is not a valid config, which a repair can then match', async () => {
+    const { app, dir } = await buildTestApp();
+    await fs.writeFile(fileOf(dir), '[1, 2]');
+    const read = await app.inject({ method: 'GET', url: `/api/configs/${MAC}` });
+    expect(read.statusCode).toBe(422);
+    const brokenEtag = read.json().details.etag as string;
+    const stale = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'if-match': '"abc"' }, payload: { content: {} } });
+    expect(stale.statusCode).toBe(412);
+    expect(stale.json()).toMatchObject({
+      error: `Precondition failed: config ${MAC} has changed (current ETag ${brokenEtag})`,
+      details: { current_etag: brokenEtag },
+    });
+    const repaired = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'if-match': brokenEtag }, payload: { content: {} } });
+    expect(repaired.statusCode).toBe(200);
   });
 
   it('treats If-None-Match: * as create-only', async () => {
