@@ -7,6 +7,7 @@ import {
   eventually,
   launchBrowser,
   openPage,
+  DESKTOP,
   PHONE,
   putConfig,
   readStored,
@@ -115,20 +116,28 @@ describe('duplicate, rename, delete', () => {
     expect(problems).toEqual([]);
   });
 
-  it('says in visible words, tied to the button, why Rename is off while there are edits', async () => {
+  it('says in visible words, tied to the button, why Rename is off while there are edits, without moving the buttons', async () => {
     const { baseUrl } = await startApp();
     await putConfig(baseUrl, MAC, KITCHEN);
-    const { page, problems } = await openPage(browser, baseUrl, { viewport: PHONE });
-    await openEditor(page, MAC);
-    expect(await page.getByTestId('rename-note').count()).toBe(0);
-    await setEditorText(page, JSON.stringify({ ...KITCHEN, deviceName: 'Edited' }));
-    const rename = page.getByTestId('rename');
-    await eventually(() => rename.isDisabled()).toBe(true);
-    const note = page.locator(`[id="${await rename.getAttribute('aria-describedby')}"]`);
-    expect(await note.isVisible()).toBe(true);
-    expect(await note.textContent()).toBe('Save or discard your changes to rename.');
-    await screenshot(page, 'edit-phone-rename-note');
-    expect(problems).toEqual([]);
+    for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+      const { page, problems } = await openPage(browser, baseUrl, { viewport });
+      await openEditor(page, MAC);
+      expect(await page.getByTestId('rename-note').isVisible()).toBe(false);
+      expect(await page.getByTestId('rename').getAttribute('aria-describedby')).toBeNull();
+      const buttons = ['duplicate', 'rename', 'delete', 'save'].map((testId) => page.getByTestId(testId));
+      const where = () => Promise.all(buttons.map((button) => button.boundingBox()));
+      const before = await where();
+      await setEditorText(page, JSON.stringify({ ...KITCHEN, deviceName: 'Edited' }));
+      const rename = page.getByTestId('rename');
+      await eventually(() => rename.isDisabled()).toBe(true);
+      const note = page.locator(`[id="${await rename.getAttribute('aria-describedby')}"]`);
+      expect(await note.isVisible()).toBe(true);
+      expect(await note.textContent()).toBe('Save or discard your changes to rename.');
+      // A pointer aimed at Delete as the first key is typed must still land on Delete; nor does the editor move down.
+      expect(await where(), name).toEqual(before);
+      await screenshot(page, `edit-${name}-rename-note`);
+      expect(problems).toEqual([]);
+    }
   });
 
   it('deletes only after a confirmation naming the MAC and device, from the editor and from the list', async () => {

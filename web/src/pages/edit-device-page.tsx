@@ -327,7 +327,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
 
   return (
     <>
-      <div className="page-header">
+      <div className="page-header editor-header">
         <div className="title-block">
           <PageHeading testId="editor-title">{stored?.device_name || mac}</PageHeading>
           <p className="muted">
@@ -359,12 +359,11 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
           <button type="button" className="btn btn-danger-outline" onClick={() => setDialog('delete')} data-testid="delete">
             <TrashIcon /> Delete
           </button>
-          {/* Said in words, not in a title tooltip, which touch and keyboard users never see. */}
-          {dirty && (
-            <p id={renameNoteId} className="header-note muted" data-testid="rename-note">
-              Save or discard your changes to rename.
-            </p>
-          )}
+          {/* Said in words, not in a title tooltip, which touch and keyboard users never see. Its room is kept while
+              it is hidden, so that showing it at the first edit moves nothing on the page (see .header-note). */}
+          <p id={renameNoteId} className={`header-note muted${dirty ? '' : ' is-idle'}`} data-testid="rename-note">
+            Save or discard your changes to rename.
+          </p>
         </div>
       </div>
 
