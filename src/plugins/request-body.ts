@@ -45,10 +45,17 @@ export function parseJsonBody(request: FastifyRequest, body: Buffer): unknown {
   return value;
 }
 
+/**
+ * The other JSON media types (the `+json` suffix, as in `application/vnd.acme+json`), with or without parameters
+ * (Fastify tests the whole header against it), except the JSON patch formats: a PUT replaces the whole config, and
+ * a client sending a patch would lose every key it left out.
+ */
+const OTHER_JSON_TYPES = /^application\/(?!(?:merge-patch|json-patch)\+json\s*(?:;|$))[\w.+-]+\+json\s*(?:;.*)?$/i;
+
 export default fp(
   async function requestBody(app: FastifyInstance) {
     app.removeAllContentTypeParsers();
-    for (const contentType of ['application/json', /^application\/[\w.+-]+\+json$/]) {
+    for (const contentType of ['application/json', OTHER_JSON_TYPES]) {
       app.addContentTypeParser(contentType, { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer) => parseJsonBody(request, body));
     }
   },

@@ -206,6 +206,19 @@ describe('PUT /api/configs/:mac', () => {
     expect(res.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', correlationId: expect.any(String) });
   });
 
+  it('takes a body of another +json type as JSON, but answers 415 for the JSON patch formats, as a PUT replaces the whole config', async () => {
+    const { app, dir } = await buildTestApp();
+    const put = (contentType: string, content: Record<string, unknown>) =>
+      app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'content-type': contentType }, payload: JSON.stringify({ content }) });
+    expect((await put('application/vnd.example+json; charset=utf-8', { deviceName: 'kept', enableOTA: true })).statusCode).toBe(200);
+    for (const patch of ['application/merge-patch+json', 'application/json-patch+json', 'Application/Merge-Patch+JSON']) {
+      const res = await put(patch, { deviceName: 'patched' });
+      expect(res.statusCode, patch).toBe(415);
+      expect(res.json().code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
+    expect(JSON.parse(await readStored(dir))).toEqual({ deviceName: 'kept', enableOTA: true });
+  });
+
   it('answers 413 for a body over MAX_BODY_BYTES', async () => {
     const { app, dir } = await buildTestApp({ MAX_BODY_BYTES: '2048' });
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { blob: 'x'.repeat(4096) } } });
