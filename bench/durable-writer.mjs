@@ -9,6 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeDurablySync } from './durable-write.mjs';
 
 const [dir, perSecond, size] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 fs.mkdirSync(dir, { recursive: true });
@@ -19,13 +20,7 @@ let written = 0;
 
 function writeOne() {
   const target = path.join(dir, `${written % 200}.json`);
-  const temp = `${target}.tmp`;
-  const fd = fs.openSync(temp, 'wx');
-  fs.writeSync(fd, bytes);
-  fs.fsyncSync(fd);
-  fs.closeSync(fd);
-  fs.renameSync(temp, target);
-  fs.fsyncSync(directory);
+  writeDurablySync(`${target}.tmp`, target, bytes, directory);
   written++;
 }
 

@@ -53,6 +53,8 @@ export interface BenchResult {
     nginx: string | null;
     /** Node flags the service ran with, taken from `npm start`. */
     serviceCommand: string;
+    /** Variables of the environment that change how Node and libuv run (e.g. `UV_USE_IO_URING`), as the servers inherited them; absent in earlier runs. */
+    runtimeEnvironment?: Record<string, string>;
     averageConfigBytes: number;
     fleetFilesystem: string;
   };
@@ -86,11 +88,17 @@ const ms = (value: number): string => (!Number.isFinite(value) ? '–' : value <
 /** Load-generator CPU (% of one core) from which a figure is taken to be bounded by the generator. */
 const GENERATOR_BOUND_CPU = 90;
 
+/** ", with UV_USE_IO_URING=1" for the variables a run set, or nothing. */
+function environmentNote(environment: Record<string, string> | undefined): string {
+  const set = Object.entries(environment ?? {});
+  return set.length === 0 ? '' : `, with ${set.map(([name, value]) => `${name}=${value}`).join(' ')}`;
+}
+
 export function markdownReport(result: BenchResult): string {
   const lines: string[] = [];
   const m = result.meta;
   lines.push(
-    `Benchmark of ${m.commit} on ${m.cpus} × ${m.cpuModel}, Node ${m.node} (\`${m.serviceCommand}\`), nginx ${m.nginx ?? 'absent'}; ` +
+    `Benchmark of ${m.commit} on ${m.cpus} × ${m.cpuModel}, Node ${m.node} (\`${m.serviceCommand}\`${environmentNote(m.runtimeEnvironment)}), nginx ${m.nginx ?? 'absent'}; ` +
       `${m.repetitions} runs of ${m.seconds} s after ${m.warmupSeconds} s warm-up per scenario, ${m.connections ?? 10} keep-alive connections, medians; ` +
       `configs of ${m.averageConfigBytes} bytes on ${m.fleetFilesystem}; load average before: ${m.loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}.`,
   );

@@ -62,6 +62,11 @@ function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
+/** The variables of this environment, which every server started inherits, that change how Node and libuv run. */
+function runtimeEnvironment(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => /^(UV_|NODE_OPTIONS$)/.test(entry[0]) && entry[1] !== undefined));
+}
+
 function sh(command: string, commandArgs: string[], cwd = repoRoot): string {
   const result = spawnSync(command, commandArgs, { cwd, encoding: 'utf8' });
   return result.status === 0 ? result.stdout.trim() : '';
@@ -200,7 +205,6 @@ type Target = ScenarioResult['target'];
 
 /** Bare Node under the mixed load with each save's durable write made whole by one worker thread (with --writer-thread). */
 const WRITER_THREAD = 'node-http-writer-thread';
-const WRITER_THREAD_NAME = 'node:http, writes in a worker thread';
 /**
  * The reference servers, by scenario target (bench/reference-server.mjs): how far the runtime alone gets
  * with the service's answer, and how far Fastify gets doing only the per-request work the service must do.
@@ -210,6 +214,9 @@ const REFERENCES: Record<Exclude<ReferenceKind, typeof WRITER_THREAD>, string> =
   fastify: 'Fastify, same answer',
   'fastify-duties': 'Fastify, same answer + duties',
 };
+/** The bare Node references that answer the mixed load, saving through the thread pool or through a writer thread. */
+const BARE_NODE = { 'node-http': REFERENCES['node-http'], [WRITER_THREAD]: 'node:http, writes in a worker thread' } as const;
+type BareNodeKind = keyof typeof BARE_NODE;
 
 interface Scenario {
   id: string;
@@ -299,14 +306,17 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, w
   both('raw-one', 'Raw GET, one MAC', get(`/api/configs/${first}.json`));
   onReferences('raw-one', 'Raw GET, one MAC', get(`/api/configs/${first}.json`));
   both('raw-random', 'Raw GET, random MACs', randomGet(rawPaths));
-  // Bare Node under the mixed load, and its own pure-read figure to compare with; the same with a writer thread.
-  const bareNodeMixed = (kind: 'node-http' | typeof WRITER_THREAD, name: string) =>
+  if (withReferences) {
+    // Bare Node under the mixed load, and its own pure-read figure to compare with. With a writer thread, bare Node
+    // reads with the same code, so the same pure reads are its yardstick too: a second run of them would only add
+    // the noise between two runs of one thing.
+    const name = BARE_NODE['node-http'];
     scenarios.push(
-      { id: `${kind}-raw-random`, label: `${name}: Raw GET, random MACs`, target: kind, fleet: n, spec: spec(randomGet(rawPaths)) },
-      mixedScenario(`${kind}-mixed`, `${name}: ${MIXED_LABEL}`, kind),
+      { id: 'node-http-raw-random', label: `${name}: Raw GET, random MACs`, target: 'node-http', fleet: n, spec: spec(randomGet(rawPaths)) },
+      mixedScenario('node-http-mixed', `${name}: ${MIXED_LABEL}`, 'node-http'),
     );
-  if (withReferences) bareNodeMixed('node-http', REFERENCES['node-http']);
-  if (withWriterThread) bareNodeMixed(WRITER_THREAD, WRITER_THREAD_NAME);
+    if (withWriterThread) scenarios.push(mixedScenario(`${WRITER_THREAD}-mixed`, `${BARE_NODE[WRITER_THREAD]}: ${MIXED_LABEL}`, WRITER_THREAD));
+  }
   scenarios.push({ id: 'raw-304', label: 'Raw GET, If-None-Match → 304', target: 'service', fleet: n, spec: spec(get(`/api/configs/${first}.json`, { 'if-none-match': etagOfFirst }), [304]) });
   scenarios.push({ id: 'wrapped-one', label: 'Wrapped GET, one MAC', target: 'service', fleet: n, spec: spec(get(`/api/configs/${first}`)) });
   onReferences('wrapped-one', 'Wrapped GET, one MAC', get(`/api/configs/${first}`));
@@ -456,11 +466,13 @@ function targetChecks(scenarios: ScenarioResult[], ratios: Record<string, RoundR
       ? `; beside ${Math.round(besideWrites.extra.writeRps!)} durable writes/s by another process (${Math.round(besideWrites.extra.writerCpuUsPerWrite!)} µs of CPU each): ${pct(perRoundRatio(besideWrites, rawRandom)?.median)}, each write costing ${((rawRandom.median.rps - besideWrites.median.rps) / besideWrites.extra.writeRps!).toFixed(1)} reads`
       : '';
     // What bare Node reaches under the same load, giving the same answers and writing as durably.
-    const bareNode = (kind: 'node-http' | typeof WRITER_THREAD, name: string) => {
-      const [referenceMixed, referenceReads] = [by(`${kind}-mixed`), by(`${kind}-raw-random`)];
-      return referenceMixed?.extraRuns && referenceReads ? `; ${name}: ${withRounds(readsKept(referenceMixed, referenceReads))}` : '';
-    };
-    const reference = bareNode('node-http', REFERENCES['node-http']) + bareNode(WRITER_THREAD, WRITER_THREAD_NAME);
+    const referenceReads = by('node-http-raw-random');
+    const reference = (Object.entries(BARE_NODE) as [BareNodeKind, string][])
+      .map(([kind, name]) => {
+        const referenceMixed = by(`${kind}-mixed`);
+        return referenceMixed?.extraRuns && referenceReads ? `; ${name}: ${withRounds(readsKept(referenceMixed, referenceReads))}` : '';
+      })
+      .join('');
     // A write's cost, its lock and checks included, against bare Node's durable write with neither.
     const [put, referencePut] = [by('put-distinct'), by('node-http-put-distinct')];
     const writeCost = put && referencePut ? `; CPU per durable PUT: ${Math.round(put.median.serverCpuUsPerRequest)} µs, ${REFERENCES['node-http']}: ${Math.round(referencePut.median.serverCpuUsPerRequest)} µs` : '';
@@ -498,9 +510,9 @@ async function main(): Promise<void> {
   const loadAverageBefore = os.loadavg();
   const nginx = args['skip-nginx'] ? null : nginxVersion();
   const withReferences = !args['skip-references'];
-  // A reference, started with the others.
-  const withWriterThread = withReferences && args['writer-thread']!;
-  if (args['writer-thread'] && !withReferences) log('--writer-thread is a reference server: it does not run with --skip-references');
+  // A reference, started with the others, for the mixed load only.
+  const withWriterThread = withReferences && args['writer-thread']! && selected('mixed');
+  if (args['writer-thread'] && !withWriterThread) log('--writer-thread runs with the references under the mixed load: not in this run (--skip-references, or --only without it)');
   if (!nginx) log(args['skip-nginx'] ? 'nginx skipped' : 'nginx not found: no static-server comparison in this run');
   // Writes cost what the filesystem makes them cost: --dir measures on the volume the service will use.
   const workDir = await fs.mkdtemp(path.join(path.resolve(args.dir ?? os.tmpdir()), 'iot-bench-'));
@@ -541,7 +553,7 @@ async function main(): Promise<void> {
           const wrappedFirst = await getJson(server.port, wrappedPath);
           const answers = { deviceHeaders: sameOnEveryResponse(first.headers), apiHeaders: sameOnEveryResponse(list.headers), listFile };
           const kinds = Object.keys(REFERENCES) as ReferenceKind[];
-          if (withWriterThread && selected('mixed')) kinds.push(WRITER_THREAD);
+          if (withWriterThread) kinds.push(WRITER_THREAD);
           const dirOf = (kind: ReferenceKind) => (kind === WRITER_THREAD ? `${referenceDir}-${WRITER_THREAD}` : referenceDir);
           for (const kind of kinds) {
             if (dirOf(kind) !== referenceDir) await fs.cp(fleet200.dir, dirOf(kind), { recursive: true });
@@ -551,7 +563,7 @@ async function main(): Promise<void> {
           }
           // Bare Node's list and save, which it answers for the mixed load, must be the service's too, down to the bytes stored:
           // a changed config (so that a save that wrote nothing cannot pass), then the one each device has, put back.
-          for (const kind of kinds.filter((k) => k === 'node-http' || k === WRITER_THREAD)) {
+          for (const kind of kinds.filter((k): k is BareNodeKind => k in BARE_NODE)) {
             const bareNode = references[kind]!;
             assertSameAnswer(kind, list, await getJson(bareNode.port, '/api/configs'));
             const last = fleet200.devices.at(-1)!;
@@ -658,6 +670,7 @@ async function main(): Promise<void> {
         seconds: timing.seconds,
         nginx,
         serviceCommand: ['node', ...startFlags(repoRoot), 'dist/server/server.js'].join(' '),
+        runtimeEnvironment: runtimeEnvironment(),
         averageConfigBytes: fleet200.averageBytes,
         // findmnt names ext4 as such (stat -f calls it ext2/ext3), with the device it lives on.
         fleetFilesystem: sh('findmnt', ['-n', '-o', 'FSTYPE,SOURCE', '--target', workDir]).replace(/\s+/, ' on ') || sh('stat', ['-f', '-c', '%T', workDir]) || 'unknown',
