@@ -47,8 +47,8 @@ export function parseJsonBody(request: FastifyRequest, body: Buffer): unknown {
 
 /**
  * The other JSON media types (the `+json` suffix, as in `application/vnd.acme+json`), with or without parameters
- * (Fastify tests the whole header against it), except the JSON patch formats: a PUT replaces the whole config, and
- * a client sending a patch would lose every key it left out.
+ * (Fastify tests the media type with its parameters against it), except the JSON patch formats: a PUT replaces the
+ * whole config, and a client sending a patch would lose every key it left out.
  */
 const OTHER_JSON_TYPES = /^application\/(?!(?:merge-patch|json-patch)\+json\s*(?:;|$))[\w.+-]+\+json\s*(?:;.*)?$/i;
 
