@@ -198,12 +198,22 @@ describe('concurrent edits', () => {
     const { page, problems } = await openPage(browser, running.baseUrl);
     await page.clock.install();
     await openEditor(page, MAC);
+    // A short success toast first, which the long error toast then stacks on.
+    await setEditorText(page, JSON.stringify(MINE, null, 2));
+    await page.getByTestId('save').click();
+    const saved = page.locator('[data-testid=toast][data-kind=success]');
+    await saved.waitFor();
     await putConfig(running.baseUrl, MAC, THEIRS);
     await page.getByTestId('delete').click();
     await page.getByTestId('confirm-delete').click();
     const toast = page.locator('[data-testid=toast][data-kind=error]');
     await toast.waitFor();
     expect(await toast.textContent()).toContain('changed since you opened it');
+    // Stacked, each is as wide as its own words, at the same right edge: the short one does not cover more of the page.
+    const [savedBox, errorBox] = [(await saved.boundingBox())!, (await toast.boundingBox())!];
+    expect(savedBox.width).toBeLessThan(errorBox.width - 100);
+    expect(savedBox.x + savedBox.width).toBeCloseTo(errorBox.x + errorBox.width, 0);
+    await screenshot(page, 'toasts-stacked');
 
     // After the clock's jump, one task later, React has rendered what the timers did.
     const jump = async (ms: number) => {
