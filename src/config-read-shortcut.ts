@@ -83,15 +83,9 @@ export function configReadShortcut(app: FastifyInstance, settings: Settings, isC
 
     const answerHeaders: AnswerHeaders = { ...SECURITY_HEADERS, 'x-request-id': correlationIdFor(headers['x-request-id']) };
     const body = read.answer(document, request, answerHeaders);
-    let statusCode: 200 | 304;
-    if (body === null) {
-      statusCode = 304;
-      response.writeHead(statusCode, answerHeaders).end();
-    } else {
-      statusCode = 200;
-      answerHeaders['content-length'] = body.length;
-      response.writeHead(statusCode, answerHeaders).end(body);
-    }
+    const statusCode = body === null ? 304 : 200;
+    if (body !== null) answerHeaders['content-length'] = body.length;
+    response.writeHead(statusCode, answerHeaders).end(body ?? undefined);
     metrics.recordResponse('GET', read.route, statusCode, read.config.operation, undefined, (performance.now() - startedAt) / 1000);
     return true;
   };
