@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { ConfigListResponseSchema, ConfigResponseSchema, ConfigSummarySchema, RenameConfigRequestSchema, SaveConfigRequestSchema, SkippedFileSchema } from '../schemas/configs.js';
 import { ErrorResponseSchema, FieldErrorSchema } from '../schemas/errors.js';
 import { HealthResponseSchema, LivenessResponseSchema } from '../schemas/health.js';
+import { addPageHeaders } from './security.js';
 
 /** Shared schemas (one source for validation, serialisation and docs) and the OpenAPI document with Swagger UI at /api/docs. */
 export default fp(
@@ -52,7 +53,11 @@ export default fp(
         buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
       },
     });
-    await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { url: '/api/docs/openapi.json' } as never });
+    // In a context of their own, so that the docs' page and files, and only they, get the page-only security headers.
+    await app.register(async (docs) => {
+      docs.addHook('onRequest', addPageHeaders);
+      await docs.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { url: '/api/docs/openapi.json' } as never });
+    });
 
     app.get('/api/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   },

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../errors.js';
 import { PACKAGE_ROOT } from '../package-info.js';
+import { addPageHeaders, PAGE_HEADERS } from './security.js';
 
 /** Where `npm run build:web` puts the UI. */
 export const DEFAULT_UI_ROOT = path.join(PACKAGE_ROOT, 'dist', 'web');
@@ -36,7 +37,8 @@ export function cacheControlFor(relativePath: string): string {
 export default fp(
   async function ui(app: FastifyInstance, options: { root?: string } = {}) {
     const root = options.root ?? DEFAULT_UI_ROOT;
-    const routeOptions = { schema: { hide: true } };
+    // Every file here is a page or part of one: each gets the page-only security headers too.
+    const routeOptions = { schema: { hide: true }, onRequest: addPageHeaders };
 
     if (!existsSync(path.join(root, 'index.html'))) {
       app.log.warn({ root }, 'The web UI is not built, so only the API is served; run `npm run build` to build it');
@@ -67,6 +69,7 @@ export default fp(
     app.uiPageNotFound = async (reply) =>
       reply
         .code(404)
+        .headers(PAGE_HEADERS)
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-cache')
         .send(await readFile(path.join(root, 'index.html')));

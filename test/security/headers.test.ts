@@ -3,9 +3,19 @@ import { buildTestApp, MAC } from '../helpers/app.js';
 
 const CSP = "default-src 'self';script-src 'self';style-src 'self' 'unsafe-inline';img-src 'self' data:;connect-src 'self';frame-ancestors 'none'";
 
+/** helmet's headers that only change how a browser treats a page, with the values helmet gives them. */
+const PAGE_ONLY: Record<string, string> = {
+  'cross-origin-opener-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+};
+
 describe('security headers', () => {
   // The last one is a malformed URL, answered before routing (Fastify's frameworkErrors), where no hook runs.
-  it.each(['/api/configs', `/api/configs/${MAC}.json`, '/api/health', '/api/docs/', '/api/docs/static/swagger-ui-bundle.js', '/api/nothing-here', '/api/configs/%E0%A4%A'])(
+  it.each(['/api/configs', `/api/configs/${MAC}.json`, '/api/health', '/api/docs/', '/api/docs/static/swagger-ui-bundle.js', '/devices', '/api/nothing-here', '/api/configs/%E0%A4%A'])(
     'are on %s',
     async (url) => {
       const { app } = await buildTestApp();
@@ -14,9 +24,44 @@ describe('security headers', () => {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
       expect(res.headers['strict-transport-security']).toBeUndefined();
     },
   );
+
+  it.each([`/api/configs/${MAC}.json`, `/esp32/config/${MAC}.json`, `/api/configs/${MAC}`, '/api/configs', '/api/health', '/metrics', '/api/docs/openapi.json', '/api/nothing-here'])(
+    'leave out on %s, which is not a page, the headers only pages use',
+    async (url) => {
+      const { app } = await buildTestApp();
+      await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { name: 'Hall' } } });
+      const res = await app.inject({ url });
+      expect(res.statusCode).toBeLessThan(500);
+      for (const name of Object.keys(PAGE_ONLY)) expect(res.headers[name], name).toBeUndefined();
+    },
+  );
+
+  it("give the UI's and the docs' pages and files helmet's page-only headers too", async () => {
+    const { app } = await buildTestApp();
+    const index = await app.inject({ url: '/devices' });
+    const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(index.body)![1]!;
+    const pages = [
+      index,
+      await app.inject({ url: script }),
+      await app.inject({ url: '/favicon.svg' }),
+      // An address the UI does not know, typed in a browser: its "Page not found".
+      await app.inject({ url: '/no-such-page', headers: { accept: 'text/html' } }),
+      await app.inject({ url: '/api/docs/' }),
+      await app.inject({ url: '/api/docs/static/swagger-ui-bundle.js' }),
+      await app.inject({ url: '/api/docs/static/swagger-initializer.js' }),
+    ];
+    for (const page of pages) {
+      expect(page.statusCode).toBeLessThan(500);
+      expect(page.headers['content-security-policy']).toBe(CSP);
+      for (const [name, value] of Object.entries(PAGE_ONLY)) expect(page.headers[name], `${name} on a ${page.headers['content-type']}`).toBe(value);
+    }
+    expect(pages[3]!.statusCode).toBe(404);
+    expect(pages[3]!.headers['content-type']).toMatch(/^text\/html/);
+  });
 
   it('let Swagger UI work under the CSP: no inline script, every script and stylesheet from this origin', async () => {
     const { app } = await buildTestApp();
