@@ -32,7 +32,8 @@ const FRAMEWORK_CODES: Record<string, { code: string; message?: (error: FastifyE
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', message: () => 'Request body length does not match Content-Length' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', message: () => 'Request body is empty; expected a JSON object' },
-  FST_ERR_BAD_URL: { code: 'INVALID_OPERATION', message: () => 'The request URL is malformed' },
+  // A `%` escape that does not decode: the request itself is malformed, like unparsable HTTP.
+  FST_ERR_BAD_URL: { code: 'BAD_REQUEST', message: () => 'The request URL is malformed: a % escape in it does not decode' },
   // Fastify's own message repeats the whole segment (kilobytes, from a hostile client): keep it short.
   FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', message: () => 'A segment of the request URL is too long (at most 256 characters)' },
 };

@@ -72,7 +72,7 @@ describe('error envelope', () => {
     expect(res.body).not.toContain('secret');
   });
 
-  it('gives 400 INVALID_OPERATION for dot segments sent as is over a real socket', async () => {
+  it('gives 400 INVALID_OPERATION for dot segments sent as is over a real socket, and BAD_REQUEST for an escape that does not decode', async () => {
     const { app } = await buildTestApp();
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as net.AddressInfo).port;
@@ -81,9 +81,12 @@ describe('error envelope', () => {
       expect(res.status, target).toBe(400);
       expect(JSON.parse(res.body)).toMatchObject({ code: 'INVALID_OPERATION' });
     }
-    const malformed = await rawRequest(port, '/api/configs/%E0%A4%A');
-    expect(malformed.status).toBe(400);
-    expect(JSON.parse(malformed.body)).toMatchObject({ code: expect.any(String), correlationId: expect.any(String) });
+    // A % escape that does not decode is a malformed request, not a malformed MAC.
+    for (const target of ['/api/configs/%E0%A4%A', '/api/configs/%zz', '/esp32/config/%zz.json']) {
+      const malformed = await rawRequest(port, target);
+      expect(malformed.status, target).toBe(400);
+      expect(JSON.parse(malformed.body)).toMatchObject({ code: 'BAD_REQUEST', error: expect.stringContaining('% escape'), correlationId: expect.any(String) });
+    }
   });
 });
 
