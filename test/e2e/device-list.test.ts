@@ -331,6 +331,26 @@ describe('device list', () => {
     expect(problems).toEqual([]);
   });
 
+  it("shows the app's whole name in the header from the narrowest phone to a desktop, the header keeping its height", async () => {
+    const { baseUrl } = await startApp();
+    const { page, problems } = await openPage(browser, baseUrl, { viewport: DESKTOP });
+    await page.goto('/devices');
+    await page.locator('.brand').waitFor();
+    const header = `(() => {
+      const name = document.querySelector('.brand > span:last-child');
+      return { text: name.textContent, clipped: name.scrollWidth > name.clientWidth || name.scrollHeight > name.clientHeight,
+        height: Math.round(document.querySelector('.topbar').getBoundingClientRect().height) };
+    })()`;
+    const desktop = (await page.evaluate(header)) as { text: string; clipped: boolean; height: number };
+    expect(desktop).toMatchObject({ text: 'IoT Config Manager', clipped: false });
+    for (const width of [320, 360, 375, PHONE.width, 414, 720]) {
+      await page.setViewportSize({ width, height: PHONE.height });
+      expect(await page.evaluate(header), `${width} px`).toEqual(desktop);
+    }
+    await screenshot(page, 'header-narrow-phone');
+    expect(problems).toEqual([]);
+  });
+
   it('keeps long names and entity IDs inside the page, on a desktop and on a phone, in the list and the editor', async () => {
     const long = 'upstairs_landing_window_contact_sensor_with_a_very_long_unbroken_name_indeed';
     const { baseUrl } = await startApp();
