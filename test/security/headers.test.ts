@@ -3,9 +3,8 @@ import { buildTestApp, MAC } from '../helpers/app.js';
 
 const CSP = "default-src 'self';script-src 'self';style-src 'self' 'unsafe-inline';img-src 'self' data:;connect-src 'self';frame-ancestors 'none'";
 
-/** helmet's headers that only change how a browser treats a page, with the values helmet gives them. */
+/** helmet's headers that only change how a browser treats a page's content, with the values helmet gives them. */
 const PAGE_ONLY: Record<string, string> = {
-  'cross-origin-opener-policy': 'same-origin',
   'origin-agent-cluster': '?1',
   'x-dns-prefetch-control': 'off',
   'x-download-options': 'noopen',
@@ -25,20 +24,40 @@ describe('security headers', () => {
       expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+      // Also on a JSON answer: opened in a tab, it is a page, and another origin that opened it keeps no handle on it.
+      expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
       expect(res.headers['strict-transport-security']).toBeUndefined();
     },
   );
 
-  it.each([`/api/configs/${MAC}.json`, `/esp32/config/${MAC}.json`, `/api/configs/${MAC}`, '/api/configs', '/api/health', '/metrics', '/api/docs/openapi.json', '/api/nothing-here'])(
-    'leave out on %s, which is not a page, the headers only pages use',
-    async (url) => {
-      const { app } = await buildTestApp();
-      await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { name: 'Hall' } } });
-      const res = await app.inject({ url });
-      expect(res.statusCode).toBeLessThan(500);
-      for (const name of Object.keys(PAGE_ONLY)) expect(res.headers[name], name).toBeUndefined();
-    },
-  );
+  it.each([
+    [`/api/configs/${MAC}.json`, 200],
+    [`/esp32/config/${MAC}.json`, 200],
+    [`/api/configs/${MAC}`, 200],
+    ['/api/configs', 200],
+    ['/api/health', 200],
+    ['/metrics', 200],
+    ['/api/docs/openapi.json', 200],
+    ['/api/nothing-here', 404],
+  ])('leave out on %s, which is not a page, the headers only pages use', async (url, status) => {
+    const { app } = await buildTestApp();
+    await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { name: 'Hall' } } });
+    const res = await app.inject({ url });
+    expect(res.statusCode).toBe(status);
+    for (const name of Object.keys(PAGE_ONLY)) expect(res.headers[name], name).toBeUndefined();
+  });
+
+  it('are all on every page a browser is shown or sent to, and on no JSON answer to it', async () => {
+    const { app } = await buildTestApp();
+    const fromBrowser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    const pages = ['/', '/devices', '/devices/new', `/devices/${MAC}`, '/no-such-page', '/devices/a/b', '/api/docs', '/api/docs/', '/api/docs/static/index.html'];
+    for (const url of [...pages, '/api/nothing-here', `/api/configs/${MAC}`]) {
+      const res = await app.inject({ url, headers: fromBrowser });
+      const isPage = /^text\/html/.test(String(res.headers['content-type'])) || (res.statusCode >= 300 && res.statusCode < 400);
+      expect(isPage, url).toBe(pages.includes(url));
+      for (const [name, value] of Object.entries(PAGE_ONLY)) expect(res.headers[name], `${name} on ${url}`).toBe(isPage ? value : undefined);
+    }
+  });
 
   it("give the UI's and the docs' pages and files helmet's page-only headers too", async () => {
     const { app } = await buildTestApp();
