@@ -32,8 +32,9 @@ const FRAMEWORK_CODES: Record<string, { code: string; message?: (error: FastifyE
   },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', message: () => 'Request body length does not match Content-Length' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', message: () => 'Request body is empty; expected a JSON object' },
-  // A `%` escape that does not decode: the request itself is malformed, like unparsable HTTP.
-  FST_ERR_BAD_URL: { code: 'BAD_REQUEST', message: () => 'The request URL is malformed: a % escape in it does not decode' },
+  // A request target that is neither a path nor an http(s) URL, or a `%` escape that does not decode: the request
+  // itself is malformed, like unparsable HTTP.
+  FST_ERR_BAD_URL: { code: 'BAD_REQUEST', message: () => 'The request URL is malformed: not a path or an http(s) URL, or a % escape in it does not decode' },
   // Fastify's own message repeats the whole segment (kilobytes, from a hostile client): keep it short.
   FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', message: () => 'A segment of the request URL is too long (at most 256 characters)' },
 };
@@ -116,7 +117,8 @@ export default fp(
       const allowed: string[] = (['GET', 'PUT', 'POST', 'DELETE', 'PATCH'] as const).filter((method) => routes.find(method, url) !== null);
       // Fastify answers HEAD wherever there is a GET.
       if (allowed.includes('GET')) allowed.splice(1, 0, 'HEAD');
-      if (allowed.length > 0) {
+      // A route of this method that found nothing (a missing file under a static route) is a 404, not a 405.
+      if (allowed.length > 0 && !allowed.includes(request.method)) {
         reply.header('allow', allowed.join(', '));
         const error = new AppError(`Method ${request.method} is not allowed on ${shown(url)}; use ${allowed.join(', ')}`, 'METHOD_NOT_ALLOWED', 405);
         return sendError(request, reply, error);

@@ -76,8 +76,8 @@ export default fp(
     app.get('/', routeOptions, async (_request, reply) => reply.redirect('/devices'));
     for (const url of UI_ROUTES) app.get(url, routeOptions, sendIndex);
 
-    // Vite writes assets flat into assets/. Anything else is a 404 from here: left to @fastify/static,
-    // a missing file would reach the not-found handler, which sees this route and answers 405.
+    // Vite writes assets flat into assets/. Anything else is a 404 from here, naming the asset, before
+    // @fastify/static is asked: a name with a slash or `..` never reaches the disk.
     app.get<{ Params: { '*': string } }>('/assets/*', routeOptions, async (request, reply) => {
       const name = request.params['*'];
       if (!ASSET_NAME.test(name) || !existsSync(path.join(root, 'assets', name))) {

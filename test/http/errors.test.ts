@@ -41,6 +41,17 @@ describe('error envelope', () => {
     expect((await app.inject({ method: 'HEAD', url: '/api/configs' })).statusCode).toBe(200);
   });
 
+  it('answers 404, not 405, when a route of the request method finds nothing (a missing file of the API docs)', async () => {
+    const { app } = await buildTestApp();
+    for (const method of ['GET', 'HEAD'] as const) {
+      const res = await app.inject({ method, url: '/api/docs/static/no-such-file.js' });
+      expect(res.statusCode, method).toBe(404);
+      expect(res.headers.allow, method).toBeUndefined();
+    }
+    expect((await app.inject({ url: '/api/docs/static/no-such-file.js' })).json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
+    expect((await app.inject({ method: 'DELETE', url: '/api/docs/static/no-such-file.js' })).statusCode).toBe(405);
+  });
+
   it('echoes a sane X-Request-Id as correlationId and header', async () => {
     const { app } = await buildTestApp();
     const res = await app.inject({ url: '/api/configs/bad', headers: { 'x-request-id': 'abc.DEF_123-x' } });
@@ -81,11 +92,11 @@ describe('error envelope', () => {
       expect(res.status, target).toBe(400);
       expect(JSON.parse(res.body)).toMatchObject({ code: 'INVALID_OPERATION' });
     }
-    // A % escape that does not decode is a malformed request, not a malformed MAC.
-    for (const target of ['/api/configs/%E0%A4%A', '/api/configs/%zz', '/esp32/config/%zz.json']) {
+    // A % escape that does not decode, or a target that is no http URL, is a malformed request, not a malformed MAC.
+    for (const target of ['/api/configs/%E0%A4%A', '/api/configs/%zz', '/esp32/config/%zz.json', 'ftp://x/api/health']) {
       const malformed = await rawRequest(port, target);
       expect(malformed.status, target).toBe(400);
-      expect(JSON.parse(malformed.body)).toMatchObject({ code: 'BAD_REQUEST', error: expect.stringContaining('% escape'), correlationId: expect.any(String) });
+      expect(JSON.parse(malformed.body)).toMatchObject({ code: 'BAD_REQUEST', error: expect.stringContaining('URL is malformed'), correlationId: expect.any(String) });
     }
   });
 });
