@@ -15,12 +15,24 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs the real server (src/server.ts through tsx) as its own process; killed when the test ends. */
-export function spawnServer(env: Record<string, string>, cwd = ROOT): ServerProcess {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, SERVER_ENTRY], {
+/** The server run from source: src/server.ts through tsx. */
+const FROM_SOURCE = [process.execPath, '--import', TSX_LOADER, SERVER_ENTRY] as const;
+
+/**
+ * The README's `npm start` without its build step (the `prestart` script, skipped by --ignore-scripts): the built
+ * server in dist/, as npm runs it, npm's own process first.
+ */
+export const NPM_START = ['npm', 'start', '--ignore-scripts'] as const;
+
+/** Runs the real server (by default src/server.ts through tsx) as its own process; killed when the test ends. */
+export function spawnServer(env: Record<string, string>, cwd = ROOT, command: readonly string[] = FROM_SOURCE): ServerProcess {
+  const [executable, ...args] = command;
+  const child = spawn(executable!, args, {
     cwd,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own, so that whatever the command starts is killed with it (see below).
+    detached: true,
   });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
@@ -29,7 +41,12 @@ export function spawnServer(env: Record<string, string>, cwd = ROOT): ServerProc
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    // The whole group: a server that outlived npm (the failure `npm start`'s test looks for) is killed too.
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Nothing left in the group.
+    }
   });
   return { child, url: `http://127.0.0.1:${env.PORT}`, output: () => output, exited };
 }

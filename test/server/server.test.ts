@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { tempDir } from '../helpers/app.js';
 import { freePort } from '../helpers/free-port.js';
-import { spawnServer, waitForServer } from '../helpers/server-process.js';
+import { NPM_START, spawnServer, waitForServer } from '../helpers/server-process.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 describe('server process', () => {
@@ -97,6 +97,18 @@ describe('server process', () => {
     expect((await server.exited).code).toBe(0);
     await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
     expect(JSON.parse(await fs.readFile(path.join(dir, 'aa-bb-cc-dd-ee-ff.json'), 'utf8')).deviceName).toBe('slow');
+  });
+
+  // A supervisor (docker stop, a process manager) signals the process it started: with `npm start`, npm. It
+  // passes the signal on to its script's process, which must be the server itself, not a shell left in between.
+  it('run as `npm start`, shuts down gracefully and exits 0 when npm gets SIGTERM, leaving no server behind', async () => {
+    const port = await freePort();
+    const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: await tempDir(), LOG_LEVEL: 'info' }, undefined, NPM_START);
+    await waitForServer(server);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.output()).toContain('Shutting down');
+    await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
   });
 
   it('on SIGTERM closes a connection stalled mid-upload after 10 s, and still exits 0 with nothing written', async () => {
