@@ -74,26 +74,8 @@ describe('server process', () => {
     const port = await freePort();
     const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: dir });
     await waitForServer(server);
-    // A slow upload keeps a request in flight while the signal arrives.
-    const body = JSON.stringify({ content: { deviceName: 'slow' } });
-    const { request } = await import('node:http');
-    const inFlight = new Promise<number>((resolve, reject) => {
-      const req = request(`${server.url}/api/configs/aa-bb-cc-dd-ee-ff`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      });
-      req.on('response', (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
-      req.on('error', reject);
-      req.write(body.slice(0, 10));
-      setTimeout(() => {
-        server.child.kill('SIGTERM');
-        setTimeout(() => req.end(body.slice(10)), 300);
-      }, 200);
-    });
-    expect(await inFlight).toBe(200);
+    const status = await uploadSlowlyAcross(server.url, () => server.child.kill('SIGTERM'));
+    expect(status).toBe(200);
     expect((await server.exited).code).toBe(0);
     await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
     expect(JSON.parse(await fs.readFile(path.join(dir, 'aa-bb-cc-dd-ee-ff.json'), 'utf8')).deviceName).toBe('slow');
@@ -101,7 +83,7 @@ describe('server process', () => {
 
   // A supervisor (docker stop, a process manager) signals the process it started: with `npm start`, npm. It
   // passes the signal on to its script's process, which must be the server itself, not a shell left in between.
-  it('run as `npm start`, shuts down gracefully and exits 0 when npm gets SIGTERM, leaving no server behind', async () => {
+  it('run as `npm start`, shuts down gracefully and exits 0 when npm alone gets SIGTERM, leaving no server behind', async () => {
     const port = await freePort();
     const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: await tempDir(), LOG_LEVEL: 'info' }, undefined, NPM_START);
     await waitForServer(server);
@@ -109,6 +91,37 @@ describe('server process', () => {
     expect(await server.exited).toEqual({ code: 0, signal: null });
     expect(server.output()).toContain('Shutting down');
     await expect(fetch(`${server.url}/api/health`)).rejects.toThrow();
+  });
+
+  // Ctrl+C in a terminal, or systemd stopping the service, signals npm and the server at once, and npm passes its
+  // copy on: the server gets the signal twice, and must not take the copy for a second request to stop at once.
+  it.each(['SIGINT', 'SIGTERM'] as const)('run as `npm start`, lets a request in flight finish when %s reaches npm and the server alike', async (signal) => {
+    const port = await freePort();
+    const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: await tempDir(), LOG_LEVEL: 'info' }, undefined, NPM_START);
+    await waitForServer(server);
+    const status = await uploadSlowlyAcross(server.url, () => process.kill(-server.child.pid!, signal));
+    expect(status).toBe(200);
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.output()).toContain('Shutting down');
+    expect(server.output()).not.toContain('exiting at once');
+  });
+
+  it('exits 1 at once on a second stop signal more than a second after the first', async () => {
+    const port = await freePort();
+    const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: await tempDir() });
+    await waitForServer(server);
+    const stalled = net.connect(port, '127.0.0.1');
+    onTestFinished(() => void stalled.destroy());
+    // An upload that never ends keeps the shutdown waiting, for 10 s at most.
+    stalled.write(`PUT /api/configs/aa-bb-cc-dd-ee-ff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"content":`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    server.child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    const secondAt = Date.now();
+    server.child.kill('SIGINT');
+    expect((await server.exited).code).toBe(1);
+    expect(Date.now() - secondAt).toBeLessThan(2_000);
+    expect(server.output()).toContain('Second SIGINT while shutting down: exiting at once');
   });
 
   it('on SIGTERM closes a connection stalled mid-upload after 10 s, and still exits 0 with nothing written', async () => {
@@ -168,3 +181,28 @@ describe('server process', () => {
     expect(server.output()).not.toContain('"level":50');
   });
 });
+
+/**
+ * PUTs a config to `url` slowly enough that the request is still in flight when `signal` is called (after the
+ * first bytes), and resolves to the answer's status.
+ */
+async function uploadSlowlyAcross(url: string, signal: () => void): Promise<number> {
+  const body = JSON.stringify({ content: { deviceName: 'slow' } });
+  const { request } = await import('node:http');
+  return new Promise<number>((resolve, reject) => {
+    const req = request(`${url}/api/configs/aa-bb-cc-dd-ee-ff`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    req.on('error', reject);
+    req.write(body.slice(0, 10));
+    setTimeout(() => {
+      signal();
+      setTimeout(() => req.end(body.slice(10)), 300);
+    }, 200);
+  });
+}
