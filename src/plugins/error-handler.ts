@@ -19,7 +19,8 @@ function fieldErrors(error: FastifyError): FieldError[] {
     const location = (issue.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
     const missing = typeof params.missingProperty === 'string' ? params.missingProperty : undefined;
     const field = [location, missing].filter(Boolean).join('.') || error.validationContext || 'body';
-    return { field, message: issue.message ?? 'is invalid' };
+    // The field is the missing property itself: Ajv's "must have required property 'x'" would read "x must have required property 'x'".
+    return { field, message: missing !== undefined ? 'is required' : (issue.message ?? 'is invalid') };
   });
 }
 

@@ -185,6 +185,14 @@ describe('PUT /api/configs/:mac', () => {
     expect(await namesIn(dir)).toEqual([]);
   });
 
+  it('says a missing field is required, by its name, without repeating it', async () => {
+    const { app } = await buildTestApp();
+    const save = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { foo: 1 } });
+    expect(save.json()).toMatchObject({ error: 'Request body is invalid: content is required', details: { errors: [{ field: 'content', message: 'is required' }] } });
+    const rename = await app.inject({ method: 'POST', url: `/api/configs/${MAC}/rename`, payload: {} });
+    expect(rename.json()).toMatchObject({ details: { errors: [{ field: 'new_mac_address', message: 'is required' }] } });
+  });
+
   it.each([
     ['not JSON', '{"content": '],
     ['empty', ''],
