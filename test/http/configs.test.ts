@@ -104,6 +104,28 @@ describe('PUT /api/configs/:mac', () => {
     expect(JSON.parse(await readStored(dir)).deviceName).toBe('v2');
   });
 
+  it('refuses with 400 a condition that is not an entity tag (an ETag without its quotes), on every write, and writes nothing', async () => {
+    const { app, dir } = await buildTestApp();
+    const saved = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { v: 1 } } });
+    const bare = saved.headers.etag!.replaceAll('"', '');
+    const writes = [
+      { method: 'PUT' as const, url: `/api/configs/${MAC}`, payload: { content: { v: 2 } }, headers: { 'if-match': bare } },
+      { method: 'PUT' as const, url: `/api/configs/${MAC}`, payload: { content: { v: 2 } }, headers: { 'if-none-match': `W/"x", ${bare}` } },
+      { method: 'DELETE' as const, url: `/api/configs/${MAC}`, headers: { 'if-match': bare } },
+      { method: 'POST' as const, url: `/api/configs/${MAC}/rename`, payload: { new_mac_address: '11-22-33-44-55-66' }, headers: { 'if-match': '' } },
+    ];
+    for (const write of writes) {
+      const res = await app.inject(write);
+      expect(res.statusCode, JSON.stringify(write.headers)).toBe(400);
+      const field = Object.keys(write.headers)[0]!;
+      expect(res.json()).toMatchObject({ code: 'VALIDATION_FAILED', error: expect.stringContaining('quotes included'), details: { errors: [{ field }] } });
+    }
+    expect(JSON.parse(await fs.readFile(fileOf(dir), 'utf8'))).toEqual({ v: 1 });
+    expect(await namesIn(dir)).toEqual([`${MAC}.json`]);
+    // The same value quoted, as the ETag header gives it, matches.
+    expect((await app.inject({ ...writes[0]!, headers: { 'if-match': saved.headers.etag! } })).statusCode).toBe(200);
+  });
+
   it('answers 412 with current_etag null for If-Match on an absent config', async () => {
     const { app, dir } = await buildTestApp();
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, headers: { 'if-match': '"abc"' }, payload: { content: {} } });
