@@ -24,6 +24,8 @@ export function normaliseMac(input: string): string | null {
 /** Like {@link normaliseMac}, but throws INVALID_OPERATION naming the bad value. */
 export function parseMac(input: string, field = 'MAC address'): string {
   const mac = normaliseMac(input);
+  // Most often `/api/configs/`, the list's address with a trailing slash.
+  if (input === '' && field === 'MAC address') throw new InvalidOperation('No MAC address in the URL (the list of configs is /api/configs, without a trailing slash)', { value: '' });
   if (mac === null) {
     const shown = input.length > 64 ? `${input.slice(0, 64)}…` : input;
     // `/api/configs/<mac>.json` is the devices' read-only route; the admin API names a config without `.json`.

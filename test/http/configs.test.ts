@@ -295,6 +295,15 @@ describe('PUT /api/configs/:mac', () => {
     expect(res.json()).toMatchObject({ code: 'INVALID_OPERATION', error: expect.stringContaining('../../etc') });
     expect(await namesIn(dir)).toEqual([]);
   });
+
+  it("points a request with no MAC (the list's address with a trailing slash) to the list", async () => {
+    const { app } = await buildTestApp();
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: '/api/configs/', ...(method === 'PUT' ? { payload: { content: {} } } : {}) });
+      expect(res.statusCode, method).toBe(400);
+      expect(res.json(), method).toMatchObject({ code: 'INVALID_OPERATION', error: 'No MAC address in the URL (the list of configs is /api/configs, without a trailing slash)' });
+    }
+  });
 });
 
 describe('GET /api/configs/:mac', () => {
