@@ -140,6 +140,20 @@ describe('duplicate, rename, delete', () => {
     }
   });
 
+  it('starts the editor buttons where the heading does when a long name puts them on a line of their own', async () => {
+    const { baseUrl } = await startApp();
+    await putConfig(baseUrl, MAC, { ...KITCHEN, deviceName: 'Kitchen sensor above the window with a rather long descriptive name' });
+    for (const [name, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+      const { page, problems } = await openPage(browser, baseUrl, { viewport });
+      await openEditor(page, MAC);
+      const heading = (await page.getByRole('heading', { level: 1 }).boundingBox())!;
+      const duplicate = (await page.getByTestId('duplicate').boundingBox())!;
+      expect(duplicate.y, name).toBeGreaterThan(heading.y + heading.height);
+      expect(duplicate.x, name).toBe(heading.x);
+      expect(problems).toEqual([]);
+    }
+  });
+
   it('deletes only after a confirmation naming the MAC and device, from the editor and from the list', async () => {
     const { baseUrl, dir } = await startApp();
     await putConfig(baseUrl, MAC, KITCHEN);

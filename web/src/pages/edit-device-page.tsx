@@ -343,22 +343,24 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
           </p>
         </div>
         <div className="header-actions">
-          <Link to={`/devices/new?from=${mac}`} className="btn btn-secondary" data-testid="duplicate">
-            <CopyIcon /> Duplicate
-          </Link>
-          <button
-            type="button"
-            className="btn btn-secondary"
-            onClick={() => setDialog('rename')}
-            disabled={dirty}
-            aria-describedby={dirty ? renameNoteId : undefined}
-            data-testid="rename"
-          >
-            <RenameIcon /> Rename
-          </button>
-          <button type="button" className="btn btn-danger-outline" onClick={() => setDialog('delete')} data-testid="delete">
-            <TrashIcon /> Delete
-          </button>
+          <div className="header-buttons">
+            <Link to={`/devices/new?from=${mac}`} className="btn btn-secondary" data-testid="duplicate">
+              <CopyIcon /> Duplicate
+            </Link>
+            <button
+              type="button"
+              className="btn btn-secondary"
+              onClick={() => setDialog('rename')}
+              disabled={dirty}
+              aria-describedby={dirty ? renameNoteId : undefined}
+              data-testid="rename"
+            >
+              <RenameIcon /> Rename
+            </button>
+            <button type="button" className="btn btn-danger-outline" onClick={() => setDialog('delete')} data-testid="delete">
+              <TrashIcon /> Delete
+            </button>
+          </div>
           {/* Said in words, not in a title tooltip, which touch and keyboard users never see. Its room is kept while
               it is hidden, so that showing it at the first edit moves nothing on the page (see .header-note). */}
           <p id={renameNoteId} className={`header-note muted${dirty ? '' : ' is-idle'}`} data-testid="rename-note">
