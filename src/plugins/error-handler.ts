@@ -25,8 +25,11 @@ function fieldErrors(error: FastifyError): FieldError[] {
 }
 
 /** Fastify's own 4xx errors, by their code, with the code clients see. */
-const FRAMEWORK_CODES: Record<string, { code: string; message?: (error: FastifyError) => string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: () => 'Request body is too large' },
+const FRAMEWORK_CODES: Record<string, { code: string; message?: (error: FastifyError, bodyLimit?: number) => string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'PAYLOAD_TOO_LARGE',
+    message: (_error, bodyLimit) => (bodyLimit === undefined ? 'Request body is too large' : `Request body is too large: at most ${bodyLimit} bytes (MAX_BODY_BYTES)`),
+  },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     code: 'UNSUPPORTED_MEDIA_TYPE',
     message: () => 'Unsupported content type: send the body as application/json',
@@ -55,8 +58,8 @@ function shown(url: string): string {
   return url.length > 200 ? `${url.slice(0, 200)}…` : url;
 }
 
-/** The one mapping from anything thrown while handling a request to the error envelope. */
-export function toEnvelope(error: unknown, correlationId: string): Envelope {
+/** The one mapping from anything thrown while handling a request to the error envelope; `bodyLimit` is the route's, when known. */
+export function toEnvelope(error: unknown, correlationId: string, bodyLimit?: number): Envelope {
   if (error instanceof AppError) return envelope(error.statusCode, error.code, error.message, correlationId, error.details);
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
@@ -67,8 +70,10 @@ export function toEnvelope(error: unknown, correlationId: string): Envelope {
   const known = fastifyError.code ? FRAMEWORK_CODES[fastifyError.code] : undefined;
   const statusCode = fastifyError.statusCode ?? 500;
   if (known) {
-    const details = known.code === 'VALIDATION_FAILED' ? { errors: [{ field: 'body', message: known.message!(fastifyError) }] } : {};
-    return envelope(statusCode, known.code, known.message!(fastifyError), correlationId, details);
+    const message = known.message!(fastifyError, bodyLimit);
+    const details =
+      known.code === 'VALIDATION_FAILED' ? { errors: [{ field: 'body', message }] } : known.code === 'PAYLOAD_TOO_LARGE' && bodyLimit !== undefined ? { limit_bytes: bodyLimit } : {};
+    return envelope(statusCode, known.code, message, correlationId, details);
   }
   if (statusCode >= 400 && statusCode < 500) {
     return envelope(statusCode, 'BAD_REQUEST', fastifyError.message || 'Bad request', correlationId);
@@ -78,7 +83,7 @@ export function toEnvelope(error: unknown, correlationId: string): Envelope {
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  const { statusCode, body } = toEnvelope(error, request.id);
+  const { statusCode, body } = toEnvelope(error, request.id, request.routeOptions.bodyLimit);
   // A refusal while shutting down is the normal course of a restart, not a fault: no error log and stack for it.
   if (statusCode >= 500 && !(error instanceof ShuttingDown)) request.log.error({ err: error, code: body.code }, body.error);
   else request.log.info({ code: body.code, statusCode }, body.error);

@@ -253,7 +253,8 @@ describe('PUT /api/configs/:mac', () => {
     const { app, dir } = await buildTestApp({ MAX_BODY_BYTES: '2048' });
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { blob: 'x'.repeat(4096) } } });
     expect(res.statusCode).toBe(413);
-    expect(res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    // The limit, so that a script can tell how far over it was.
+    expect(res.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', error: 'Request body is too large: at most 2048 bytes (MAX_BODY_BYTES)', details: { limit_bytes: 2048 } });
     expect(await namesIn(dir)).toEqual([]);
   });
 
