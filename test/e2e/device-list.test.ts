@@ -331,6 +331,31 @@ describe('device list', () => {
     expect(problems).toEqual([]);
   });
 
+  it('keeps its columns where they are on a desktop when a search narrows the rows, and an entity ID on one line', async () => {
+    const { baseUrl } = await startApp();
+    // A row with no name, entity ID or OTA flag ("Not set", the widest badge), and rows with long names.
+    await putConfig(baseUrl, 'aa-bb-cc-dd-ee-ff', {});
+    for (let i = 1; i <= 6; i++) {
+      await putConfig(baseUrl, `de-ad-be-ef-00-0${i}`, sample(`Living room lamp with a rather long descriptive name 0${i}`, `light.living_room_lamp_0${i}`, true));
+    }
+    const { page, problems } = await openPage(browser, baseUrl, { viewport: DESKTOP });
+    await page.goto('/devices');
+    await page.getByTestId('device-table').waitFor();
+    const columns = `[...document.querySelectorAll('.device-table thead th')].map((th) => Math.round(th.getBoundingClientRect().left))`;
+    const entityLines = `(() => {
+      const cell = [...document.querySelectorAll('.device-table td')].find((td) => td.textContent === 'light.living_room_lamp_01');
+      const range = document.createRange();
+      range.selectNodeContents(cell);
+      return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+    })()`;
+    const before = (await page.evaluate(columns)) as number[];
+    expect(await page.evaluate(entityLines)).toBe(1);
+    await page.getByTestId('search').fill('DEAD:BEEF');
+    await eventually(() => page.getByTestId('device-row').count()).toBe(6);
+    expect(await page.evaluate(columns)).toEqual(before);
+    expect(problems).toEqual([]);
+  });
+
   it("shows the app's whole name in the header from the narrowest phone to a desktop, the header keeping its height", async () => {
     const { baseUrl } = await startApp();
     const { page, problems } = await openPage(browser, baseUrl, { viewport: DESKTOP });

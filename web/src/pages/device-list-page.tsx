@@ -279,6 +279,7 @@ export function DeviceListPage() {
                     <th
                       key={column.key}
                       scope="col"
+                      className={`col-${column.key}`}
                       aria-sort={active ? (sort.direction === 'asc' ? 'ascending' : 'descending') : 'none'}
                     >
                       <button
