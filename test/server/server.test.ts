@@ -66,6 +66,12 @@ describe('server process', () => {
     const health = await fetch(`${server.url}/api/health`);
     expect(health.status).toBe(503);
     expect(server.output()).toContain('Directory does not exist');
+    // Each refused request is logged as a warning with the reason, without a stack: devices keep polling.
+    expect((await fetch(`${server.url}/api/configs/aa-bb-cc-dd-ee-ff.json`)).status).toBe(503);
+    await waitUntil(() => server.output().includes('"code":"STORAGE_UNAVAILABLE"'), 'the refused request logged');
+    const refused = server.output().split('\n').find((line) => line.includes('"code":"STORAGE_UNAVAILABLE"'))!;
+    expect(JSON.parse(refused)).toMatchObject({ level: 40, statusCode: 503, msg: expect.stringContaining('Directory does not exist') });
+    expect(refused).not.toContain('stack');
     await expect(fs.access(missing)).rejects.toThrow();
   });
 
