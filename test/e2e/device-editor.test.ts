@@ -257,6 +257,16 @@ describe('edit device', () => {
     expect(problems).toEqual([]);
   });
 
+  it('heads a config without a name by its MAC, and says under it that it has no name rather than repeat the MAC', async () => {
+    const { baseUrl } = await startApp();
+    await putConfig(baseUrl, MAC, { deviceEntityId: 'sensor.kitchen' });
+    const { page, problems } = await openPage(browser, baseUrl);
+    await openEditor(page, MAC);
+    expect(await page.getByTestId('editor-title').textContent()).toBe(MAC);
+    expect(await page.getByTestId('editor-subtitle').textContent()).toBe('No device name · sensor.kitchen');
+    expect(problems).toEqual([]);
+  });
+
   it('shows the stored text exactly (numbers and key order) and saves it back unchanged', async () => {
     const stored = '{\n  "price": 1.50,\n  "2": 12345678901234567890123,\n  "deviceName": "Exact"\n}\n';
     const { baseUrl, dir } = await startApp({ seed: { [`${MAC}.json`]: stored } });
@@ -279,6 +289,7 @@ describe('edit device', () => {
 
     await eventually(() => editorJson(page)).toEqual(KITCHEN);
     expect(await page.getByTestId('editor-title').textContent()).toBe('Kitchen sensor');
+    expect(await page.getByTestId('editor-subtitle').textContent()).toBe(`${MAC} · sensor.kitchen`);
     expect(await page.getByTestId('summary-entity-id').textContent()).toBe('sensor.kitchen');
     const save = page.getByTestId('save');
     expect(await save.isDisabled()).toBe(true);

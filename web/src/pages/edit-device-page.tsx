@@ -330,10 +330,15 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
       <div className="page-header editor-header">
         <div className="title-block">
           <PageHeading testId="editor-title">{stored?.device_name || mac}</PageHeading>
-          <p className="muted">
-            <span className="mono" data-testid="editor-mac">
-              {mac}
-            </span>
+          <p className="muted" data-testid="editor-subtitle">
+            {/* A config without a name is headed by its MAC: the line under it says so rather than repeat the MAC. */}
+            {stored?.device_name ? (
+              <span className="mono" data-testid="editor-mac">
+                {mac}
+              </span>
+            ) : (
+              'No device name'
+            )}
             {stored?.device_entity_id && (
               <>
                 {' '}
