@@ -26,10 +26,12 @@ async function main(): Promise<void> {
   // still running (a client that stalled mid-upload) and exit 0: a stalled client is not a failed shutdown.
   // close-with-grace's own limit, a few seconds later, is the last resort should closing itself hang (exit 1).
   let stopSignal: NodeJS.Signals | undefined;
+  let closing = false;
   // The stop signals are handled below; close-with-grace handles the other signals and unexpected errors.
   const grace = closeWithGrace(
     { delay: SHUTDOWN_GRACE_MS + 5_000, logger: { error: (message: unknown) => app.log.error(message) }, skip: [...STOP_SIGNALS] },
     async ({ signal, err }) => {
+      closing = true;
       if (err) app.log.error({ err }, 'Shutting down after an unexpected error');
       else app.log.info({ signal: signal ?? stopSignal }, 'Shutting down');
       const cutStalled = setTimeout(() => {
@@ -47,13 +49,14 @@ async function main(): Promise<void> {
   // Under `npm start` the same signal comes twice: npm passes on to the server the SIGINT or SIGTERM it gets, and
   // a terminal's Ctrl+C, like systemd stopping a service, signals npm and the server alike. Taken for a second
   // request to stop, the copy would cut the requests in flight and exit 1. A signal after that second is one.
+  // A shutdown close-with-grace began itself (an unexpected error, another signal) makes the first of these a second.
   let firstSignalAt: number | undefined;
   const onStopSignal = (signal: NodeJS.Signals) => {
-    if (firstSignalAt === undefined) {
-      firstSignalAt = Date.now();
+    if (firstSignalAt === undefined && !closing) {
+      firstSignalAt = performance.now();
       stopSignal = signal;
       void grace.close();
-    } else if (Date.now() - firstSignalAt > REPEATED_SIGNAL_MS) {
+    } else if (firstSignalAt === undefined || performance.now() - firstSignalAt > REPEATED_SIGNAL_MS) {
       app.log.error(`Second ${signal} while shutting down: exiting at once`);
       process.exit(1);
     }

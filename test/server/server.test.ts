@@ -112,6 +112,24 @@ describe('server process', () => {
     expect(server.output()).not.toContain('exiting at once');
   });
 
+  it('exits 1 at once on SIGTERM during a shutdown that another signal began', async () => {
+    const port = await freePort();
+    const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: await tempDir(), LOG_LEVEL: 'info' });
+    await waitForServer(server);
+    const stalled = net.connect(port, '127.0.0.1');
+    onTestFinished(() => void stalled.destroy());
+    // An upload that never ends keeps the shutdown waiting, for 10 s at most.
+    stalled.write(`PUT /api/configs/aa-bb-cc-dd-ee-ff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"content":`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    server.child.kill('SIGHUP');
+    await waitUntil(() => server.output().includes('Shutting down'), 'the shutdown SIGHUP began');
+    const termAt = Date.now();
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(1);
+    expect(Date.now() - termAt).toBeLessThan(2_000);
+    expect(server.output()).toContain('Second SIGTERM while shutting down: exiting at once');
+  });
+
   it('exits 1 at once on a second stop signal more than a second after the first', async () => {
     const port = await freePort();
     const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: await tempDir() });
