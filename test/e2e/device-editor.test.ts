@@ -412,6 +412,8 @@ describe('edit device', () => {
       'Invalid JSON at line 3, column 16: Expected a value, found "tru". Devices cannot load it. Its raw text is in the editor: fix it and save.',
     );
     expect(await editorText(page)).toBe(broken.trimEnd() + '\n');
+    // Its name is unknown, not missing: the line under the heading keeps the MAC.
+    expect(await page.getByTestId('editor-subtitle').textContent()).toBe(MAC);
     expect(await page.getByTestId('save').isDisabled()).toBe(true);
     await screenshot(page, 'editor-repair');
 

@@ -331,8 +331,9 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         <div className="title-block">
           <PageHeading testId="editor-title">{stored?.device_name || mac}</PageHeading>
           <p className="muted" data-testid="editor-subtitle">
-            {/* A config without a name is headed by its MAC: the line under it says so rather than repeat the MAC. */}
-            {stored?.device_name ? (
+            {/* A config without a name is headed by its MAC: the line under it says so rather than repeat the MAC. A
+                config whose name is unknown (a stored file that is not a config) keeps its MAC here. */}
+            {stored === null || stored.device_name ? (
               <span className="mono" data-testid="editor-mac">
                 {mac}
               </span>
