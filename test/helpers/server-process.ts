@@ -24,6 +24,20 @@ const FROM_SOURCE = [process.execPath, '--import', TSX_LOADER, SERVER_ENTRY] as 
  */
 export const NPM_START = ['npm', 'start', '--ignore-scripts'] as const;
 
+/** Process groups of servers not yet killed: killed too if the test run ends first (interrupted, or timed out). */
+const liveGroups = new Set<number>();
+process.on('exit', () => {
+  for (const group of liveGroups) killGroup(group);
+});
+
+function killGroup(group: number): void {
+  try {
+    process.kill(-group, 'SIGKILL');
+  } catch {
+    // Nothing left in the group.
+  }
+}
+
 /** Runs the real server (by default src/server.ts through tsx) as its own process; killed when the test ends. */
 export function spawnServer(env: Record<string, string>, cwd = ROOT, command: readonly string[] = FROM_SOURCE): ServerProcess {
   const [executable, ...args] = command;
@@ -40,13 +54,11 @@ export function spawnServer(env: Record<string, string>, cwd = ROOT, command: re
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
+  liveGroups.add(child.pid!);
   onTestFinished(() => {
     // The whole group: a server that outlived npm (the failure `npm start`'s test looks for) is killed too.
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // Nothing left in the group.
-    }
+    killGroup(child.pid!);
+    liveGroups.delete(child.pid!);
   });
   return { child, url: `http://127.0.0.1:${env.PORT}`, output: () => output, exited };
 }
