@@ -84,12 +84,11 @@ export function toEnvelope(error: unknown, correlationId: string, bodyLimit?: nu
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   const { statusCode, body } = toEnvelope(error, request.id, request.routeOptions.bodyLimit);
-  // A refusal while shutting down is the normal course of a restart, not a fault: no error log and stack for it.
-  // Nor is storage missing, busy or full a fault of the service: the message says what is wrong, a stack adds
-  // nothing, and a volume gone while every device polls would repeat one on every request.
-  if (error instanceof ShuttingDown) request.log.info({ code: body.code, statusCode }, body.error);
-  else if (error instanceof StorageUnavailable || error instanceof StorageBusy || error instanceof StorageFull) request.log.warn({ code: body.code, statusCode }, body.error);
-  else if (statusCode >= 500) request.log.error({ err: error, code: body.code }, body.error);
+  // Storage missing, busy or full is a state of the machine, said in the message: a stack adds nothing, and a volume
+  // gone while every device polls would repeat one on every request. A refusal while shutting down is the normal
+  // course of a restart: no error log at all.
+  if (error instanceof StorageUnavailable || error instanceof StorageBusy || error instanceof StorageFull) request.log.warn({ code: body.code, statusCode }, body.error);
+  else if (statusCode >= 500 && !(error instanceof ShuttingDown)) request.log.error({ err: error, code: body.code }, body.error);
   else request.log.info({ code: body.code, statusCode }, body.error);
   reply.errorCode = body.code;
   if (error instanceof AppError && error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));

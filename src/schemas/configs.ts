@@ -64,9 +64,15 @@ export const DeviceConfigResponseSchema = Type.Record(Type.String(), Type.Unknow
 });
 
 export const ConditionalHeadersSchema = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'Write only if the config\'s current ETag is one of these (`*`: if it exists). 412 otherwise.' })),
+  'if-match': Type.Optional(
+    Type.String({
+      description: 'Write only if the config\'s current ETag is one of these (`*`: if it exists). 412 otherwise. ETags as the ETag header gives them, quotes included: 400 otherwise.',
+    }),
+  ),
   'if-none-match': Type.Optional(
-    Type.String({ description: '`*`: create only, 412 if the config exists. ETags: 412 if the config\'s current ETag is one of them (weakly compared).' }),
+    Type.String({
+      description: '`*`: create only, 412 if the config exists. ETags: 412 if the config\'s current ETag is one of them (weakly compared), quoted as the ETag header gives them: 400 otherwise.',
+    }),
   ),
 });
 
