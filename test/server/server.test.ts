@@ -116,11 +116,7 @@ describe('server process', () => {
     const port = await freePort();
     const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: await tempDir(), LOG_LEVEL: 'info' });
     await waitForServer(server);
-    const stalled = net.connect(port, '127.0.0.1');
-    onTestFinished(() => void stalled.destroy());
-    // An upload that never ends keeps the shutdown waiting, for 10 s at most.
-    stalled.write(`PUT /api/configs/aa-bb-cc-dd-ee-ff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"content":`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await stallAnUpload(port);
     server.child.kill('SIGHUP');
     await waitUntil(() => server.output().includes('Shutting down'), 'the shutdown SIGHUP began');
     const termAt = Date.now();
@@ -134,11 +130,7 @@ describe('server process', () => {
     const port = await freePort();
     const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: await tempDir() });
     await waitForServer(server);
-    const stalled = net.connect(port, '127.0.0.1');
-    onTestFinished(() => void stalled.destroy());
-    // An upload that never ends keeps the shutdown waiting, for 10 s at most.
-    stalled.write(`PUT /api/configs/aa-bb-cc-dd-ee-ff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"content":`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await stallAnUpload(port);
     server.child.kill('SIGINT');
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     const secondAt = Date.now();
@@ -229,4 +221,12 @@ async function uploadSlowlyAcross(url: string, signal: () => void): Promise<numb
       setTimeout(() => req.end(body.slice(10)), 300);
     }, 200);
   });
+}
+
+/** Starts an upload that never ends, which keeps a shutdown waiting (for 10 s at most); closed when the test ends. */
+async function stallAnUpload(port: number): Promise<void> {
+  const stalled = net.connect(port, '127.0.0.1');
+  onTestFinished(() => void stalled.destroy());
+  stalled.write(`PUT /api/configs/aa-bb-cc-dd-ee-ff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"content":`);
+  await new Promise((resolve) => setTimeout(resolve, 200));
 }
