@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { tempDir } from '../helpers/app.js';
 import { freePort } from '../helpers/free-port.js';
-import { NPM_START, spawnServer, waitForServer } from '../helpers/server-process.js';
+import { NPM_START, spawnServer, waitForServer, type ServerProcess } from '../helpers/server-process.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 describe('server process', () => {
@@ -119,11 +119,7 @@ describe('server process', () => {
     await stallAnUpload(port);
     server.child.kill('SIGHUP');
     await waitUntil(() => server.output().includes('Shutting down'), 'the shutdown SIGHUP began');
-    const termAt = Date.now();
-    server.child.kill('SIGTERM');
-    expect((await server.exited).code).toBe(1);
-    expect(Date.now() - termAt).toBeLessThan(2_000);
-    expect(server.output()).toContain('Second SIGTERM while shutting down: exiting at once');
+    await expectExitAtOnce(server, 'SIGTERM');
   });
 
   it('exits 1 at once on a second stop signal more than a second after the first', async () => {
@@ -133,11 +129,7 @@ describe('server process', () => {
     await stallAnUpload(port);
     server.child.kill('SIGINT');
     await new Promise((resolve) => setTimeout(resolve, 1_300));
-    const secondAt = Date.now();
-    server.child.kill('SIGINT');
-    expect((await server.exited).code).toBe(1);
-    expect(Date.now() - secondAt).toBeLessThan(2_000);
-    expect(server.output()).toContain('Second SIGINT while shutting down: exiting at once');
+    await expectExitAtOnce(server, 'SIGINT');
   });
 
   it('on SIGTERM closes a connection stalled mid-upload after 10 s, and still exits 0 with nothing written', async () => {
@@ -229,4 +221,13 @@ async function stallAnUpload(port: number): Promise<void> {
   onTestFinished(() => void stalled.destroy());
   stalled.write(`PUT /api/configs/aa-bb-cc-dd-ee-ff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"content":`);
   await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
+/** Sends `signal` to a server that is shutting down already, and expects it to exit 1 within 2 s, saying why. */
+async function expectExitAtOnce(server: ServerProcess, signal: NodeJS.Signals): Promise<void> {
+  const sentAt = Date.now();
+  server.child.kill(signal);
+  expect((await server.exited).code).toBe(1);
+  expect(Date.now() - sentAt).toBeLessThan(2_000);
+  expect(server.output()).toContain(`Second ${signal} while shutting down: exiting at once`);
 }
