@@ -39,6 +39,8 @@ export interface ConfigStoreOptions {
   scanConcurrency?: number;
   /** A temp file of a writer that may still be alive is removed only once it is this old. */
   tempFileMaxAgeMs?: number;
+  /** While storage is unusable it is checked this often, so that its return is noticed without traffic. */
+  storageRecheckMs?: number;
   /**
    * Largest config file read or written. A bigger file (a stray disk image, a log) is reported
    * as unusable without being read, so it cannot fill the memory; a save that big is refused.
@@ -205,6 +207,9 @@ export class ConfigStore {
   private changeSeq = 0;
   private readonly warnedSkips = new Map<string, string>();
   private closed = false;
+  /** Why storage was last found unusable, while it is; null while it is usable. */
+  private unusable: string | null = null;
+  private recheckTimer: NodeJS.Timeout | null = null;
   /**
    * Whether a volume has been seen mounted at the directory (on a device of its own). Unmounted, the
    * directory is still there, on its parent's filesystem, empty or with older files: without a check
@@ -226,6 +231,7 @@ export class ConfigStore {
       listMaxAgeMs: options.listMaxAgeMs ?? 1500,
       scanConcurrency: options.scanConcurrency ?? 64,
       tempFileMaxAgeMs: options.tempFileMaxAgeMs ?? 60_000,
+      storageRecheckMs: options.storageRecheckMs ?? 5_000,
       lock: { staleMs: 10_000, timeoutMs: 15_000, ...options.lock },
     };
     this.io = new FsCalls(() => this.logger.warn({ dir: this.dir }, 'Slow storage: using the thread pool for file calls for a while'));
@@ -237,18 +243,20 @@ export class ConfigStore {
     if (this.options.createDir) {
       await fs.mkdir(this.dir, { recursive: true });
     }
-    const health = await this.health();
-    if (!health.healthy) {
-      this.logger.error({ dir: this.dir }, `Config directory unusable: ${health.reason}`);
-      return;
-    }
+    // Unusable (logged by health()): warmed up once it is usable again.
+    if ((await this.health()).healthy) await this.warmUp();
+  }
+
+  /** Learns what kind of filesystem the directory is on (see FsCalls) and scans it in the background. */
+  private async warmUp(): Promise<void> {
     await this.io.detectFilesystem(this.dir);
-    this.refreshListing().catch((error: unknown) => this.logger.warn({ err: error }, 'Initial scan of the config directory failed'));
+    this.refreshListing().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not scan the config directory'));
   }
 
   /** Call once no write is in flight any more. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.recheckTimer ?? undefined);
     await this.scan?.catch(() => undefined);
     await this.locks.close().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not remove the idle lock tokens'));
   }
@@ -258,7 +266,45 @@ export class ConfigStore {
     return () => this.listeners.delete(listener);
   }
 
+  /** Whether the directory is usable now, and why not. Logs the moment storage becomes unusable and the moment it is usable again. */
   async health(): Promise<StorageHealth> {
+    const health = await this.checkHealth();
+    if (health.healthy) this.noteUsable();
+    else this.noteUnusable(health.reason);
+    return health;
+  }
+
+  /**
+   * Logs once when storage becomes unusable (and again if the reason changes), not on every refused request,
+   * and looks again every `storageRecheckMs` until it is back: the log then says when it came back, with or
+   * without traffic or health probes.
+   */
+  private noteUnusable(reason: string): void {
+    if (this.closed) return;
+    if (this.unusable !== reason) this.logger.error({ dir: this.dir }, `Config storage unavailable: ${reason}`);
+    this.unusable = reason;
+    this.recheckTimer ??= setInterval(() => {
+      this.health().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not check the config directory'));
+    }, this.options.storageRecheckMs).unref();
+  }
+
+  private noteUsable(): void {
+    if (this.unusable === null) return;
+    this.unusable = null;
+    clearInterval(this.recheckTimer ?? undefined);
+    this.recheckTimer = null;
+    // At warn, not info: a log kept at warn shows the failure, so it must show its end too.
+    this.logger.warn({ dir: this.dir }, 'Config storage is usable again');
+    this.warmUp().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not check the config directory'));
+  }
+
+  /** The error for storage found unusable, noted as such (see {@link noteUnusable}). */
+  private unavailable(reason: string): StorageUnavailable {
+    this.noteUnusable(reason);
+    return new StorageUnavailable(reason);
+  }
+
+  private async checkHealth(): Promise<StorageHealth> {
     let stat;
     try {
       stat = await fs.stat(this.dir);
@@ -293,7 +339,7 @@ export class ConfigStore {
 
   /** Refuses while the volume once mounted at the directory is gone. Two stats, and only for a mount point. */
   private async assertVolumeMounted(): Promise<void> {
-    if (this.mountedVolume && (await this.volumeGoneNow())) throw new StorageUnavailable(volumeGone(this.dir));
+    if (this.mountedVolume && (await this.volumeGoneNow())) throw this.unavailable(volumeGone(this.dir));
   }
 
   /**
@@ -433,7 +479,7 @@ export class ConfigStore {
     try {
       names = await fs.readdir(this.dir);
       // After the readdir, so that what it read is known to come from the volume; also notices a late mount.
-      if (await this.volumeGoneNow()) throw new StorageUnavailable(volumeGone(this.dir));
+      if (await this.volumeGoneNow()) throw this.unavailable(volumeGone(this.dir));
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOENT' || code === 'ENOTDIR') {

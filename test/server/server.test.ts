@@ -58,7 +58,7 @@ describe('server process', () => {
     expect(JSON.parse(await fs.readFile(path.join(cwd, 'data/configs/aa-bb-cc-dd-ee-ff.json'), 'utf8'))).toEqual({ deviceName: 'x' });
   });
 
-  it('starts with a missing ESP32_CONFIGS_DIR, logs an error, and reports 503', async () => {
+  it('starts with a missing ESP32_CONFIGS_DIR, logs an error, reports 503, and works once the directory appears', async () => {
     const missing = path.join(await tempDir(), 'missing');
     const port = await freePort();
     const server = spawnServer({ PORT: String(port), ESP32_CONFIGS_DIR: missing });
@@ -73,6 +73,17 @@ describe('server process', () => {
     expect(JSON.parse(refused)).toMatchObject({ level: 40, statusCode: 503, msg: expect.stringContaining('Directory does not exist') });
     expect(refused).not.toContain('stack');
     await expect(fs.access(missing)).rejects.toThrow();
+
+    // Mounted late: the next probe finds it, the log says so, and writes work.
+    await fs.mkdir(missing);
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+    await waitUntil(() => server.output().includes('Config storage is usable again'), 'the return of the directory logged');
+    const put = await fetch(`${server.url}/api/configs/aa-bb-cc-dd-ee-ff`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: { deviceName: 'late' } }),
+    });
+    expect(put.status).toBe(200);
   });
 
   it('on SIGTERM lets an in-flight request finish, refuses new ones, and exits 0', async () => {

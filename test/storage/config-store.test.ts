@@ -3,13 +3,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ConfigTooLarge, InvalidStoredConfig, StorageBusy, StorageFull } from '../../src/errors.js';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { ConfigTooLarge, InvalidStoredConfig, StorageBusy, StorageFull, StorageUnavailable } from '../../src/errors.js';
 import { PROCESS_IDENTITY } from '../../src/storage/atomic-file.js';
 import { FsCalls } from '../../src/storage/fs-calls.js';
 import { ConfigStore, type ConfigStoreOptions } from '../../src/storage/config-store.js';
 import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
 import { namesIn } from '../helpers/stored-names.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -367,5 +368,59 @@ describe('errors', () => {
     const store = await newStore();
     vi.spyOn(FsCalls.prototype, 'rename').mockRejectedValueOnce(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
     await expect(store.save(MAC, bytesOf({}))).rejects.toBeInstanceOf(StorageFull);
+  });
+});
+
+describe('storage that becomes unusable', () => {
+  /** A logger that keeps what it logs, as parsed lines. */
+  function capturingLogger() {
+    const lines: { level: number; msg: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const said = (text: string) => lines.filter((line) => line.msg.includes(text));
+    return { logger, said };
+  }
+
+  it('logs once when the directory goes, not on every refusal, and once when it is back, without any request', async () => {
+    const dir = await tempDir();
+    const { logger, said } = capturingLogger();
+    const store = await newStore({ dir, logger, storageRecheckMs: 20 });
+    onTestFinished(() => store.close());
+    await store.save(MAC, bytesOf({ deviceName: 'before' }));
+    await fs.rename(dir, `${dir}-away`);
+    for (let i = 0; i < 3; i++) {
+      await expect(store.save(MAC, bytesOf({ deviceName: 'lost' }))).rejects.toBeInstanceOf(StorageUnavailable);
+      expect((await store.health()).healthy).toBe(false);
+    }
+    expect(said('Config storage unavailable')).toEqual([expect.objectContaining({ level: 50, msg: `Config storage unavailable: Directory does not exist: ${dir}` })]);
+    expect(said('usable again')).toEqual([]);
+
+    await fs.rename(`${dir}-away`, dir);
+    await waitUntil(() => said('usable again').length > 0, 'the return of the directory logged');
+    expect(said('usable again')).toEqual([expect.objectContaining({ level: 40, msg: 'Config storage is usable again' })]);
+    await store.save(MAC, bytesOf({ deviceName: 'after' }));
+    expect((await store.read(MAC)).summary.device_name).toBe('after');
+    expect(said('Config storage unavailable')).toHaveLength(1);
+  });
+
+  it('started on a missing directory, lists what is there once it appears', async () => {
+    const dir = path.join(await tempDir(), 'configs');
+    const { logger, said } = capturingLogger();
+    const store = await newStore({ dir, logger, storageRecheckMs: 20 });
+    onTestFinished(() => store.close());
+    expect(said('Config storage unavailable')).toHaveLength(1);
+    await fs.mkdir(dir);
+    await fs.writeFile(path.join(dir, `${MAC}.json`), bytesOf({ deviceName: 'by hand' }));
+    await waitUntil(() => said('usable again').length > 0, 'the new directory noticed');
+    expect((await store.list()).configs.map((config) => config.device_name)).toEqual(['by hand']);
+  });
+
+  it('stops looking once closed', async () => {
+    const dir = path.join(await tempDir(), 'configs');
+    const { logger, said } = capturingLogger();
+    const store = await newStore({ dir, logger, storageRecheckMs: 20 });
+    await store.close();
+    await fs.mkdir(dir);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(said('usable again')).toEqual([]);
   });
 });
