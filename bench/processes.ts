@@ -105,8 +105,8 @@ export async function startService(repoRoot: string, configsDir: string, logDir:
   });
 }
 
-/** The reference servers of bench/reference-server.mjs: what Node alone, Node with Fastify, and Fastify doing the service's per-request duties need to answer a device fetch as the service does (and bare Node, the mixed load, saving through the thread pool or a writer thread). */
-export type ReferenceKind = 'node-http' | 'node-http-writer-thread' | 'fastify' | 'fastify-duties';
+/** The reference servers of bench/reference-server.mjs: what Node alone, Node with Fastify, and Fastify doing the service's per-request duties need to answer a device fetch as the service does (and bare Node, the mixed load, saving through the thread pool, through a writer thread, or under the service's lock). */
+export type ReferenceKind = 'node-http' | 'node-http-writer-thread' | 'node-http-locked' | 'fastify' | 'fastify-duties';
 
 /** What a reference server copies from the service's answers. */
 export interface ServiceAnswers {

@@ -27,6 +27,14 @@
  *   made whole by one worker thread (bench/reference-writer.mjs), so that
  *   the event loop hands a save off once instead of once per call that may
  *   wait (creating, the two fsyncs, renaming);
+ * - `node-http-locked`: the same, but each save holds the lock that keeps
+ *   replicas apart and writes durably as the service does, with the
+ *   service's own storage code (compiled, in dist/): the in-process queue
+ *   per MAC, the lock file, and the atomic write through one set of file
+ *   calls, which choose between the event loop and the thread pool as the
+ *   service's do. It shows what the lock and the service's write cost
+ *   without the rest of a save (routing, validation, conditions, the store's
+ *   bookkeeping);
  * - `fastify`: a one-route Fastify app;
  * - `fastify-duties`: the same app doing, as cheaply as it can be done, the
  *   per-request work the service is required to do and the others skip: a
@@ -135,8 +143,10 @@ function dutiesApp(Fastify, LogController) {
 const pooled = (call, ...args) => new Promise((resolve, reject) => call(...args, (error, result) => (error ? reject(error) : resolve(result))));
 let tempFiles = 0;
 
-/** Writes `bytes` to `temp`, fsyncs it, renames it over `target` and fsyncs the directory: creating, fsyncing and renaming through the thread pool, as the service does. */
-async function pooledWrite(temp, target, bytes) {
+/** Writes `bytes` to a temp file, fsyncs it, renames it over the config of `mac` and fsyncs the directory: creating, fsyncing and renaming through the thread pool, as the service does. */
+async function pooledWrite(mac, bytes) {
+  const temp = path.join(dir, `.${mac}.${process.pid}.${tempFiles++}.tmp`);
+  const target = path.join(dir, `${mac}.json`);
   const fd = await pooled(fs.open, temp, 'wx');
   try {
     fs.writeSync(fd, bytes);
@@ -168,15 +178,37 @@ function threadWrites() {
     console.error(error);
     process.exit(1);
   });
-  return (temp, target, bytes) =>
+  return (mac, bytes) =>
     new Promise((resolve, reject) => {
       const id = writes++;
+      const [temp, target] = [path.join(dir, `.${mac}.${process.pid}.${id}.tmp`), path.join(dir, `${mac}.json`)];
       waiting.set(id, { resolve, reject });
       writer.postMessage({ id, temp, target, bytes });
     });
 }
 
-const writeDurably = kind === 'node-http-writer-thread' ? threadWrites() : pooledWrite;
+/** The same write under the service's lock, made by the service's own storage code (see `node-http-locked` above). */
+async function lockedWrites() {
+  const { FsCalls } = await import('../dist/server/storage/fs-calls.js');
+  const { KeyedMutex, LockFiles } = await import('../dist/server/storage/lock-file.js');
+  const { writeFileAtomically } = await import('../dist/server/storage/atomic-file.js');
+  const io = new FsCalls();
+  await io.detectFilesystem(dir);
+  // The service's defaults.
+  const locks = new LockFiles(dir, { staleMs: 10_000, timeoutMs: 15_000 }, io);
+  const mutex = new KeyedMutex();
+  return (mac, bytes) =>
+    mutex.run(mac, async () => {
+      const release = await locks.acquire(mac);
+      try {
+        await writeFileAtomically(dir, `${mac}.json`, bytes, io);
+      } finally {
+        await release();
+      }
+    });
+}
+
+const writeDurably = await ({ 'node-http-writer-thread': threadWrites, 'node-http-locked': lockedWrites }[kind]?.() ?? pooledWrite);
 
 /** An API answer (the list, a save, the wrapped GET) with the headers the service sends on those. */
 const answer = (response, headers, body) => response.writeHead(200, { 'x-request-id': randomUUID(), ...apiHeaders, ...headers, 'content-length': body.length }).end(body);
@@ -204,7 +236,7 @@ function mixedLoadRoutes() {
     if (typeof content !== 'object' || content === null || Array.isArray(content)) throw new Error('content must be an object');
     const bytes = Buffer.from(`${JSON.stringify(content, null, 2)}\n`);
     const target = path.join(dir, `${mac}.json`);
-    await writeDurably(path.join(dir, `.${mac}.${process.pid}.${tempFiles++}.tmp`), target, bytes);
+    await writeDurably(mac, bytes);
     const entry = { key: statKey(fs.lstatSync(target, { bigint: true })), bytes, etag: etagOf(bytes) };
     cache.set(mac, entry);
     const summary = summarizeConfig(mac, content);
@@ -233,7 +265,7 @@ function mixedLoadRoutes() {
   };
 }
 
-if (kind === 'node-http' || kind === 'node-http-writer-thread') {
+if (kind === 'node-http' || kind === 'node-http-writer-thread' || kind === 'node-http-locked') {
   const mixedLoad = process.env.REFERENCE_LIST ? mixedLoadRoutes() : () => false;
   const server = http.createServer((request, response) => {
     if (request.method === 'GET') {
@@ -272,7 +304,7 @@ if (kind === 'node-http' || kind === 'node-http-writer-thread') {
   });
   await app.listen({ port: Number(port), host: '127.0.0.1' });
 } else {
-  console.error(`usage: node reference-server.mjs <node-http|node-http-writer-thread|fastify|fastify-duties> <configs dir> <port> (not "${kind}")`);
+  console.error(`usage: node reference-server.mjs <node-http|node-http-writer-thread|node-http-locked|fastify|fastify-duties> <configs dir> <port> (not "${kind}")`);
   process.exit(2);
 }
 process.on('SIGTERM', () => process.exit(0));

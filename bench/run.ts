@@ -205,17 +205,25 @@ type Target = ScenarioResult['target'];
 
 /** Bare Node under the mixed load with each save's durable write made whole by one worker thread (with --writer-thread). */
 const WRITER_THREAD = 'node-http-writer-thread';
+/** Bare Node under the mixed load saving under the service's lock, with the service's own storage code. */
+const LOCKED = 'node-http-locked';
+/** The references that run the mixed load only. */
+type MixedOnlyKind = typeof WRITER_THREAD | typeof LOCKED;
 /**
  * The reference servers, by scenario target (bench/reference-server.mjs): how far the runtime alone gets
  * with the service's answer, and how far Fastify gets doing only the per-request work the service must do.
  */
-const REFERENCES: Record<Exclude<ReferenceKind, typeof WRITER_THREAD>, string> = {
+const REFERENCES: Record<Exclude<ReferenceKind, MixedOnlyKind>, string> = {
   'node-http': 'node:http, same answer',
   fastify: 'Fastify, same answer',
   'fastify-duties': 'Fastify, same answer + duties',
 };
-/** The bare Node references that answer the mixed load, saving through the thread pool or through a writer thread. */
-const BARE_NODE = { 'node-http': REFERENCES['node-http'], [WRITER_THREAD]: 'node:http, writes in a worker thread' } as const;
+/** The bare Node references that answer the mixed load: saving through the thread pool, through a writer thread, or under the service's lock. */
+const BARE_NODE = {
+  'node-http': REFERENCES['node-http'],
+  [WRITER_THREAD]: 'node:http, writes in a worker thread',
+  [LOCKED]: "node:http, the service's lock and write",
+} as const;
 type BareNodeKind = keyof typeof BARE_NODE;
 
 interface Scenario {
@@ -230,7 +238,7 @@ interface Scenario {
   beside?: () => { stop(m: Measurement): Promise<Record<string, number>> };
 }
 
-function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, withReferences: boolean, withWriterThread: boolean): Scenario[] {
+function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, withReferences: boolean, mixedOnly: readonly MixedOnlyKind[]): Scenario[] {
   const macs = fleet.devices.map((d) => d.mac);
   const first = macs[0]!;
   const rawPaths = macs.map((mac) => `/api/configs/${mac}.json`);
@@ -307,15 +315,15 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, withNginx: boolean, w
   onReferences('raw-one', 'Raw GET, one MAC', get(`/api/configs/${first}.json`));
   both('raw-random', 'Raw GET, random MACs', randomGet(rawPaths));
   if (withReferences) {
-    // Bare Node under the mixed load, and its own pure-read figure to compare with. With a writer thread, bare Node
-    // reads with the same code, so the same pure reads are its yardstick too: a second run of them would only add
-    // the noise between two runs of one thing.
+    // Bare Node under the mixed load, and its own pure-read figure to compare with. With a writer thread or the
+    // service's lock, bare Node reads with the same code, so the same pure reads are its yardstick too: a second run
+    // of them would only add the noise between two runs of one thing.
     const name = BARE_NODE['node-http'];
     scenarios.push(
       { id: 'node-http-raw-random', label: `${name}: Raw GET, random MACs`, target: 'node-http', fleet: n, spec: spec(randomGet(rawPaths)) },
       mixedScenario('node-http-mixed', `${name}: ${MIXED_LABEL}`, 'node-http'),
     );
-    if (withWriterThread) scenarios.push(mixedScenario(`${WRITER_THREAD}-mixed`, `${BARE_NODE[WRITER_THREAD]}: ${MIXED_LABEL}`, WRITER_THREAD));
+    for (const kind of mixedOnly) scenarios.push(mixedScenario(`${kind}-mixed`, `${BARE_NODE[kind]}: ${MIXED_LABEL}`, kind));
   }
   scenarios.push({ id: 'raw-304', label: 'Raw GET, If-None-Match → 304', target: 'service', fleet: n, spec: spec(get(`/api/configs/${first}.json`, { 'if-none-match': etagOfFirst }), [304]) });
   scenarios.push({ id: 'wrapped-one', label: 'Wrapped GET, one MAC', target: 'service', fleet: n, spec: spec(get(`/api/configs/${first}`)) });
@@ -510,9 +518,10 @@ async function main(): Promise<void> {
   const loadAverageBefore = os.loadavg();
   const nginx = args['skip-nginx'] ? null : nginxVersion();
   const withReferences = !args['skip-references'];
-  // A reference, started with the others, for the mixed load only.
+  // References, started with the others, for the mixed load only: bare Node under the service's lock, and with --writer-thread, saving through a writer thread.
   const withWriterThread = withReferences && args['writer-thread']! && selected('mixed');
   if (args['writer-thread'] && !withWriterThread) log('--writer-thread runs with the references under the mixed load: not in this run (--skip-references, or --only without it)');
+  const mixedOnly: MixedOnlyKind[] = withReferences && selected('mixed') ? [LOCKED, ...(withWriterThread ? [WRITER_THREAD] as const : [])] : [];
   if (!nginx) log(args['skip-nginx'] ? 'nginx skipped' : 'nginx not found: no static-server comparison in this run');
   // Writes cost what the filesystem makes them cost: --dir measures on the volume the service will use.
   const workDir = await fs.mkdtemp(path.join(path.resolve(args.dir ?? os.tmpdir()), 'iot-bench-'));
@@ -552,9 +561,8 @@ async function main(): Promise<void> {
           const wrappedPath = firstPath.slice(0, -'.json'.length);
           const wrappedFirst = await getJson(server.port, wrappedPath);
           const answers = { deviceHeaders: sameOnEveryResponse(first.headers), apiHeaders: sameOnEveryResponse(list.headers), listFile };
-          const kinds = Object.keys(REFERENCES) as ReferenceKind[];
-          if (withWriterThread) kinds.push(WRITER_THREAD);
-          const dirOf = (kind: ReferenceKind) => (kind === WRITER_THREAD ? `${referenceDir}-${WRITER_THREAD}` : referenceDir);
+          const kinds: ReferenceKind[] = [...(Object.keys(REFERENCES) as ReferenceKind[]), ...mixedOnly];
+          const dirOf = (kind: ReferenceKind) => (mixedOnly.includes(kind as MixedOnlyKind) ? `${referenceDir}-${kind}` : referenceDir);
           for (const kind of kinds) {
             if (dirOf(kind) !== referenceDir) await fs.cp(fleet200.dir, dirOf(kind), { recursive: true });
             references[kind] = await startReference(repoRoot, kind, dirOf(kind), workDir, firstPath, answers);
@@ -584,7 +592,7 @@ async function main(): Promise<void> {
           const bytes = Buffer.from(await viaNginx.arrayBuffer());
           if (viaNginx.status !== 200 || !bytes.equals(fleet200.devices[0]!.bytes)) throw new Error(`nginx answered ${viaNginx.status} with other bytes`);
         }
-        const scenarioList = fleetScenarios(fleet200, first.etag, nginxServer !== undefined, Object.keys(references).length > 0, references[WRITER_THREAD] !== undefined);
+        const scenarioList = fleetScenarios(fleet200, first.etag, nginxServer !== undefined, Object.keys(references).length > 0, mixedOnly.filter((kind) => references[kind] !== undefined));
         scenarios.push(...(await runScenarios(scenarioList, { service: server, nginx: nginxServer, ...references })));
       } finally {
         for (const reference of Object.values(references)) await reference.stop();
