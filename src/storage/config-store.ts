@@ -209,7 +209,11 @@ export class ConfigStore {
   private closed = false;
   /** Why storage was last found unusable, while it is; null while it is usable. */
   private unusable: string | null = null;
-  private recheckTimer: NodeJS.Timeout | null = null;
+  /** The next look while storage is unusable: waiting, under way, or none. */
+  private recheck: NodeJS.Timeout | 'checking' | null = null;
+  /** Checks of the directory started, and the number of the latest one whose finding was noted. */
+  private healthChecks = 0;
+  private healthNoted = 0;
   /**
    * Whether a volume has been seen mounted at the directory (on a device of its own). Unmounted, the
    * directory is still there, on its parent's filesystem, empty or with older files: without a check
@@ -249,6 +253,7 @@ export class ConfigStore {
 
   /** Learns what kind of filesystem the directory is on (see FsCalls) and scans it in the background. */
   private async warmUp(): Promise<void> {
+    if (this.closed) return;
     await this.io.detectFilesystem(this.dir);
     this.refreshListing().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not scan the config directory'));
   }
@@ -256,7 +261,7 @@ export class ConfigStore {
   /** Call once no write is in flight any more. */
   async close(): Promise<void> {
     this.closed = true;
-    clearInterval(this.recheckTimer ?? undefined);
+    if (this.recheck !== 'checking') clearTimeout(this.recheck ?? undefined);
     await this.scan?.catch(() => undefined);
     await this.locks.close().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not remove the idle lock tokens'));
   }
@@ -268,31 +273,46 @@ export class ConfigStore {
 
   /** Whether the directory is usable now, and why not. Logs the moment storage becomes unusable and the moment it is usable again. */
   async health(): Promise<StorageHealth> {
+    const started = ++this.healthChecks;
     const health = await this.checkHealth();
-    if (health.healthy) this.noteUsable();
-    else this.noteUnusable(health.reason);
+    // Checks overlap (requests, probes, the recheck): one that started earlier and took longer must not undo
+    // what a later one found.
+    if (started > this.healthNoted) {
+      this.healthNoted = started;
+      if (health.healthy) this.noteUsable();
+      else this.noteUnusable(health.reason);
+    }
     return health;
   }
 
   /**
    * Logs once when storage becomes unusable (and again if the reason changes), not on every refused request,
-   * and looks again every `storageRecheckMs` until it is back: the log then says when it came back, with or
-   * without traffic or health probes.
+   * and looks again `storageRecheckMs` after each look until it is back: the log then says when it came back,
+   * with or without traffic or health probes. One look at a time, so a hung mount does not pile them up.
    */
   private noteUnusable(reason: string): void {
     if (this.closed) return;
     if (this.unusable !== reason) this.logger.error({ dir: this.dir }, `Config storage unavailable: ${reason}`);
     this.unusable = reason;
-    this.recheckTimer ??= setInterval(() => {
-      this.health().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not check the config directory'));
+    this.recheck ??= setTimeout(() => {
+      this.recheck = 'checking';
+      this.health()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'Could not check the config directory'))
+        .finally(() => {
+          this.recheck = null;
+          if (this.unusable !== null) this.noteUnusable(this.unusable);
+        });
     }, this.options.storageRecheckMs).unref();
   }
 
   private noteUsable(): void {
-    if (this.unusable === null) return;
+    if (this.closed || this.unusable === null) return;
     this.unusable = null;
-    clearInterval(this.recheckTimer ?? undefined);
-    this.recheckTimer = null;
+    // A look under way clears itself when it ends.
+    if (this.recheck !== 'checking') {
+      clearTimeout(this.recheck ?? undefined);
+      this.recheck = null;
+    }
     // At warn, not info: a log kept at warn shows the failure, so it must show its end too.
     this.logger.warn({ dir: this.dir }, 'Config storage is usable again');
     this.warmUp().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not check the config directory'));
@@ -300,6 +320,7 @@ export class ConfigStore {
 
   /** The error for storage found unusable, noted as such (see {@link noteUnusable}). */
   private unavailable(reason: string): StorageUnavailable {
+    this.healthNoted = ++this.healthChecks;
     this.noteUnusable(reason);
     return new StorageUnavailable(reason);
   }
@@ -333,7 +354,11 @@ export class ConfigStore {
   private async volumeGoneNow(dev?: number): Promise<boolean> {
     const [dirDev, parent] = await Promise.all([dev ?? fs.stat(this.dir).then((stat) => stat.dev), fs.stat(path.dirname(this.dir)).catch(() => null)]);
     const onParentDevice = parent?.dev === dirDev;
-    if (!onParentDevice) this.mountedVolume = true;
+    if (!onParentDevice && !this.mountedVolume) {
+      this.mountedVolume = true;
+      // Perhaps mounted after start-up, and perhaps a network filesystem: learn its kind (see FsCalls).
+      if (!this.closed) await this.io.detectFilesystem(this.dir);
+    }
     return this.mountedVolume && onParentDevice;
   }
 
@@ -807,8 +832,12 @@ export class ConfigStore {
       if (error instanceof AppError) throw error;
       const code = errorCode(error);
       if (code === 'ENOENT' || code === 'ENOTDIR') await this.assertDirectoryUsable();
-      this.logger.error({ err: error }, `Storage failure: ${action}`);
-      throw storageFailure(error, this.dir, action);
+      const failure = storageFailure(error, this.dir, action);
+      // A permission or read-only failure may be the directory's (noted and logged once, as its loss is)
+      // or one file's; the refused request's own log line gives the reason either way.
+      if (failure instanceof StorageUnavailable) await this.health();
+      else this.logger.error({ err: error }, `Storage failure: ${action}`);
+      throw failure;
     }
   }
 

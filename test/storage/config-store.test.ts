@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -408,16 +409,75 @@ describe('storage that becomes unusable', () => {
     const store = await newStore({ dir, logger, storageRecheckMs: 20 });
     onTestFinished(() => store.close());
     expect(said('Config storage unavailable')).toHaveLength(1);
+    // Writes learn the filesystem's kind once it is there (see FsCalls), not before.
+    const detected = vi.spyOn(FsCalls.prototype, 'detectFilesystem');
     await fs.mkdir(dir);
     await fs.writeFile(path.join(dir, `${MAC}.json`), bytesOf({ deviceName: 'by hand' }));
     await waitUntil(() => said('usable again').length > 0, 'the new directory noticed');
+    expect(detected).toHaveBeenCalledWith(dir);
     expect((await store.list()).configs.map((config) => config.device_name)).toEqual(['by hand']);
+  });
+
+  it('a volume made read-only: writes refused with the reason, logged once as unavailable, not as a failure per write, and its return too', async (context) => {
+    const mountPoint = await tempDir('iot-mount-');
+    const mount = (options: string) => execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', mountPoint], { stdio: 'ignore' });
+    try {
+      mount('size=1m');
+    } catch {
+      context.skip('needs root, to mount a tmpfs');
+    }
+    onTestFinished(() => {
+      execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+    });
+    const { logger, said } = capturingLogger();
+    const store = await newStore({ dir: mountPoint, logger, storageRecheckMs: 20 });
+    onTestFinished(() => store.close());
+    await store.save(MAC, bytesOf({ v: 1 }));
+
+    execFileSync('mount', ['-o', 'remount,ro', mountPoint], { stdio: 'ignore' });
+    for (let i = 0; i < 3; i++) {
+      await expect(store.save(MAC, bytesOf({ v: 2 }))).rejects.toThrow(`Read-only file system: ${mountPoint}`);
+    }
+    expect(said('Config storage unavailable')).toEqual([expect.objectContaining({ level: 50, msg: `Config storage unavailable: Read-only file system: ${mountPoint}` })]);
+    expect(said('Storage failure')).toEqual([]);
+    // Reads still work.
+    expect((await store.read(MAC)).bytes.toString()).toBe(bytesOf({ v: 1 }).toString());
+
+    execFileSync('mount', ['-o', 'remount,rw', mountPoint], { stdio: 'ignore' });
+    await waitUntil(() => said('usable again').length > 0, 'the writable volume noticed');
+    await store.save(MAC, bytesOf({ v: 3 }));
+  });
+
+  it('does not let a slow look that began before the loss undo what a later one found', async () => {
+    const dir = await tempDir();
+    const { logger, said } = capturingLogger();
+    const store = await newStore({ dir, logger, storageRecheckMs: 60_000 });
+    onTestFinished(() => store.close());
+    // The first look finds the directory there but answers late (a slow mount); the second, begun after the loss, first.
+    let answerFirst!: () => void;
+    const realCheck = (ConfigStore.prototype as unknown as { checkHealth: () => Promise<unknown> }).checkHealth;
+    const check = vi.spyOn(ConfigStore.prototype as unknown as { checkHealth: () => Promise<unknown> }, 'checkHealth');
+    check.mockImplementationOnce(async function (this: ConfigStore) {
+      const found = await realCheck.call(this);
+      await new Promise<void>((resolve) => (answerFirst = resolve));
+      return found;
+    });
+    const first = store.health();
+    await waitUntil(() => answerFirst !== undefined, 'the first look under way');
+    await fs.rename(dir, `${dir}-away`);
+    onTestFinished(() => fs.rename(`${dir}-away`, dir).catch(() => undefined));
+    expect((await store.health()).healthy).toBe(false);
+    answerFirst();
+    expect((await first).healthy).toBe(true);
+    expect(said('Config storage unavailable')).toHaveLength(1);
+    expect(said('usable again')).toEqual([]);
   });
 
   it('stops looking once closed', async () => {
     const dir = path.join(await tempDir(), 'configs');
     const { logger, said } = capturingLogger();
     const store = await newStore({ dir, logger, storageRecheckMs: 20 });
+    expect(said('Config storage unavailable')).toHaveLength(1);
     await store.close();
     await fs.mkdir(dir);
     await new Promise((resolve) => setTimeout(resolve, 100));
