@@ -473,6 +473,25 @@ describe('storage that becomes unusable', () => {
     expect(said('usable again')).toEqual([]);
   });
 
+  it('learns the kind of a volume mounted at the directory after start-up', async (context) => {
+    const mountPoint = await tempDir('iot-mount-');
+    const store = await newStore({ dir: mountPoint });
+    onTestFinished(() => store.close());
+    const detected = vi.spyOn(FsCalls.prototype, 'detectFilesystem');
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mountPoint], { stdio: 'ignore' });
+    } catch {
+      context.skip('needs root, to mount a tmpfs');
+    }
+    onTestFinished(() => {
+      execFileSync('umount', ['-l', mountPoint], { stdio: 'ignore' });
+    });
+    expect(detected).not.toHaveBeenCalled();
+    // A scan, a write or a health probe sees the new device.
+    expect(await store.countValidConfigs()).toBe(0);
+    expect(detected).toHaveBeenCalledWith(mountPoint);
+  });
+
   it('stops looking once closed', async () => {
     const dir = path.join(await tempDir(), 'configs');
     const { logger, said } = capturingLogger();
