@@ -108,6 +108,8 @@ export class MqttNotifier {
   private lastError: Error | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private warnedOfDrops = false;
+  /** Whether a warning about the connection (lost, or cannot connect) was logged since it was last up. */
+  private warnedOfConnection = false;
   /** Woken whenever the queue empties or the connection is lost (for `close`). */
   private readonly waiters = new Set<() => void>();
   private closing: Promise<void> | null = null;
@@ -224,7 +226,11 @@ export class MqttNotifier {
     this.failures = 0;
     this.lastError = null;
     this.warnedOfDrops = false;
-    this.logger.info({ url: redactedUrl(this.options.url), queued: this.queueDepth }, 'Connected to the MQTT broker');
+    const connected = { url: redactedUrl(this.options.url), queued: this.queueDepth };
+    // After a warning about the connection, at warn too: a log kept at warn shows the loss, so it must show its end.
+    if (this.warnedOfConnection) this.logger.warn(connected, 'Connected to the MQTT broker again');
+    else this.logger.info(connected, 'Connected to the MQTT broker');
+    this.warnedOfConnection = false;
     this.pump();
   }
 
@@ -242,8 +248,10 @@ export class MqttNotifier {
     const reason = this.lastError?.message ?? 'connection closed';
     if (wasConnected) {
       this.logger.warn({ reason, queued: this.queueDepth }, 'Lost the MQTT broker connection; config notifications are queued until it is back');
+      this.warnedOfConnection = true;
     } else if (this.failures === 0 || this.failures % 10 === 0) {
       this.logger.warn({ url: redactedUrl(this.options.url), reason, attempts: this.failures + 1 }, 'Cannot connect to the MQTT broker; retrying with backoff');
+      this.warnedOfConnection = true;
     }
     this.wake();
     if (this.state === 'running') this.scheduleReconnect();

@@ -107,6 +107,27 @@ describe('MQTT notifications while the broker is unreachable', { timeout: 60_000
     await notifier.close();
   }, 120_000);
 
+  it('logs the first connection at info, and a connection back after a loss at warn, as the loss was', async () => {
+    const broker = await startBroker();
+    const logged: { level: string; message: string }[] = [];
+    const recorder = (level: string) => (_fields: object, message: string) => void logged.push({ level, message });
+    const logger = { debug: recorder('debug'), info: recorder('info'), warn: recorder('warn'), error: recorder('error') };
+    const notifier = new MqttNotifier({ url: broker.url, topicPrefix: 'relog', logger, reconnectMinMs: 50, reconnectMaxMs: 200 });
+    notifier.start();
+    await waitUntil(() => notifier.connected, 'the notifier to connect');
+    await broker.stop();
+    await waitUntil(() => !notifier.connected, 'the notifier to see the broker gone');
+    await broker.start();
+    await waitUntil(() => notifier.connected, 'the notifier to connect again');
+    await notifier.close();
+    const connections = logged.filter((entry) => entry.message.startsWith('Connected') || entry.message.startsWith('Lost'));
+    expect(connections).toEqual([
+      { level: 'info', message: 'Connected to the MQTT broker' },
+      { level: 'warn', message: 'Lost the MQTT broker connection; config notifications are queued until it is back' },
+      { level: 'warn', message: 'Connected to the MQTT broker again' },
+    ]);
+  }, 60_000);
+
   it('never blocks start-up, requests or shutdown when the broker is not there at all', async () => {
     const broker = await startBroker();
     await broker.stop();
