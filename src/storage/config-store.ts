@@ -255,6 +255,7 @@ export class ConfigStore {
   private async warmUp(): Promise<void> {
     if (this.closed) return;
     await this.io.detectFilesystem(this.dir);
+    if (this.closed) return;
     this.refreshListing().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not scan the config directory'));
   }
 
@@ -318,10 +319,12 @@ export class ConfigStore {
     this.warmUp().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not check the config directory'));
   }
 
-  /** The error for storage found unusable, noted as such (see {@link noteUnusable}). */
-  private unavailable(reason: string): StorageUnavailable {
-    this.healthNoted = ++this.healthChecks;
-    this.noteUnusable(reason);
+  /** The error for storage found unusable by look number `lookStarted`, noted as such unless a later look was noted first (see {@link health}). */
+  private unavailable(reason: string, lookStarted: number): StorageUnavailable {
+    if (lookStarted > this.healthNoted) {
+      this.healthNoted = lookStarted;
+      this.noteUnusable(reason);
+    }
     return new StorageUnavailable(reason);
   }
 
@@ -364,7 +367,9 @@ export class ConfigStore {
 
   /** Refuses while the volume once mounted at the directory is gone. Two stats, and only for a mount point. */
   private async assertVolumeMounted(): Promise<void> {
-    if (this.mountedVolume && (await this.volumeGoneNow())) throw this.unavailable(volumeGone(this.dir));
+    if (!this.mountedVolume) return;
+    const lookStarted = ++this.healthChecks;
+    if (await this.volumeGoneNow()) throw this.unavailable(volumeGone(this.dir), lookStarted);
   }
 
   /**
@@ -504,7 +509,8 @@ export class ConfigStore {
     try {
       names = await fs.readdir(this.dir);
       // After the readdir, so that what it read is known to come from the volume; also notices a late mount.
-      if (await this.volumeGoneNow()) throw this.unavailable(volumeGone(this.dir));
+      const lookStarted = ++this.healthChecks;
+      if (await this.volumeGoneNow()) throw this.unavailable(volumeGone(this.dir), lookStarted);
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -833,10 +839,10 @@ export class ConfigStore {
       const code = errorCode(error);
       if (code === 'ENOENT' || code === 'ENOTDIR') await this.assertDirectoryUsable();
       const failure = storageFailure(error, this.dir, action);
-      // A permission or read-only failure may be the directory's (noted and logged once, as its loss is)
-      // or one file's; the refused request's own log line gives the reason either way.
-      if (failure instanceof StorageUnavailable) await this.health();
-      else this.logger.error({ err: error }, `Storage failure: ${action}`);
+      // A permission or read-only failure may be the directory's, noted and logged once as its loss is,
+      // or one file's (another owner, a sticky directory), logged with its cause since the answer blames the directory.
+      if (!(failure instanceof StorageUnavailable)) this.logger.error({ err: error }, `Storage failure: ${action}`);
+      else if ((await this.health()).healthy) this.logger.warn({ err: error }, `Storage failure: ${action}`);
       throw failure;
     }
   }

@@ -492,6 +492,16 @@ describe('storage that becomes unusable', () => {
     expect(detected).toHaveBeenCalledWith(mountPoint);
   });
 
+  it('a permission failure of one file is logged with its cause, and storage is not called unavailable', async () => {
+    const { logger, said } = capturingLogger();
+    const store = await newStore({ logger });
+    onTestFinished(() => store.close());
+    vi.spyOn(FsCalls.prototype, 'rename').mockRejectedValueOnce(Object.assign(new Error('EACCES: permission denied, rename'), { code: 'EACCES' }));
+    await expect(store.save(MAC, bytesOf({}))).rejects.toBeInstanceOf(StorageUnavailable);
+    expect(said('Storage failure')).toEqual([expect.objectContaining({ level: 40, msg: `Storage failure: save config ${MAC}`, err: expect.objectContaining({ code: 'EACCES' }) })]);
+    expect(said('Config storage unavailable')).toEqual([]);
+  });
+
   it('stops looking once closed', async () => {
     const dir = path.join(await tempDir(), 'configs');
     const { logger, said } = capturingLogger();
