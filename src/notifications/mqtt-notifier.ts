@@ -110,6 +110,7 @@ export class MqttNotifier {
   private warnedOfDrops = false;
   /** Whether a warning about the connection (lost, or cannot connect) was logged since it was last up. */
   private warnedOfConnection = false;
+  private everConnected = false;
   /** Woken whenever the queue empties or the connection is lost (for `close`). */
   private readonly waiters = new Set<() => void>();
   private closing: Promise<void> | null = null;
@@ -227,10 +228,12 @@ export class MqttNotifier {
     this.lastError = null;
     this.warnedOfDrops = false;
     const connected = { url: redactedUrl(this.options.url), queued: this.queueDepth };
-    // After a warning about the connection, at warn too: a log kept at warn shows the loss, so it must show its end.
-    if (this.warnedOfConnection) this.logger.warn(connected, 'Connected to the MQTT broker again');
-    else this.logger.info(connected, 'Connected to the MQTT broker');
+    const message = this.everConnected ? 'Connected to the MQTT broker again' : 'Connected to the MQTT broker';
+    // After a warning about the connection, at warn too: a log kept at warn shows the trouble, so it must show its end.
+    if (this.warnedOfConnection) this.logger.warn(connected, message);
+    else this.logger.info(connected, message);
     this.warnedOfConnection = false;
+    this.everConnected = true;
     this.pump();
   }
 

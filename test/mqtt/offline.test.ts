@@ -25,6 +25,13 @@ const summary = (messages: ReceivedMessage[]) =>
 
 const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
+/** A logger that keeps each line's level and message. */
+function recordingLogger() {
+  const logged: { level: string; message: string }[] = [];
+  const recorder = (level: string) => (_fields: object, message: string) => void logged.push({ level, message });
+  return { logged, logger: { debug: recorder('debug'), info: recorder('info'), warn: recorder('warn'), error: recorder('error') } };
+}
+
 describe('MQTT notifications while the broker is unreachable', { timeout: 60_000 }, () => {
   it('keeps answering 200 while the broker is down, and delivers the queued messages in order once it is back', async () => {
     // Persistence, and a subscriber with a persistent session, so the subscriber
@@ -109,9 +116,7 @@ describe('MQTT notifications while the broker is unreachable', { timeout: 60_000
 
   it('logs the first connection at info, and a connection back after a loss at warn, as the loss was', async () => {
     const broker = await startBroker();
-    const logged: { level: string; message: string }[] = [];
-    const recorder = (level: string) => (_fields: object, message: string) => void logged.push({ level, message });
-    const logger = { debug: recorder('debug'), info: recorder('info'), warn: recorder('warn'), error: recorder('error') };
+    const { logged, logger } = recordingLogger();
     const notifier = new MqttNotifier({ url: broker.url, topicPrefix: 'relog', logger, reconnectMinMs: 50, reconnectMaxMs: 200 });
     notifier.start();
     await waitUntil(() => notifier.connected, 'the notifier to connect');
@@ -126,6 +131,19 @@ describe('MQTT notifications while the broker is unreachable', { timeout: 60_000
       { level: 'warn', message: 'Lost the MQTT broker connection; config notifications are queued until it is back' },
       { level: 'warn', message: 'Connected to the MQTT broker again' },
     ]);
+  }, 60_000);
+
+  it('logs the first connection at warn, not "again", when it comes after failed attempts', async () => {
+    const broker = await startBroker();
+    await broker.stop();
+    const { logged, logger } = recordingLogger();
+    const notifier = new MqttNotifier({ url: broker.url, topicPrefix: 'relog', logger, reconnectMinMs: 50, reconnectMaxMs: 200 });
+    notifier.start();
+    await waitUntil(() => logged.some((entry) => entry.message.startsWith('Cannot connect')), 'a failed attempt logged');
+    await broker.start();
+    await waitUntil(() => notifier.connected, 'the notifier to connect');
+    await notifier.close();
+    expect(logged.filter((entry) => entry.message.startsWith('Connected'))).toEqual([{ level: 'warn', message: 'Connected to the MQTT broker' }]);
   }, 60_000);
 
   it('never blocks start-up, requests or shutdown when the broker is not there at all', async () => {
