@@ -276,14 +276,19 @@ export class ConfigStore {
   async health(): Promise<StorageHealth> {
     const started = ++this.healthChecks;
     const health = await this.checkHealth();
-    // Checks overlap (requests, probes, the recheck): one that started earlier and took longer must not undo
-    // what a later one found.
-    if (started > this.healthNoted) {
-      this.healthNoted = started;
-      if (health.healthy) this.noteUsable();
-      else this.noteUnusable(health.reason);
-    }
+    this.noteLook(started, health);
     return health;
+  }
+
+  /**
+   * Notes what look number `started` found, unless a later look was noted first: looks overlap (requests,
+   * probes, the recheck), and one that started earlier and took longer must not undo what a later one found.
+   */
+  private noteLook(started: number, health: StorageHealth): void {
+    if (started <= this.healthNoted) return;
+    this.healthNoted = started;
+    if (health.healthy) this.noteUsable();
+    else this.noteUnusable(health.reason);
   }
 
   /**
@@ -317,15 +322,6 @@ export class ConfigStore {
     // At warn, not info: a log kept at warn shows the failure, so it must show its end too.
     this.logger.warn({ dir: this.dir }, 'Config storage is usable again');
     this.warmUp().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not check the config directory'));
-  }
-
-  /** The error for storage found unusable by look number `lookStarted`, noted as such unless a later look was noted first (see {@link health}). */
-  private unavailable(reason: string, lookStarted: number): StorageUnavailable {
-    if (lookStarted > this.healthNoted) {
-      this.healthNoted = lookStarted;
-      this.noteUnusable(reason);
-    }
-    return new StorageUnavailable(reason);
   }
 
   private async checkHealth(): Promise<StorageHealth> {
@@ -367,9 +363,16 @@ export class ConfigStore {
 
   /** Refuses while the volume once mounted at the directory is gone. Two stats, and only for a mount point. */
   private async assertVolumeMounted(): Promise<void> {
-    if (!this.mountedVolume) return;
-    const lookStarted = ++this.healthChecks;
-    if (await this.volumeGoneNow()) throw this.unavailable(volumeGone(this.dir), lookStarted);
+    if (this.mountedVolume) await this.refuseIfVolumeGone();
+  }
+
+  /** Refuses while the volume once seen mounted at the directory is gone (noted as a look); notices a volume mounted since. */
+  private async refuseIfVolumeGone(): Promise<void> {
+    const started = ++this.healthChecks;
+    if (!(await this.volumeGoneNow())) return;
+    const reason = volumeGone(this.dir);
+    this.noteLook(started, { healthy: false, reason });
+    throw new StorageUnavailable(reason);
   }
 
   /**
@@ -509,8 +512,7 @@ export class ConfigStore {
     try {
       names = await fs.readdir(this.dir);
       // After the readdir, so that what it read is known to come from the volume; also notices a late mount.
-      const lookStarted = ++this.healthChecks;
-      if (await this.volumeGoneNow()) throw this.unavailable(volumeGone(this.dir), lookStarted);
+      await this.refuseIfVolumeGone();
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOENT' || code === 'ENOTDIR') {
