@@ -61,13 +61,17 @@ const apiHeaders = JSON.parse(process.env.REFERENCE_API_HEADERS ?? '{}');
 const DEVICE_PATH = /^\/api\/configs\/([0-9a-f]{2}(?:-[0-9a-f]{2}){5})\.json$/;
 const API_PATH = /^\/api\/configs\/([0-9a-f]{2}(?:-[0-9a-f]{2}){5})$/;
 const cache = new Map();
+/** Where the config of `mac` is stored, and a new temp file for writing it. */
+const configPath = (mac) => path.join(dir, `${mac}.json`);
+let tempFiles = 0;
+const tempPath = (mac) => path.join(dir, `.${mac}.${process.pid}.${tempFiles++}.tmp`);
 
 const statKey = (stat) => `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
 const etagOf = (bytes) => `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 32)}"`;
 
 /** The file's bytes and ETag, re-read only when its stat changed; null when it is not a regular file. */
 function configFile(mac) {
-  const file = path.join(dir, `${mac}.json`);
+  const file = configPath(mac);
   const stat = fs.lstatSync(file, { bigint: true, throwIfNoEntry: false });
   if (stat === undefined || !stat.isFile()) return null;
   const key = statKey(stat);
@@ -141,12 +145,9 @@ function dutiesApp(Fastify, LogController) {
 }
 
 const pooled = (call, ...args) => new Promise((resolve, reject) => call(...args, (error, result) => (error ? reject(error) : resolve(result))));
-let tempFiles = 0;
-
 /** Writes `bytes` to a temp file, fsyncs it, renames it over the config of `mac` and fsyncs the directory: creating, fsyncing and renaming through the thread pool, as the service does. */
 async function pooledWrite(mac, bytes) {
-  const temp = path.join(dir, `.${mac}.${process.pid}.${tempFiles++}.tmp`);
-  const target = path.join(dir, `${mac}.json`);
+  const [temp, target] = [tempPath(mac), configPath(mac)];
   const fd = await pooled(fs.open, temp, 'wx');
   try {
     fs.writeSync(fd, bytes);
@@ -181,9 +182,8 @@ function threadWrites() {
   return (mac, bytes) =>
     new Promise((resolve, reject) => {
       const id = writes++;
-      const [temp, target] = [path.join(dir, `.${mac}.${process.pid}.${id}.tmp`), path.join(dir, `${mac}.json`)];
       waiting.set(id, { resolve, reject });
-      writer.postMessage({ id, temp, target, bytes });
+      writer.postMessage({ id, temp: tempPath(mac), target: configPath(mac), bytes });
     });
 }
 
@@ -235,9 +235,8 @@ function mixedLoadRoutes() {
     const { content } = JSON.parse(body);
     if (typeof content !== 'object' || content === null || Array.isArray(content)) throw new Error('content must be an object');
     const bytes = Buffer.from(`${JSON.stringify(content, null, 2)}\n`);
-    const target = path.join(dir, `${mac}.json`);
     await writeDurably(mac, bytes);
-    const entry = { key: statKey(fs.lstatSync(target, { bigint: true })), bytes, etag: etagOf(bytes) };
+    const entry = { key: statKey(fs.lstatSync(configPath(mac), { bigint: true })), bytes, etag: etagOf(bytes) };
     cache.set(mac, entry);
     const summary = summarizeConfig(mac, content);
     summaries.set(mac, summary);
