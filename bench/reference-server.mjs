@@ -49,7 +49,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { summarizeConfig } from '../dist/server/config-summary.js';
+import { summarizeConfig } from '../dist/server/domain/config-summary.js';
 
 const [kind, dir, port] = process.argv.slice(2);
 if (process.env.REFERENCE_HEADERS === undefined) {

@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { LogLevel, Settings } from './config.js';
-import { correlationIdFor } from './correlation-id.js';
-import { CANONICAL_MAC_PATTERN } from './mac.js';
-import type { Operation } from './metrics.js';
-import type { Access } from './plugins/auth.js';
-import { SECURITY_HEADERS } from './plugins/security.js';
-import { CONFIG_READ_CONFIG, CONFIG_ROUTE, configReadAnswer } from './routes/configs.js';
-import { DEVICE_FETCH_CONFIG, DEVICE_FETCH_ROUTES, deviceFetchAnswer } from './routes/device-configs.js';
+import type { LogLevel, Settings } from './settings.js';
+import { correlationIdFor } from './http/correlation-id.js';
+import { CANONICAL_MAC_PATTERN } from './domain/mac.js';
+import type { Operation } from './http/metrics.js';
+import type { Access } from './http/plugins/auth.js';
+import { SECURITY_HEADERS } from './http/plugins/security.js';
+import { CONFIG_READ_CONFIG, CONFIG_ROUTE, configReadAnswer } from './http/routes/configs.js';
+import { DEVICE_FETCH_CONFIG, DEVICE_FETCH_ROUTES, deviceFetchAnswer } from './http/routes/device-configs.js';
 import type { ConfigDocument } from './storage/config-store.js';
 
 /** Answers a request before Fastify routes it (true), or leaves it to Fastify (false) having sent nothing. */

@@ -1,6 +1,6 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { loadSettings, SettingsError, type Settings } from './config.js';
+import { loadSettings, SettingsError, type Settings } from './settings.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 /** A stop signal repeated within this long is the first one passed on, not a request to stop at once. */

@@ -1,4 +1,4 @@
-import { configFileName } from '../mac.js';
+import { configFileName } from '../domain/mac.js';
 import type { ChangeEvent } from '../storage/config-store.js';
 
 /**

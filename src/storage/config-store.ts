@@ -5,7 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import { summarizeConfig, type ConfigSummary } from '../config-summary.js';
+import { summarizeConfig, type ConfigSummary } from '../domain/config-summary.js';
 import {
   AppError,
   ConfigTooLarge,
@@ -15,10 +15,10 @@ import {
   RecordExists,
   RecordNotFound,
   StorageUnavailable,
-} from '../errors.js';
-import { jsonSyntaxError } from '../json-text.js';
-import { keptBytes } from '../kept-bytes.js';
-import { CANONICAL_MAC_PATTERN, configFileName, macFromFileName } from '../mac.js';
+} from '../domain/errors.js';
+import { jsonSyntaxError } from '../domain/json-text.js';
+import { keptBytes } from './kept-bytes.js';
+import { CANONICAL_MAC_PATTERN, configFileName, macFromFileName } from '../domain/mac.js';
 import { isOwnerDead, PROCESS_IDENTITY, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
 import { FsCalls } from './fs-calls.js';
 import { errorCode, exists, storageFailure, TRANSIENT_CODES } from './fs-errors.js';

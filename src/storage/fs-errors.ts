@@ -5,7 +5,7 @@ import {
   StorageError,
   StorageFull,
   StorageUnavailable,
-} from '../errors.js';
+} from '../domain/errors.js';
 
 /** Whether `filePath` exists (a symlink is not followed); any error but ENOENT is thrown. */
 export async function exists(filePath: string): Promise<boolean> {

@@ -2,7 +2,7 @@ import { constants, type BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StorageBusy } from '../errors.js';
+import { StorageBusy } from '../domain/errors.js';
 import { isOwnerDead, PROCESS_IDENTITY, tempFileName, type Owner } from './atomic-file.js';
 import type { FsCalls } from './fs-calls.js';
 import { errorCode, exists } from './fs-errors.js';

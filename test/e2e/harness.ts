@@ -6,9 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings.js';
 import { PACKAGE_ROOT } from '../../src/package-info.js';
-import { DEFAULT_UI_ROOT } from '../../src/plugins/ui.js';
+import { DEFAULT_UI_ROOT } from '../../src/http/plugins/ui.js';
 import { tempDir } from '../helpers/app.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import errorHandler from '../../src/plugins/error-handler.js';
-import ui from '../../src/plugins/ui.js';
+import errorHandler from '../../src/http/plugins/error-handler.js';
+import ui from '../../src/http/plugins/ui.js';
 import { buildTestApp, tempDir } from '../helpers/app.js';
 import { assertUiBuilt } from './harness.js';
 

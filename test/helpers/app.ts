@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { onTestFinished } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings.js';
 
 /** A fresh empty directory, removed when the test ends. */
 export async function tempDir(prefix = 'iot-configs-'): Promise<string> {

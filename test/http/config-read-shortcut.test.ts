@@ -4,9 +4,9 @@ import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings.js';
 import { configReadShortcut } from '../../src/config-read-shortcut.js';
-import { AUTH_FAILURES_PER_MINUTE } from '../../src/plugins/auth.js';
+import { AUTH_FAILURES_PER_MINUTE } from '../../src/http/plugins/auth.js';
 import { MAC, sampleContent, tempDir } from '../helpers/app.js';
 import { waitUntil } from '../helpers/wait-until.js';
 

@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { loadSettings, SettingsError } from '../../src/config.js';
+import { loadSettings, SettingsError } from '../../src/settings.js';
 import { buildTestApp, sampleContent, tempDir } from '../helpers/app.js';
 import { startBroker, subscribe } from './broker.js';
 import { waitUntil } from '../helpers/wait-until.js';

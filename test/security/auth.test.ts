@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings, SettingsError } from '../../src/config.js';
-import { bearerToken, defaultAccess, tokenMatches } from '../../src/plugins/auth.js';
+import { loadSettings, SettingsError } from '../../src/settings.js';
+import { bearerToken, defaultAccess, tokenMatches } from '../../src/http/plugins/auth.js';
 import { buildTestApp, MAC, sampleContent, tempDir } from '../helpers/app.js';
 import { namesIn } from '../helpers/stored-names.js';
 

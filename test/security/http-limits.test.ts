@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { serverOptions } from '../../src/app.js';
-import { loadSettings } from '../../src/config.js';
+import { loadSettings } from '../../src/settings.js';
 import { buildTestApp, MAC } from '../helpers/app.js';
 
 /** Sends raw bytes to a listening app and resolves with everything it answers before closing. */

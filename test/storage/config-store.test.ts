@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { ConfigTooLarge, InvalidStoredConfig, StorageBusy, StorageFull, StorageUnavailable } from '../../src/errors.js';
+import { ConfigTooLarge, InvalidStoredConfig, StorageBusy, StorageFull, StorageUnavailable } from '../../src/domain/errors.js';
 import { PROCESS_IDENTITY } from '../../src/storage/atomic-file.js';
 import { FsCalls } from '../../src/storage/fs-calls.js';
 import { ConfigStore, type ConfigStoreOptions } from '../../src/storage/config-store.js';

@@ -1,6 +1,6 @@
 import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { RequestHistogram } from '../../src/metrics.js';
+import { RequestHistogram } from '../../src/http/metrics.js';
 
 const BUCKETS = [0.001, 0.01, 0.1, 1];
 

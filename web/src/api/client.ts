@@ -5,8 +5,8 @@ import type {
   ConfigSummarySchema,
   RenameConfigRequest,
   SkippedFileSchema,
-} from '../../../src/schemas/configs.js';
-import type { ErrorResponse } from '../../../src/schemas/errors.js';
+} from '../../../src/http/schemas/configs.js';
+import type { ErrorResponse } from '../../../src/http/schemas/errors.js';
 
 // Types come from the service's TypeBox schemas, never copied by hand.
 export type { ConfigResponse, ErrorResponse };

@@ -4,7 +4,7 @@ import { EditorState } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
-import { jsonSyntaxError } from '../../../src/json-text.js';
+import { jsonSyntaxError } from '../../../src/domain/json-text.js';
 import { editorTheme } from './editor-theme.js';
 
 export interface JsonEditorHandle {

@@ -1,7 +1,7 @@
 // The service's own pure helpers, so the UI parses MACs and derives summaries exactly as it does.
-export { macFromFileName, normaliseMac } from '../../../src/mac.js';
-export { summarizeConfig } from '../../../src/config-summary.js';
-import { formatJsonText, jsonSyntaxError, memberText } from '../../../src/json-text.js';
+export { macFromFileName, normaliseMac } from '../../../src/domain/mac.js';
+export { summarizeConfig } from '../../../src/domain/config-summary.js';
+import { formatJsonText, jsonSyntaxError, memberText } from '../../../src/domain/json-text.js';
 
 /** The editor's text checked as a config: a JSON object, or the reason it is not one. */
 export type ConfigTextCheck =

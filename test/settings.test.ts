@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings, SettingsError } from '../../src/config.js';
+import { loadSettings, SettingsError } from '../src/settings.js';
 
 describe('loadSettings', () => {
   it('has the documented defaults', () => {

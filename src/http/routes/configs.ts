@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { formatJsonText, memberText } from '../json-text.js';
-import { keptText } from '../kept-bytes.js';
-import { parseMac } from '../mac.js';
-import { ConfigTooLarge } from '../errors.js';
+import { formatJsonText, memberText } from '../../domain/json-text.js';
+import { keptText } from '../../storage/kept-bytes.js';
+import { parseMac } from '../../domain/mac.js';
+import { ConfigTooLarge } from '../../domain/errors.js';
 import { errorResponses } from '../schemas/errors.js';
 import {
   ConditionalHeadersSchema,
@@ -10,7 +10,7 @@ import {
   RenameConfigRequestSchema,
   SaveConfigRequestSchema,
 } from '../schemas/configs.js';
-import type { ConfigDocument } from '../storage/config-store.js';
+import type { ConfigDocument } from '../../storage/config-store.js';
 import { configResponseBody, JSON_CONTENT_TYPE, listResponseBodies, wrappedConfig } from './config-body.js';
 import { writeConditions } from './http-conditions.js';
 

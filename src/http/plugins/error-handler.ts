@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
-import { AppError, ShuttingDown, StorageBusy, StorageFull, StorageUnavailable, type FieldError } from '../errors.js';
+import { AppError, ShuttingDown, StorageBusy, StorageFull, StorageUnavailable, type FieldError } from '../../domain/errors.js';
 import type { ErrorResponse } from '../schemas/errors.js';
 
 interface Envelope {

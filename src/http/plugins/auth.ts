@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Settings } from '../config.js';
-import { AppError, RateLimited } from '../errors.js';
+import type { Settings } from '../../settings.js';
+import { AppError, RateLimited } from '../../domain/errors.js';
 import { errorResponses } from '../schemas/errors.js';
 import { secondsLeft, WindowCounter } from '../window-counter.js';
 

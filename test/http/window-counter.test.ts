@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { secondsLeft, WindowCounter } from '../../src/window-counter.js';
+import { secondsLeft, WindowCounter } from '../../src/http/window-counter.js';
 
 describe('WindowCounter', () => {
   it('counts a key within its window, and starts a new window once it is over', () => {

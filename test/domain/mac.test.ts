@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidOperation } from '../../src/errors.js';
-import { macFromFileName, normaliseMac, parseMac } from '../../src/mac.js';
+import { InvalidOperation } from '../../src/domain/errors.js';
+import { macFromFileName, normaliseMac, parseMac } from '../../src/domain/mac.js';
 
 describe('normaliseMac', () => {
   it.each([

@@ -1,5 +1,5 @@
-import { ValidationFailed } from '../errors.js';
-import type { WriteConditions } from '../storage/config-store.js';
+import { ValidationFailed } from '../../domain/errors.js';
+import type { WriteConditions } from '../../storage/config-store.js';
 
 /** Parses an If-Match / If-None-Match value: `*`, or a list of entity tags. */
 export function parseEtagList(header: string): '*' | string[] {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError } from '../errors.js';
-import { PACKAGE_ROOT } from '../package-info.js';
+import { AppError } from '../../domain/errors.js';
+import { PACKAGE_ROOT } from '../../package-info.js';
 import { addPageHeaders, PAGE_HEADERS } from './security.js';
 
 /** Where `npm run build:web` puts the UI. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { BadRequest } from '../errors.js';
+import { BadRequest } from '../../domain/errors.js';
 import { SECURITY_HEADERS } from './security.js';
 
 const SECURITY_HEADER_LINES = Object.entries(SECURITY_HEADERS)

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { InvalidStoredConfig } from '../errors.js';
-import type { ConfigDocument } from '../storage/config-store.js';
-import { parseMac } from '../mac.js';
+import { InvalidStoredConfig } from '../../domain/errors.js';
+import type { ConfigDocument } from '../../storage/config-store.js';
+import { parseMac } from '../../domain/mac.js';
 import { DeviceConfigResponseSchema, MacParamsSchema } from '../schemas/configs.js';
 import { errorResponses } from '../schemas/errors.js';
 import { JSON_CONTENT_TYPE } from './config-body.js';

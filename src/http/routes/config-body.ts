@@ -1,6 +1,6 @@
-import type { ConfigSummary } from '../config-summary.js';
-import { keptBytes, keptText } from '../kept-bytes.js';
-import type { ConfigDocument, ConfigListing } from '../storage/config-store.js';
+import type { ConfigSummary } from '../../domain/config-summary.js';
+import { keptBytes, keptText } from '../../storage/kept-bytes.js';
+import type { ConfigDocument, ConfigListing } from '../../storage/config-store.js';
 
 const CLOSE = Buffer.from('}');
 

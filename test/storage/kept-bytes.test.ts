@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeConfig } from '../../src/config-summary.js';
-import { keptBytes, keptText } from '../../src/kept-bytes.js';
-import { configResponseBody } from '../../src/routes/config-body.js';
+import { summarizeConfig } from '../../src/domain/config-summary.js';
+import { keptBytes, keptText } from '../../src/storage/kept-bytes.js';
+import { configResponseBody } from '../../src/http/routes/config-body.js';
 
 describe('kept bytes', () => {
   it('have memory of their own, of their exact size, outside the shared pool', () => {

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Settings } from '../config.js';
-import { createMqttMetrics } from '../notifications/mqtt-metrics.js';
-import type { MqttNotifier, MqttStatus } from '../notifications/mqtt-notifier.js';
+import type { Settings } from '../../settings.js';
+import { createMqttMetrics } from '../../notifications/mqtt-metrics.js';
+import type { MqttNotifier, MqttStatus } from '../../notifications/mqtt-notifier.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -27,7 +27,7 @@ export default fp(
     if (settings === null) return;
 
     // Loaded only when MQTT is on: the MQTT client library adds 1–2 MB to the resident memory.
-    const { MqttNotifier } = await import('../notifications/mqtt-notifier.js');
+    const { MqttNotifier } = await import('../../notifications/mqtt-notifier.js');
     notifier = new MqttNotifier({
       ...settings,
       logger: app.log.child({ component: 'mqtt' }),

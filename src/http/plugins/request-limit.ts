@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Settings } from '../config.js';
-import { RateLimited } from '../errors.js';
+import type { Settings } from '../../settings.js';
+import { RateLimited } from '../../domain/errors.js';
 import { errorResponses } from '../schemas/errors.js';
 import { secondsLeft, WindowCounter } from '../window-counter.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Settings } from '../config.js';
-import { ConfigStore } from '../storage/config-store.js';
+import type { Settings } from '../../settings.js';
+import { ConfigStore } from '../../storage/config-store.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { ValidationFailed } from '../errors.js';
-import { jsonNestingDepth } from '../json-text.js';
+import { ValidationFailed } from '../../domain/errors.js';
+import { jsonNestingDepth } from '../../domain/json-text.js';
 
 /** Deeper JSON than this is refused: no device config needs it, and it guards every later step against stack exhaustion. */
 export const MAX_JSON_DEPTH = 64;

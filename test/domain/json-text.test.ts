@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatJsonText, jsonNestingDepth, jsonSyntaxError, memberText } from '../../src/json-text.js';
+import { formatJsonText, jsonNestingDepth, jsonSyntaxError, memberText } from '../../src/domain/json-text.js';
 
 describe('formatJsonText', () => {
   it('lays out like JSON.stringify(value, null, 2) for any JSON value', () => {

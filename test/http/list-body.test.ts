@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { summarizeConfig } from '../../src/config-summary.js';
-import type { ConfigSummary } from '../../src/config-summary.js';
-import { listResponseBodies } from '../../src/routes/config-body.js';
+import { summarizeConfig } from '../../src/domain/config-summary.js';
+import type { ConfigSummary } from '../../src/domain/config-summary.js';
+import { listResponseBodies } from '../../src/http/routes/config-body.js';
 import type { ConfigListing } from '../../src/storage/config-store.js';
 
 const summaries = (names: string[]): ConfigSummary[] => names.map((name, i) => summarizeConfig(`aa-bb-cc-dd-ee-${String(i).padStart(2, '0')}`, { deviceName: name }));
