@@ -7,7 +7,6 @@ import auth from './http/plugins/auth.js';
 import { handleClientError, refuseUnknownBodyLength } from './http/plugins/client-errors.js';
 import configStore from './http/plugins/config-store.js';
 import { correlationIdFor } from './http/correlation-id.js';
-import { answerConfigReadsFirst } from './config-read-shortcut.js';
 import { ShuttingDown } from './domain/errors.js';
 import errorHandler, { toEnvelope } from './http/plugins/error-handler.js';
 import metrics from './http/plugins/metrics.js';
@@ -112,8 +111,5 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(deviceConfigRoutes);
   await app.register(ui);
 
-  // Last: the shortcut answers with what the plugins above add to the app (the store, the metrics, the access
-  // check, the request limit). Hooks added after this line do not see the requests it answers.
-  answerConfigReadsFirst(app, settings, () => closing);
   return app;
 }

@@ -10,27 +10,10 @@ import {
   RenameConfigRequestSchema,
   SaveConfigRequestSchema,
 } from '../schemas/configs.js';
-import type { ConfigDocument } from '../../storage/config-store.js';
 import { configResponseBody, JSON_CONTENT_TYPE, listResponseBodies, wrappedConfig } from './config-body.js';
 import { writeConditions } from './http-conditions.js';
 
 const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the stored bytes (less a leading UTF-8 byte-order mark)' } };
-
-/** The route of one config in the admin API. */
-export const CONFIG_ROUTE = '/api/configs/:mac';
-
-/** What reading one config records and requires (Fastify's route config); the config read shortcut applies the same. */
-export const CONFIG_READ_CONFIG = { operation: 'get', access: 'admin' } as const;
-
-/**
- * The answer to reading one config, given by the route and by the config read shortcut alike: sets its headers
- * on `headers` (ETag, Content-Type) and gives the body, the summary with the stored document in it.
- */
-export function configReadAnswer(document: ConfigDocument, headers: Record<string, string | number>): Buffer {
-  headers.etag = document.etag;
-  headers['content-type'] = JSON_CONTENT_TYPE;
-  return configResponseBody(document);
-}
 
 /** The admin REST API: list, read, save, delete and rename configs. */
 const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -54,9 +37,9 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    CONFIG_ROUTE,
+    '/api/configs/:mac',
     {
-      config: CONFIG_READ_CONFIG,
+      config: { operation: 'get', access: 'admin' },
       schema: {
         tags: ['configs'],
         summary: 'Read a config with its summary',
@@ -67,18 +50,9 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    // Synchronous when the store can tell at once, like the device fetch (see there).
-    (request, reply) => {
-      const mac = parseMac(request.params.mac);
-      const send = (document: ConfigDocument) => {
-        const headers: Record<string, string> = {};
-        const body = configReadAnswer(document, headers);
-        return reply.headers(headers).send(body);
-      };
-      const document = store.readNow(mac);
-      if (document === undefined) return store.read(mac).then(send);
-      send(document);
-      return undefined;
+    async (request, reply) => {
+      const document = await store.read(parseMac(request.params.mac));
+      return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(configResponseBody(document));
     },
   );
 
