@@ -1,58 +1,103 @@
 /**
- * Domain errors. Storage and services throw these; `plugins/error-handler.ts`
- * is the one place that turns them (and Fastify's own errors) into the HTTP
- * error envelope `{error, code, details, correlationId}`.
+ * The error catalogue: every code a client can see, with its HTTP status and what it means. The classes below,
+ * the HTTP error handler (`http/plugins/error-handler.ts`) and the OpenAPI enum of `ErrorResponse.code` all read
+ * this one table. Storage and services throw these errors and know nothing of HTTP beyond the status each code
+ * carries.
  */
+export const ERROR_CATALOGUE = {
+  INVALID_OPERATION: { status: 400, meaning: 'A malformed MAC address, or an operation that cannot apply (renaming a config to its own MAC)' },
+  VALIDATION_FAILED: { status: 400, meaning: 'The body or a header does not match what the route takes; `details.errors` says where' },
+  BAD_REQUEST: { status: 400, meaning: 'Malformed HTTP or URL' },
+  UNAUTHORIZED: { status: 401, meaning: 'A token is required and missing or wrong' },
+  RECORD_NOT_FOUND: { status: 404, meaning: 'No such config' },
+  ROUTE_NOT_FOUND: { status: 404, meaning: 'No such route' },
+  METHOD_NOT_ALLOWED: { status: 405, meaning: 'The route exists for other methods, named in `Allow`' },
+  REQUEST_TIMEOUT: { status: 408, meaning: 'The request did not arrive in time' },
+  RECORD_EXISTS: { status: 409, meaning: 'A create-only save or a rename onto an existing config' },
+  PRECONDITION_FAILED: { status: 412, meaning: '`If-Match` or `If-None-Match` not satisfied; `details.current_etag`' },
+  PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The body, or the config once stored, is over its limit; `details.limit_bytes`' },
+  URI_TOO_LONG: { status: 414, meaning: 'A URL segment is too long' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The body is not JSON in UTF-8' },
+  INVALID_STORED_CONFIG: { status: 422, meaning: 'The stored file is not a JSON object; `details.raw` holds its text' },
+  RATE_LIMITED: { status: 429, meaning: 'Too many requests, or too many failed authentications; `Retry-After`' },
+  HEADERS_TOO_LARGE: { status: 431, meaning: 'The request headers are too large' },
+  INTERNAL_ERROR: { status: 500, meaning: 'An unexpected failure; the cause goes to the log' },
+  STORAGE_ERROR: { status: 500, meaning: 'An unexpected storage failure; the cause goes to the log' },
+  STORAGE_UNAVAILABLE: { status: 503, meaning: 'The config directory is missing, not a directory, read-only or not permitted' },
+  STORAGE_BUSY: { status: 503, meaning: 'A transient storage condition; retry after `Retry-After`' },
+  SHUTTING_DOWN: { status: 503, meaning: 'The service is shutting down; nothing was done, retry' },
+  STORAGE_FULL: { status: 507, meaning: 'No space left on the volume; nothing was written' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+export const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+export interface AppErrorOptions {
+  /** A status other than the code's own, where one code has several (a stored directory is 409, not 422). */
+  statusCode?: number;
+  /** Seconds after which a retry may succeed, sent as `Retry-After`. */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+/** An error a client may see: a code from the catalogue, a message safe to show, and details. */
 export class AppError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly statusCode: number;
   readonly details: Record<string, unknown>;
-  /** Seconds after which a retry may succeed, sent as `Retry-After`; undefined when waiting would not help. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(message: string, code: string, statusCode: number, details: Record<string, unknown> = {}, retryAfterSeconds?: number) {
-    super(message);
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options: AppErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.statusCode = statusCode;
+    this.statusCode = options.statusCode ?? ERROR_CATALOGUE[code].status;
     this.details = details;
-    this.retryAfterSeconds = retryAfterSeconds;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
 export interface FieldError {
   field: string;
   message: string;
+  /** The JSON pointer (RFC 6901) of the offending value in the body, where one is known. */
+  pointer?: string;
 }
 
 export class InvalidOperation extends AppError {
   constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message, 'INVALID_OPERATION', 400, details);
+    super('INVALID_OPERATION', message, details);
   }
 }
 
 /** HTTP that parses but cannot be answered safely, e.g. a body whose length cannot be told. */
 export class BadRequest extends AppError {
   constructor(message: string) {
-    super(message, 'BAD_REQUEST', 400);
+    super('BAD_REQUEST', message);
   }
 }
 
 export class ValidationFailed extends AppError {
   constructor(message: string, errors: FieldError[]) {
-    super(message, 'VALIDATION_FAILED', 400, { errors });
+    super('VALIDATION_FAILED', message, { errors });
+  }
+}
+
+export class Unauthorized extends AppError {
+  constructor(message: string) {
+    super('UNAUTHORIZED', message);
   }
 }
 
 export class RecordNotFound extends AppError {
   constructor(mac: string) {
-    super(`Config ${mac} was not found`, 'RECORD_NOT_FOUND', 404, { mac_address: mac });
+    super('RECORD_NOT_FOUND', `Config ${mac} was not found`, { mac_address: mac });
   }
 }
 
 export class RecordExists extends AppError {
   constructor(mac: string) {
-    super(`Config for ${mac} already exists`, 'RECORD_EXISTS', 409, { mac_address: mac });
+    super('RECORD_EXISTS', `Config for ${mac} already exists`, { mac_address: mac });
   }
 }
 
@@ -69,52 +114,45 @@ export class PreconditionFailed extends AppError {
       'If-Match, unusable file': `the stored file of config ${mac} is not a usable config, so it has no ETag to match`,
       'If-Match': currentEtag === null ? `config ${mac} does not exist` : `config ${mac} has changed (current ETag ${currentEtag})`,
     };
-    super(`Precondition failed: ${messages[failed]}`, 'PRECONDITION_FAILED', 412, { mac_address: mac, current_etag: currentEtag });
+    super('PRECONDITION_FAILED', `Precondition failed: ${messages[failed]}`, { mac_address: mac, current_etag: currentEtag });
   }
 }
 
 /** A config whose stored, pretty-printed form would be over the size a config file may have. */
 export class ConfigTooLarge extends AppError {
   constructor(mac: string, limitBytes: number) {
-    super(
-      `Config ${mac} would be over ${limitBytes} bytes once stored pretty-printed, the most a config file may have`,
-      'PAYLOAD_TOO_LARGE',
-      413,
-      { mac_address: mac, limit_bytes: limitBytes },
-    );
+    super('PAYLOAD_TOO_LARGE', `Config ${mac} would be over ${limitBytes} bytes once stored pretty-printed, the most a config file may have`, {
+      mac_address: mac,
+      limit_bytes: limitBytes,
+    });
   }
 }
 
 /** The stored file is not a JSON object. Its text travels in `details.raw` so it can be repaired. */
 export class InvalidStoredConfig extends AppError {
   constructor(mac: string, reason: string, raw: string, etag: string | null, statusCode = 422) {
-    super(`Stored config ${mac} is not a valid JSON object: ${reason}`, 'INVALID_STORED_CONFIG', statusCode, {
-      mac_address: mac,
-      reason,
-      raw,
-      etag,
-    });
+    super('INVALID_STORED_CONFIG', `Stored config ${mac} is not a valid JSON object: ${reason}`, { mac_address: mac, reason, raw, etag }, { statusCode });
   }
 }
 
 /** The config directory is missing, not a directory, or unusable. */
 export class StorageUnavailable extends AppError {
   constructor(reason: string) {
-    super(`Config storage is unavailable: ${reason}`, 'STORAGE_UNAVAILABLE', 503, { reason });
+    super('STORAGE_UNAVAILABLE', `Config storage is unavailable: ${reason}`, { reason });
   }
 }
 
 /** A transient storage condition (too many open files, busy filesystem, lock held too long): retry later. */
 export class StorageBusy extends AppError {
   constructor(reason: string) {
-    super(`Config storage is busy, retry later: ${reason}`, 'STORAGE_BUSY', 503, { reason }, 1);
+    super('STORAGE_BUSY', `Config storage is busy, retry later: ${reason}`, { reason }, { retryAfterSeconds: 1 });
   }
 }
 
 /** Too many requests, or too many failed authentications, from one client address: retry after the given time. */
 export class RateLimited extends AppError {
   constructor(message: string, retryAfterSeconds: number) {
-    super(message, 'RATE_LIMITED', 429, { retry_after_seconds: retryAfterSeconds }, retryAfterSeconds);
+    super('RATE_LIMITED', message, { retry_after_seconds: retryAfterSeconds }, { retryAfterSeconds });
   }
 }
 
@@ -122,21 +160,20 @@ export class RateLimited extends AppError {
 export class ShuttingDown extends AppError {
   constructor() {
     // Another replica, or this one restarted, can answer a second later.
-    super('The service is shutting down; nothing was done, retry', 'SHUTTING_DOWN', 503, {}, 1);
+    super('SHUTTING_DOWN', 'The service is shutting down; nothing was done, retry', {}, { retryAfterSeconds: 1 });
   }
 }
 
 /** The disk is full or over quota: nothing was written. */
 export class StorageFull extends AppError {
   constructor() {
-    super('No space left on the config volume; nothing was written', 'STORAGE_FULL', 507);
+    super('STORAGE_FULL', 'No space left on the config volume; nothing was written');
   }
 }
 
 /** Any other storage failure. The message is safe to show; the cause goes to the log. */
 export class StorageError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, 'STORAGE_ERROR', 500);
-    if (options?.cause !== undefined) this.cause = options.cause;
+    super('STORAGE_ERROR', message, {}, { cause: options?.cause });
   }
 }

@@ -21,7 +21,7 @@ const CLOSE_BRACE = 0x7d;
 const isWhitespace = (code: number) => code === SPACE || code === LINE_FEED || code === CARRIAGE_RETURN || code === TAB;
 
 /** Index just past the string token that starts at `start` (a `"`). */
-function stringEnd(text: string, start: number): number {
+export function stringEnd(text: string, start: number): number {
   let i = start + 1;
   while (i < text.length) {
     const ch = text.charCodeAt(i);
@@ -41,7 +41,7 @@ function literalEnd(text: string, start: number): number {
   return i;
 }
 
-function skipWhitespace(text: string, start: number): number {
+export function skipWhitespace(text: string, start: number): number {
   let i = start;
   while (isWhitespace(text.charCodeAt(i))) i++;
   return i;

@@ -39,8 +39,8 @@ function envelopeOf(response: string): { status: number; body: Record<string, un
 describe('server limits', () => {
   it('are set explicitly in serverOptions', () => {
     const options = serverOptions(loadSettings({ MAX_BODY_BYTES: '4096' }));
-    expect(options).toMatchObject({ bodyLimit: 4096, connectionTimeout: 30_000, requestTimeout: 30_000, keepAliveTimeout: 72_000 });
-    expect(options.http).toMatchObject({ maxHeaderSize: 16_384, headersTimeout: 10_000, requestTimeout: 30_000 });
+    expect(options).toMatchObject({ bodyLimit: 4096, connectionTimeout: 30_000, requestTimeout: 10_000, keepAliveTimeout: 72_000 });
+    expect(options.http).toMatchObject({ maxHeaderSize: 16_384, headersTimeout: 10_000, requestTimeout: 10_000 });
     expect(options.clientErrorHandler).toBeTypeOf('function');
   });
 

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Settings } from '../../settings.js';
-import { AppError, RateLimited } from '../../domain/errors.js';
+import { RateLimited, Unauthorized } from '../../domain/errors.js';
 import { errorResponses } from '../schemas/errors.js';
 import { secondsLeft, WindowCounter } from '../window-counter.js';
 
@@ -19,27 +19,12 @@ declare module 'fastify' {
     /** Who may call this route; see {@link Access}. Unmarked routes follow `defaultAccess`. */
     access?: Access;
   }
-  interface FastifyInstance {
-    /**
-     * Whether a request from `ip` with this Authorization header may call a route of `access`: the route is
-     * open, or the token is valid and the address not blocked for failed attempts. It counts nothing. The
-     * `onRequest` hook lets through what it grants and refuses the rest, saying why; the config read shortcut
-     * answers only what it grants, and leaves the rest to the hook.
-     */
-    grantsAccess(access: Access, ip: string | undefined, authorization: string | undefined): boolean;
-  }
 }
 
 export const AUTH_REALM = 'iot-config-manager';
 /** Failed attempts (a wrong token) allowed per client address and minute before 429. */
 export const AUTH_FAILURES_PER_MINUTE = 10;
 const WINDOW_MS = 60_000;
-
-export class Unauthorized extends AppError {
-  constructor(message: string) {
-    super(message, 'UNAUTHORIZED', 401);
-  }
-}
 
 const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
 
@@ -101,7 +86,6 @@ export default fp(
     });
 
     if (adminTokens.length === 0 && deviceTokens.length === 0) {
-      app.decorate('grantsAccess', () => true);
       app.log.warn('Authentication is off: ADMIN_TOKEN / ADMIN_TOKENS_FILE are not set, so anyone who can reach this service can change configs');
       return;
     }
@@ -133,6 +117,7 @@ export default fp(
       return deviceTokens.length === 0 ? null : device;
     };
 
+    /** Whether the route is open, or the token valid and the address not blocked for failed attempts. It counts nothing. */
     const grantsAccess = (access: Access, ip: string | undefined, authorization: string | undefined): boolean => {
       const accepted = acceptedTokens(access);
       if (accepted === null) return true;
@@ -140,7 +125,6 @@ export default fp(
       const token = bearerToken(authorization);
       return token !== null && tokenMatches(token, accepted);
     };
-    app.decorate('grantsAccess', grantsAccess);
 
     /** Throws the 401 or 429 for a request its route's access refuses. */
     const checkAccess = (request: FastifyRequest, reply: FastifyReply): void => {

@@ -1,22 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import { BadRequest } from '../../domain/errors.js';
-import { SECURITY_HEADERS } from './security.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { AppError, BadRequest } from '../../domain/errors.js';
+import { securityHeaderLines } from './security.js';
 
-const SECURITY_HEADER_LINES = Object.entries(SECURITY_HEADERS)
-  .map(([name, value]) => `${name}: ${value}\r\n`)
-  .join('');
 
-/** What Node's HTTP parser reports, mapped to a status and the envelope's code and message. */
-function describe(code: string | undefined): { status: number; reason: string; envelopeCode: string; message: string } {
-  if (code === 'HPE_HEADER_OVERFLOW') {
-    return { status: 431, reason: 'Request Header Fields Too Large', envelopeCode: 'HEADERS_TOO_LARGE', message: 'Request headers are too large' };
-  }
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return { status: 408, reason: 'Request Timeout', envelopeCode: 'REQUEST_TIMEOUT', message: 'The request was not received in time' };
-  }
-  return { status: 400, reason: 'Bad Request', envelopeCode: 'BAD_REQUEST', message: 'Malformed HTTP request' };
+/** What Node's HTTP parser reports, as an error of the catalogue. */
+function describe(code: string | undefined): AppError {
+  if (code === 'HPE_HEADER_OVERFLOW') return new AppError('HEADERS_TOO_LARGE', 'Request headers are too large');
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new AppError('REQUEST_TIMEOUT', 'The request was not received in time');
+  return new BadRequest('Malformed HTTP request');
 }
 
 /**
@@ -27,17 +21,17 @@ function describe(code: string | undefined): { status: number; reason: string; e
 export function handleClientError(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   if (refusedSockets.has(socket)) {
-    // Answered already (see refuseUnknownBodyLength); what followed the request is not worth a second answer.
+    // Answered already (see unknownBodyLength); what followed the request is not worth a second answer.
     socket.end();
     return;
   }
-  const { status, reason, envelopeCode, message } = describe(error.code);
+  const { statusCode, code, message } = describe(error.code);
   const correlationId = randomUUID();
   this.log.debug({ err: error, correlationId }, `HTTP client error: ${message}`);
   if (socket.writable) {
-    const body = JSON.stringify({ error: message, code: envelopeCode, details: {}, correlationId });
+    const body = JSON.stringify({ error: message, code, details: {}, correlationId });
     socket.write(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${SECURITY_HEADER_LINES}X-Request-Id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${securityHeaderLines()}X-Request-Id: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy(error);
@@ -47,16 +41,15 @@ export function handleClientError(this: FastifyInstance, error: Error & { code?:
 const refusedSockets = new WeakSet<Socket>();
 
 /**
- * An `onRequest` hook. A request whose Transfer-Encoding does not end in
- * `chunked` has a body of unknown length (RFC 9112, 6.3). Node's parser
- * hands it to the app, then fails on the next bytes of the connection: answer
- * 400 at once and close, rather than route it and answer what follows twice.
+ * The refusal of a request whose Transfer-Encoding does not end in `chunked`, or undefined. Its body has
+ * unknown length (RFC 9112, 6.3): Node's parser hands it to the app, then fails on the next bytes of the
+ * connection. Answered 400 at once with `Connection: close`, rather than routed with what follows answered twice.
  */
-export function refuseUnknownBodyLength(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+export function unknownBodyLength(request: FastifyRequest, reply: FastifyReply): BadRequest | undefined {
   const transferEncoding = request.headers['transfer-encoding'];
   const codings = transferEncoding?.split(',') ?? [];
-  if (codings.length === 0 || codings[codings.length - 1]!.trim().toLowerCase() === 'chunked') return done();
+  if (codings.length === 0 || codings[codings.length - 1]!.trim().toLowerCase() === 'chunked') return undefined;
   refusedSockets.add(request.raw.socket);
   void reply.header('connection', 'close');
-  done(new BadRequest('Transfer-Encoding must end with chunked: the length of the request body cannot be told'));
+  return new BadRequest('Transfer-Encoding must end with chunked: the length of the request body cannot be told');
 }

@@ -1,16 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
-import { AppError, ShuttingDown, StorageBusy, StorageFull, StorageUnavailable, type FieldError } from '../../domain/errors.js';
+import { AppError, BadRequest, ShuttingDown, StorageBusy, StorageFull, StorageUnavailable, ValidationFailed, type FieldError } from '../../domain/errors.js';
+import { UNSUPPORTED_MEDIA_TYPE_MESSAGE } from './request-body.js';
 import type { ErrorResponse } from '../schemas/errors.js';
 
 interface Envelope {
   statusCode: number;
   body: ErrorResponse;
-}
-
-function envelope(statusCode: number, code: string, error: string, correlationId: string, details: Record<string, unknown> = {}): Envelope {
-  return { statusCode, body: { error, code, details, correlationId } };
 }
 
 function fieldErrors(error: FastifyError): FieldError[] {
@@ -24,24 +21,40 @@ function fieldErrors(error: FastifyError): FieldError[] {
   });
 }
 
-/** Fastify's own 4xx errors, by their code, with the code clients see. */
-const FRAMEWORK_CODES: Record<string, { code: string; message?: (error: FastifyError, bodyLimit?: number) => string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: {
-    code: 'PAYLOAD_TOO_LARGE',
-    message: (_error, bodyLimit) => (bodyLimit === undefined ? 'Request body is too large' : `Request body is too large: at most ${bodyLimit} bytes (MAX_BODY_BYTES)`),
-  },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    code: 'UNSUPPORTED_MEDIA_TYPE',
-    message: () => 'Unsupported content type: send the body as application/json',
-  },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'VALIDATION_FAILED', message: () => 'Request body length does not match Content-Length' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'VALIDATION_FAILED', message: () => 'Request body is empty; expected a JSON object' },
+const bodyFieldError = (message: string) => new ValidationFailed(message, [{ field: 'body', message }]);
+
+/** Fastify's own errors, by their code, as the catalogue's; `bodyLimit` is the route's, when known. */
+const FRAMEWORK_ERRORS: Record<string, (bodyLimit: number | undefined) => AppError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: (bodyLimit) =>
+    bodyLimit === undefined
+      ? new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large')
+      : new AppError('PAYLOAD_TOO_LARGE', `Request body is too large: at most ${bodyLimit} bytes (MAX_BODY_BYTES)`, { limit_bytes: bodyLimit }),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new AppError('UNSUPPORTED_MEDIA_TYPE', UNSUPPORTED_MEDIA_TYPE_MESSAGE),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => bodyFieldError('Request body length does not match Content-Length'),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => bodyFieldError('Request body is empty; expected a JSON object'),
   // A request target that is neither a path nor an http(s) URL, or a `%` escape that does not decode: the request
   // itself is malformed, like unparsable HTTP.
-  FST_ERR_BAD_URL: { code: 'BAD_REQUEST', message: () => 'The request URL is malformed: not a path or an http(s) URL, or a % escape in it does not decode' },
+  FST_ERR_BAD_URL: () => new BadRequest('The request URL is malformed: not a path or an http(s) URL, or a % escape in it does not decode'),
   // Fastify's own message repeats the whole segment (kilobytes, from a hostile client): keep it short.
-  FST_ERR_MAX_PARAM_LENGTH: { code: 'URI_TOO_LONG', message: () => 'A segment of the request URL is too long (at most 256 characters)' },
+  FST_ERR_MAX_PARAM_LENGTH: () => new AppError('URI_TOO_LONG', 'A segment of the request URL is too long (at most 256 characters)'),
 };
+
+/** Anything thrown while handling a request, as an error of the catalogue. */
+export function asAppError(error: unknown, bodyLimit?: number): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    const errors = fieldErrors(fastifyError);
+    const summary = errors.map((e) => `${e.field} ${e.message}`).join('; ');
+    return new ValidationFailed(`Request ${fastifyError.validationContext ?? 'body'} is invalid: ${summary}`, errors);
+  }
+  const known = fastifyError.code ? FRAMEWORK_ERRORS[fastifyError.code] : undefined;
+  if (known) return known(bodyLimit);
+  const statusCode = fastifyError.statusCode ?? 500;
+  if (statusCode >= 400 && statusCode < 500) return new AppError('BAD_REQUEST', fastifyError.message || 'Bad request', {}, { statusCode });
+  // Never show a 5xx's internal message to the client: it goes to the log.
+  return new AppError('INTERNAL_ERROR', 'Internal server error', {}, { statusCode: statusCode >= 500 && statusCode < 600 ? statusCode : 500 });
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -58,28 +71,10 @@ function shown(url: string): string {
   return url.length > 200 ? `${url.slice(0, 200)}…` : url;
 }
 
-/** The one mapping from anything thrown while handling a request to the error envelope; `bodyLimit` is the route's, when known. */
+/** The one mapping from anything thrown while handling a request to the error envelope. */
 export function toEnvelope(error: unknown, correlationId: string, bodyLimit?: number): Envelope {
-  if (error instanceof AppError) return envelope(error.statusCode, error.code, error.message, correlationId, error.details);
-  const fastifyError = error as FastifyError;
-  if (fastifyError.validation) {
-    const errors = fieldErrors(fastifyError);
-    const summary = errors.map((e) => `${e.field} ${e.message}`).join('; ');
-    return envelope(400, 'VALIDATION_FAILED', `Request ${fastifyError.validationContext ?? 'body'} is invalid: ${summary}`, correlationId, { errors });
-  }
-  const known = fastifyError.code ? FRAMEWORK_CODES[fastifyError.code] : undefined;
-  const statusCode = fastifyError.statusCode ?? 500;
-  if (known) {
-    const message = known.message!(fastifyError, bodyLimit);
-    const details =
-      known.code === 'VALIDATION_FAILED' ? { errors: [{ field: 'body', message }] } : known.code === 'PAYLOAD_TOO_LARGE' && bodyLimit !== undefined ? { limit_bytes: bodyLimit } : {};
-    return envelope(statusCode, known.code, message, correlationId, details);
-  }
-  if (statusCode >= 400 && statusCode < 500) {
-    return envelope(statusCode, 'BAD_REQUEST', fastifyError.message || 'Bad request', correlationId);
-  }
-  // Never show a 5xx's internal message to the client: it goes to the log.
-  return envelope(statusCode >= 500 && statusCode < 600 ? statusCode : 500, 'INTERNAL_ERROR', 'Internal server error', correlationId);
+  const { statusCode, code, message, details } = asAppError(error, bodyLimit);
+  return { statusCode, body: { error: message, code, details, correlationId } };
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
@@ -121,7 +116,9 @@ export default fp(
     app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
     app.decorate('uiPageNotFound', null);
 
-    app.setNotFoundHandler((request, reply) => {
+    // Unknown routes count toward the request limit too, or probing them would be free.
+    const notFoundOptions = app.hasDecorator('rateLimit') ? { preHandler: app.rateLimit() } : {};
+    app.setNotFoundHandler(notFoundOptions, (request, reply) => {
       const url = request.url.split('?')[0]!;
       const allowed: string[] = (['GET', 'PUT', 'POST', 'DELETE', 'PATCH'] as const).filter((method) => routes.find(method, url) !== null);
       // Fastify answers HEAD wherever there is a GET.
@@ -129,14 +126,14 @@ export default fp(
       // A route of this method that found nothing (a missing file under a static route) is a 404, not a 405.
       if (allowed.length > 0 && !allowed.includes(request.method)) {
         reply.header('allow', allowed.join(', '));
-        const error = new AppError(`Method ${request.method} is not allowed on ${shown(url)}; use ${allowed.join(', ')}`, 'METHOD_NOT_ALLOWED', 405);
+        const error = new AppError('METHOD_NOT_ALLOWED', `Method ${request.method} is not allowed on ${shown(url)}; use ${allowed.join(', ')}`);
         return sendError(request, reply, error);
       }
       // A person who mistyped an address in the browser gets the UI's "Page not found", not JSON.
       const fromBrowser = (request.method === 'GET' || request.method === 'HEAD') && request.headers.accept?.includes('text/html');
       if (fromBrowser && app.uiPageNotFound !== null && !MACHINE_PATHS.test(url)) return app.uiPageNotFound(reply);
-      return sendError(request, reply, new AppError(`No route for ${request.method} ${shown(url)}`, 'ROUTE_NOT_FOUND', 404));
+      return sendError(request, reply, new AppError('ROUTE_NOT_FOUND', `No route for ${request.method} ${shown(url)}`));
     });
   },
-  { name: 'error-handler' },
+  { name: 'error-handler', dependencies: ['rate-limit'] },
 );

@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import { ConfigListResponseSchema, ConfigResponseSchema, ConfigSummarySchema, RenameConfigRequestSchema, SaveConfigRequestSchema, SkippedFileSchema } from '../schemas/configs.js';
 import { ErrorResponseSchema, FieldErrorSchema } from '../schemas/errors.js';
 import { HealthResponseSchema, LivenessResponseSchema } from '../schemas/health.js';
-import { addPageHeaders } from './security.js';
+import { PAGE_ROUTE_CONFIG } from './security.js';
 
 /** Shared schemas (one source for validation, serialisation and docs) and the OpenAPI document with Swagger UI at /api/docs. */
 export default fp(
@@ -55,7 +55,9 @@ export default fp(
     });
     // In a context of their own, so that the docs' page and files, and only they, get the page-only security headers.
     await app.register(async (docs) => {
-      docs.addHook('onRequest', addPageHeaders);
+      docs.addHook('onRoute', (route) => {
+        route.config = { ...route.config, ...PAGE_ROUTE_CONFIG };
+      });
       await docs.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { url: '/api/docs/openapi.json' } as never });
     });
 

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../domain/errors.js';
 import { PACKAGE_ROOT } from '../../package-info.js';
-import { addPageHeaders, PAGE_HEADERS } from './security.js';
+import { PAGE_HELMET, PAGE_ROUTE_CONFIG } from './security.js';
 
 /** Where `npm run build:web` puts the UI. */
 export const DEFAULT_UI_ROOT = path.join(PACKAGE_ROOT, 'dist', 'web');
@@ -38,7 +38,7 @@ export default fp(
   async function ui(app: FastifyInstance, options: { root?: string } = {}) {
     const root = options.root ?? DEFAULT_UI_ROOT;
     // Every file here is a page or part of one: each gets the page-only security headers too.
-    const routeOptions = { schema: { hide: true }, onRequest: addPageHeaders };
+    const routeOptions = { schema: { hide: true }, config: PAGE_ROUTE_CONFIG };
 
     if (!existsSync(path.join(root, 'index.html'))) {
       app.log.warn({ root }, 'The web UI is not built, so only the API is served; run `npm run build` to build it');
@@ -66,13 +66,14 @@ export default fp(
     const sendIndex = async (_request: unknown, reply: FastifyReply) => reply.sendFile('index.html');
     // The UI's router shows its "Page not found" for an address it does not know. Sent as plain bytes: sendFile would
     // add validators and ranges, and keep the 404 on what should then be a 304 or a 206.
-    app.uiPageNotFound = async (reply) =>
-      reply
+    app.uiPageNotFound = async (reply) => {
+      reply.helmet(PAGE_HELMET as Parameters<FastifyReply['helmet']>[0]);
+      return reply
         .code(404)
-        .headers(PAGE_HEADERS)
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-cache')
         .send(await readFile(path.join(root, 'index.html')));
+    };
     app.get('/', routeOptions, async (_request, reply) => reply.redirect('/devices'));
     for (const url of UI_ROUTES) app.get(url, routeOptions, sendIndex);
 
@@ -81,7 +82,7 @@ export default fp(
     app.get<{ Params: { '*': string } }>('/assets/*', routeOptions, async (request, reply) => {
       const name = request.params['*'];
       if (!ASSET_NAME.test(name) || !existsSync(path.join(root, 'assets', name))) {
-        throw new AppError(`No UI asset ${name}`, 'ROUTE_NOT_FOUND', 404);
+        throw new AppError('ROUTE_NOT_FOUND', `No UI asset ${name}`);
       }
       return reply.sendFile(`assets/${name}`);
     });

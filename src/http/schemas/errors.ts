@@ -1,9 +1,11 @@
 import { Type, type Static } from 'typebox';
+import { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from '../../domain/errors.js';
 
 export const FieldErrorSchema = Type.Object(
   {
     field: Type.String({ description: 'Where the problem is, e.g. `content` or `body`' }),
     message: Type.String({ description: 'What is wrong with it' }),
+    pointer: Type.Optional(Type.String({ description: 'The JSON pointer (RFC 6901) of the offending value in the body, where one is known, e.g. `/content/mqtt/port`' })),
   },
   { $id: 'FieldError' },
 );
@@ -12,9 +14,10 @@ export const FieldErrorSchema = Type.Object(
 export const ErrorResponseSchema = Type.Object(
   {
     error: Type.String({ description: 'Human-readable message' }),
-    code: Type.String({
-      description:
-        'Stable machine-readable code: INVALID_OPERATION, VALIDATION_FAILED, RECORD_NOT_FOUND, RECORD_EXISTS, PRECONDITION_FAILED, INVALID_STORED_CONFIG, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, ROUTE_NOT_FOUND, METHOD_NOT_ALLOWED, STORAGE_UNAVAILABLE, STORAGE_BUSY, SHUTTING_DOWN, STORAGE_FULL, STORAGE_ERROR, INTERNAL_ERROR, UNAUTHORIZED, RATE_LIMITED, BAD_REQUEST, REQUEST_TIMEOUT, URI_TOO_LONG, HEADERS_TOO_LARGE…',
+    code: Type.Unsafe<ErrorCode>({
+      type: 'string',
+      enum: ERROR_CODES,
+      description: `Stable machine-readable code:\n${ERROR_CODES.map((code) => `- \`${code}\` (${ERROR_CATALOGUE[code].status}): ${ERROR_CATALOGUE[code].meaning}`).join('\n')}`,
     }),
     details: Type.Record(Type.String(), Type.Unknown(), {
       description:
