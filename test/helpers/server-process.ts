@@ -18,11 +18,8 @@ export interface ServerProcess {
 /** The server run from source: src/server.ts through tsx. */
 const FROM_SOURCE = [process.execPath, '--import', TSX_LOADER, SERVER_ENTRY] as const;
 
-/**
- * The README's `npm start` without its build step (the `prestart` script, skipped by --ignore-scripts): the built
- * server in dist/, as npm runs it, npm's own process first.
- */
-export const NPM_START = ['npm', 'start', '--ignore-scripts'] as const;
+/** The README's `npm start`: the built server in dist/ (built by `npm install`), as npm runs it, npm's own process first. */
+export const NPM_START = ['npm', 'start'] as const;
 
 /** Process groups of servers not yet killed: killed too if the test run ends first (interrupted, or timed out). */
 const liveGroups = new Set<number>();

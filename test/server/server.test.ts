@@ -22,6 +22,34 @@ describe('server process', () => {
     expect(server.output()).not.toMatch(/\bat .*\.ts:\d+/);
   });
 
+  it('run as `npm start` with a bad setting, prints that one line on stderr and nothing else there, and exits 1', async () => {
+    const server = spawnServer({ PORT: 'abc' }, undefined, NPM_START);
+    let stderr = '';
+    server.child.stderr!.on('data', (chunk) => (stderr += chunk));
+    expect((await server.exited).code).toBe(1);
+    expect(stderr).toBe('Invalid setting PORT: expected a whole number from 0 to 65535, got "abc"\n');
+    // npm's own banner names the script on stdout; nothing is built first.
+    expect(server.output()).not.toMatch(/vite|tsc|building/i);
+  });
+
+  it('run as three `npm start` at once on one checkout, each on its own port and sharing one directory, all answer', async () => {
+    const dir = await tempDir();
+    const servers = await Promise.all([0, 1, 2].map(async () => spawnServer({ PORT: String(await freePort()), ESP32_CONFIGS_DIR: dir }, undefined, NPM_START)));
+    await Promise.all(servers.map((server) => waitForServer(server)));
+    const [first, second, third] = servers as [ServerProcess, ServerProcess, ServerProcess];
+    const put = await fetch(`${first.url}/api/configs/aa-bb-cc-dd-ee-ff`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: { deviceName: 'shared' } }),
+    });
+    expect(put.status).toBe(200);
+    for (const server of [second, third]) {
+      const res = await fetch(`${server.url}/api/configs/aa-bb-cc-dd-ee-ff.json`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ deviceName: 'shared' });
+    }
+  });
+
   it('stops with one line naming HOST and PORT, and exit code 1, when the port is taken', async () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
