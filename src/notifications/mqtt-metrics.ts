@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { MqttStatus, PublishStatus } from './mqtt-notifier.js';
+import type { MqttStatus, PublishStatus } from './mqtt-options.js';
 
 /** What the MQTT gauges read at scrape time. */
 export interface MqttMetricsSource {

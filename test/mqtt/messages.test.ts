@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configTopics, messagesForChange } from '../../src/notifications/config-messages.js';
-import { redactedUrl } from '../../src/notifications/mqtt-notifier.js';
+import { redactedUrl } from '../../src/notifications/mqtt-options.js';
 
 describe('config change messages', () => {
   const topics = configTopics('iotsupport');

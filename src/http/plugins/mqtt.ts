@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Settings } from '../../settings.js';
 import { createMqttMetrics } from '../../notifications/mqtt-metrics.js';
-import type { MqttNotifier, MqttStatus } from '../../notifications/mqtt-notifier.js';
+import type { MqttNotifier } from '../../notifications/mqtt-notifier.js';
+import type { MqttStatus } from '../../notifications/mqtt-options.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,7 +27,7 @@ export default fp(
     app.decorate('mqtt', { status });
     if (settings === null) return;
 
-    // Loaded only when MQTT is on: the MQTT client library adds 1–2 MB to the resident memory.
+    // Loaded only when MQTT is on: a service without a broker does not carry the MQTT client library in memory.
     const { MqttNotifier } = await import('../../notifications/mqtt-notifier.js');
     notifier = new MqttNotifier({
       ...settings,

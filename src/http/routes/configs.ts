@@ -33,7 +33,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: { $ref: 'ConfigListResponse' }, ...errorResponses(503, 500) },
       },
     },
-    async (_request, reply) => reply.type(JSON_CONTENT_TYPE).send(serialisedList(await store.list(), reply.raw)),
+    async (_request, reply) => reply.type(JSON_CONTENT_TYPE).send(serialisedList(await store.list())),
   );
 
   app.get(
