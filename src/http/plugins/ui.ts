@@ -48,7 +48,7 @@ export default fp(
           .header('cache-control', 'no-cache')
           .send(
             'IoT Config Manager is running, but its web UI is not built.\n' +
-              'Run `npm run build` (or `npm start`, which builds first) and reload this page.\n' +
+              'Run `npm run build` (`npm install` runs it too) and reload this page.\n' +
               'The API is at /api/configs and its documentation at /api/docs.\n',
           ),
       );

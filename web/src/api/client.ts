@@ -22,7 +22,8 @@ export class ApiError extends Error {
   readonly details: Record<string, unknown>;
   readonly correlationId: string | null;
 
-  constructor(status: number, body: Partial<ErrorResponse>) {
+  /** `code`: the service's, or one of the client's own (NETWORK_ERROR, CLIENT_ERROR) when it could not ask. */
+  constructor(status: number, body: Partial<Omit<ErrorResponse, 'code'>> & { code?: string }) {
     super(body.error ?? `Request failed with status ${status}`);
     this.name = 'ApiError';
     this.status = status;
