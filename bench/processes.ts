@@ -78,13 +78,14 @@ export function startFlags(repoRoot: string): string[] {
 
 /**
  * Starts `script` under Node with the flags `npm start` uses, its output in `<logDir>/<name>-<port>.log`:
- * the service and the reference servers run alike, so that they compare alike.
+ * the service and the reference servers run alike, so that they compare alike. `serverRoot` is the checkout
+ * the script belongs to (another one for the baseline); the flags are always this checkout's.
  */
-function startNodeServer(repoRoot: string, name: string, logDir: string, port: number, script: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningServer {
+function startNodeServer(repoRoot: string, name: string, logDir: string, port: number, script: string, args: string[], env: NodeJS.ProcessEnv = {}, serverRoot = repoRoot): RunningServer {
   const logFile = path.join(logDir, `${name}-${port}.log`);
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [...startFlags(repoRoot), path.join(repoRoot, script), ...args], {
-    cwd: repoRoot,
+  const child = spawn(process.execPath, [...startFlags(repoRoot), path.join(serverRoot, script), ...args], {
+    cwd: serverRoot,
     env: { ...process.env, NODE_ENV: 'production', ...env },
     stdio: ['ignore', fd, fd],
   });
@@ -92,17 +93,27 @@ function startNodeServer(repoRoot: string, name: string, logDir: string, port: n
   return track(child, name, logFile, port);
 }
 
-/** Starts the built service as `npm start` runs it, logging at warn, on a free loopback port. */
-export async function startService(repoRoot: string, configsDir: string, logDir: string): Promise<RunningServer> {
+export interface ServiceOptions {
+  /** The name of the process in logs and log files. */
+  name: string;
+  /** `LOG_LEVEL`: warn keeps request logging out of the figures; info is the service's default. */
+  logLevel: 'warn' | 'info';
+  /** The checkout whose built server runs (default: this one); another one for the baseline. */
+  serverRoot?: string;
+}
+
+/** Starts a built service as `npm start` runs it, on a free loopback port. */
+export async function startService(repoRoot: string, configsDir: string, logDir: string, options: ServiceOptions = { name: 'service', logLevel: 'warn' }): Promise<RunningServer> {
   const port = await freePort();
-  return startNodeServer(repoRoot, 'service', logDir, port, 'dist/server/server.js', [], {
+  const env = {
     ESP32_CONFIGS_DIR: configsDir,
     PORT: String(port),
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: options.logLevel,
     // Every other setting at its default, the per-client request limit included: its check runs on every request
     // (the load comes from loopback, which it exempts, so none is refused).
-  });
+  };
+  return startNodeServer(repoRoot, options.name, logDir, port, 'dist/server/server.js', [], env, options.serverRoot);
 }
 
 /** The reference servers of bench/reference-server.mjs: what Node alone, Node with Fastify, and Fastify doing the service's per-request duties need to answer a device fetch as the service does (and bare Node, the mixed load, saving through the thread pool, through a writer thread, or under the service's lock). */

@@ -1,11 +1,17 @@
 import type { Measurement } from './load.js';
 import type { ReferenceKind } from './processes.js';
 
+/** The latest full run, committed, relative to the repository's root (bench/results/ keeps every run, ignored by git). */
+export const LATEST_RESULTS = 'bench/latest-results.json';
+
 export interface ScenarioResult {
   id: string;
   label: string;
-  /** Which server: the service, nginx, or a reference server (bench/reference-server.mjs). */
-  target: 'service' | 'nginx' | ReferenceKind;
+  /**
+   * Which server: the service (at LOG_LEVEL=warn), the service at its default LOG_LEVEL=info, the baseline
+   * (another checkout's build, with --baseline), nginx, or a reference server (bench/reference-server.mjs).
+   */
+  target: 'service' | 'service-info' | 'baseline' | 'nginx' | ReferenceKind;
   fleet: number;
   runs: Measurement[];
   /** Median of each figure over the runs, taken figure by figure. */
@@ -57,6 +63,8 @@ export interface BenchResult {
     runtimeEnvironment?: Record<string, string>;
     averageConfigBytes: number;
     fleetFilesystem: string;
+    /** The checkout measured as the baseline (--baseline), when there was one. */
+    baseline?: { dir: string; commit: string };
   };
   scenarios: ScenarioResult[];
   startup: StartupResult | null;
@@ -100,7 +108,8 @@ export function markdownReport(result: BenchResult): string {
   lines.push(
     `Benchmark of ${m.commit} on ${m.cpus} × ${m.cpuModel}, Node ${m.node} (\`${m.serviceCommand}\`${environmentNote(m.runtimeEnvironment)}), nginx ${m.nginx ?? 'absent'}; ` +
       `${m.repetitions} runs of ${m.seconds} s after ${m.warmupSeconds} s warm-up per scenario, ${m.connections ?? 10} keep-alive connections, medians; ` +
-      `configs of ${m.averageConfigBytes} bytes on ${m.fleetFilesystem}; load average before: ${m.loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}.`,
+      `configs of ${m.averageConfigBytes} bytes on ${m.fleetFilesystem}; load average before: ${m.loadAverageBefore.map((l) => l.toFixed(2)).join(' ')}.` +
+      (m.baseline ? ` Baseline: ${m.baseline.commit} (same Node flags, LOG_LEVEL=warn).` : ''),
   );
   lines.push('');
   lines.push('| Scenario | Fleet | req/s | p50 ms | p99 ms | max ms | errors | server CPU % | CPU µs/req | peak RSS MB | load-gen CPU % | vs nginx |');
