@@ -1,22 +1,29 @@
-import { createHash } from 'node:crypto';
 import fsSync, { constants, type BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import { summarizeConfig, type ConfigSummary } from '../domain/config-summary.js';
+import type { ConfigSummary } from '../domain/config-summary.js';
+import {
+  checkConditions,
+  inspectConfig,
+  isUsable,
+  unreadConfig,
+  usableDocument,
+  type ConfigDocument,
+  type StoredConfig,
+  type WriteConditions,
+} from '../domain/config-document.js';
 import {
   AppError,
   ConfigTooLarge,
   InvalidOperation,
   InvalidStoredConfig,
-  PreconditionFailed,
   RecordExists,
   RecordNotFound,
   StorageUnavailable,
 } from '../domain/errors.js';
-import { jsonSyntaxError } from '../domain/json-text.js';
 import { keptBytes } from './kept-bytes.js';
 import { CANONICAL_MAC_PATTERN, configFileName, macFromFileName } from '../domain/mac.js';
 import { isOwnerDead, PROCESS_IDENTITY, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
@@ -48,23 +55,7 @@ export interface ConfigStoreOptions {
   maxFileBytes?: number;
 }
 
-/** A config as stored: its exact bytes, their ETag and the summary fields. */
-export interface ConfigDocument {
-  mac: string;
-  etag: string;
-  bytes: Buffer;
-  summary: ConfigSummary;
-}
-
-/** Conditions checked under the config's lock, atomically with the write they guard. */
-export interface WriteConditions {
-  /** ETags one of which the current file must have (`*`: the file must exist). */
-  ifMatch?: readonly string[] | '*';
-  /** ETags none of which the current file may have (`*`: the file must not exist, a create only). */
-  ifNoneMatch?: readonly string[] | '*';
-  /** false: the file must not exist (409 otherwise). */
-  allowOverwrite?: boolean;
-}
+export type { ConfigDocument, WriteConditions };
 
 export interface SkippedFile {
   filename: string;
@@ -85,24 +76,6 @@ export type ChangeEvent =
 
 export type StorageHealth = { healthy: true } | { healthy: false; reason: string };
 
-/** What is known of one `<mac>.json` as last read; reused while its stat is unchanged. */
-interface FileState {
-  statKey: string;
-  bytes: Buffer;
-  etag: string | null;
-  summary: ConfigSummary | null;
-  /** Why the file is not a usable config, or null. */
-  problem: string | null;
-}
-
-// ignoreBOM: a byte-order mark is stripped once, by inspectConfig, so what parses is exactly what is served.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** A strong ETag: a hash of the stored bytes, so every replica gives the same one for the same file. */
-export function etagOf(bytes: Uint8Array): string {
-  return `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 32)}"`;
-}
-
 /** Identity of a file version: a new inode on every atomic write, and size/mtime/ctime for in-place edits by hand. */
 function statKey(stat: BigIntStats): string {
   return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
@@ -120,55 +93,15 @@ function sameFileState(indexed: FileState | undefined, found: FileState): boolea
   return indexed !== undefined && indexed.summary === null && found.summary === null && indexed.problem === found.problem && indexed.statKey === found.statKey;
 }
 
-function describeJsonKind(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  return `a ${typeof value}`;
-}
-
-/**
- * A UTF-8 byte-order mark, which Windows editors (Notepad) may put at the start of a file. JSON forbids it
- * (RFC 8259) and parsers refuse it, so a config edited that way is served, hashed and wrapped without it.
- */
-const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
-
-function inspectConfig(mac: string, statKeyValue: string, fileBytes: Buffer): FileState {
-  const bytes = fileBytes.subarray(0, 3).equals(BYTE_ORDER_MARK) ? fileBytes.subarray(3) : fileBytes;
-  const state: FileState = { statKey: statKeyValue, bytes, etag: etagOf(bytes), summary: null, problem: null };
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    state.problem = 'the file is not valid UTF-8';
-    return state;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    const found = jsonSyntaxError(text);
-    state.problem = found ? `invalid JSON at line ${found.line}, column ${found.column}: ${found.message}` : `invalid JSON (${(error as Error).message})`;
-    return state;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    state.problem = `the JSON is ${describeJsonKind(value)}, not an object`;
-    return state;
-  }
-  state.summary = summarizeConfig(mac, value as Record<string, unknown>);
-  return state;
-}
-
-/** Whether a file holds a usable config: one whose summary and ETag are known. */
-function isUsable(state: FileState): state is FileState & { summary: ConfigSummary; etag: string } {
-  return state.summary !== null && state.etag !== null;
+/** What is known of one `<mac>.json` as last read, with the stat it was read at ('' when not known to be what is on disk). */
+interface FileState extends StoredConfig {
+  statKey: string;
 }
 
 function unusableFile(statKeyValue: string, problem: string): FileState {
-  return { statKey: statKeyValue, bytes: Buffer.alloc(0), etag: null, summary: null, problem };
+  return { statKey: statKeyValue, ...unreadConfig(problem) };
 }
 
-
-const RAW_TEXT_LIMIT = 64 * 1024;
 const NOT_A_REGULAR_FILE = 'the path is not a regular file (a directory or a device); remove it by hand';
 const UNREADABLE_FILE = 'the file cannot be read (permission denied); give the service read access, or save a new config over it';
 /** How long a scan reads synchronously before it lets the event loop turn. */
@@ -382,26 +315,26 @@ export class ConfigStore {
    */
   readNow(mac: string): ConfigDocument | undefined {
     const current = this.loadFileSync(mac);
-    return current !== undefined && isUsable(current) ? this.usableDocument(mac, current) : undefined;
+    return current !== undefined && isUsable(current) ? usableDocument(mac, current) : undefined;
   }
 
   /** The config as it is on disk now. */
   async read(mac: string): Promise<ConfigDocument> {
     const current = this.loadFileSync(mac);
-    if (current !== undefined) return this.usableDocument(mac, current);
+    if (current !== undefined) return usableDocument(mac, current);
     const state = await this.guard(`read config ${mac}`, () => this.loadFile(mac));
     if (state === null) {
       await this.assertDirectoryUsable();
       throw new RecordNotFound(mac);
     }
-    return this.usableDocument(mac, state);
+    return usableDocument(mac, state);
   }
 
   /** Writes `bytes` as the config of `mac`, if `conditions` hold. */
   async save(mac: string, bytes: Buffer, conditions: WriteConditions = {}): Promise<{ document: ConfigDocument; created: boolean }> {
     // Never write a file that reads would refuse.
     if (bytes.length > this.maxFileBytes) throw new ConfigTooLarge(mac, this.maxFileBytes);
-    const written = inspectConfig(mac, '', bytes);
+    const written: FileState = { statKey: '', ...inspectConfig(mac, bytes) };
     const { summary, etag } = written;
     if (summary === null || etag === null) throw new InvalidOperation('A config must be a JSON object');
     return this.withWriteLocks([mac], `save config ${mac}`, async () => {
@@ -445,7 +378,7 @@ export class ConfigStore {
         throw new RecordNotFound(from);
       }
       checkConditions(from, current, conditions);
-      const source = this.usableDocument(from, current);
+      const source = usableDocument(from, current);
       const target = path.join(this.dir, configFileName(to));
       if (await exists(target)) throw new RecordExists(to);
       await this.io.rename(path.join(this.dir, configFileName(from)), target);
@@ -816,15 +749,7 @@ export class ConfigStore {
   /** What a file read whole holds; one that grew past the limit since its stat is not kept. */
   private inspectRead(mac: string, opened: BigIntStats, bytes: Buffer): FileState {
     // readFileSync gives a small file a slice of Node's shared pool (see kept-bytes.ts).
-    return this.overSizeLimit(opened, bytes.length) ?? inspectConfig(mac, statKey(opened), keptBytes(bytes));
-  }
-
-  private usableDocument(mac: string, state: FileState): ConfigDocument {
-    if (!isUsable(state)) {
-      const raw = state.bytes.subarray(0, RAW_TEXT_LIMIT).toString('utf8');
-      throw new InvalidStoredConfig(mac, state.problem ?? 'unusable', raw, state.etag);
-    }
-    return { mac, etag: state.etag, bytes: state.bytes, summary: state.summary };
+    return this.overSizeLimit(opened, bytes.length) ?? { statKey: statKey(opened), ...inspectConfig(mac, keptBytes(bytes)) };
   }
 
   private async assertDirectoryUsable(): Promise<void> {
@@ -889,23 +814,3 @@ function volumeGone(dir: string): string {
 function sameSkipped(a: readonly SkippedFile[], b: readonly SkippedFile[]): boolean {
   return a.length === b.length && a.every((s, i) => s.filename === b[i]!.filename && s.reason === b[i]!.reason);
 }
-
-function checkConditions(mac: string, current: FileState | null, conditions: WriteConditions): void {
-  const currentEtag = current?.etag ?? null;
-  if (conditions.ifMatch !== undefined) {
-    const matches =
-      current !== null && (conditions.ifMatch === '*' || (currentEtag !== null && conditions.ifMatch.includes(currentEtag)));
-    // A file that exists but has no ETag (never read: over the size limit, unreadable, not a file) cannot match any.
-    if (!matches) throw new PreconditionFailed(mac, currentEtag, current !== null && currentEtag === null ? 'If-Match, unusable file' : 'If-Match');
-  }
-  if (conditions.ifNoneMatch !== undefined && current !== null) {
-    // Weak comparison (RFC 9110): W/"x" excludes "x".
-    if (conditions.ifNoneMatch === '*') throw new PreconditionFailed(mac, currentEtag, 'If-None-Match: *');
-    if (currentEtag !== null && conditions.ifNoneMatch.some((tag) => tag.replace(/^W\//, '') === currentEtag)) {
-      throw new PreconditionFailed(mac, currentEtag, 'If-None-Match');
-    }
-  }
-  if (conditions.allowOverwrite === false && current !== null) throw new RecordExists(mac);
-}
-
-
