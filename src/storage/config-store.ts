@@ -1,4 +1,4 @@
-import fsSync, { constants, type BigIntStats } from 'node:fs';
+import { constants, type BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -8,7 +8,6 @@ import type { ConfigSummary } from '../domain/config-summary.js';
 import {
   checkConditions,
   inspectConfig,
-  isUsable,
   unreadConfig,
   usableDocument,
   type ConfigDocument,
@@ -102,6 +101,7 @@ function unusableFile(statKeyValue: string, problem: string): FileState {
   return { statKey: statKeyValue, ...unreadConfig(problem) };
 }
 
+const SYMBOLIC_LINK = 'the file is a symbolic link, which is never followed; replace it with a regular file';
 const NOT_A_REGULAR_FILE = 'the path is not a regular file (a directory or a device); remove it by hand';
 const UNREADABLE_FILE = 'the file cannot be read (permission denied); give the service read access, or save a new config over it';
 /** How long a scan reads synchronously before it lets the event loop turn. */
@@ -153,7 +153,7 @@ export class ConfigStore {
    * the list would show those, reads would serve them and saves would land on the wrong disk.
    */
   private mountedVolume = false;
-  /** Synchronous or thread-pool file calls, by how storage behaves (see {@link loadFileSync}). */
+  /** Synchronous or thread-pool file calls, by how storage behaves (see {@link loadFile}). */
   private readonly io: FsCalls;
   private readonly locks: LockFiles;
 
@@ -308,20 +308,8 @@ export class ConfigStore {
     throw new StorageUnavailable(reason);
   }
 
-  /**
-   * The config as it is on disk now, when the synchronous fast path can tell (see {@link loadFileSync}):
-   * nearly always for a usable config on a local disk. Undefined when only {@link read} can tell (no such
-   * file, an unusable one, slow storage, a mounted volume to check), which then gives the answer or the error.
-   */
-  readNow(mac: string): ConfigDocument | undefined {
-    const current = this.loadFileSync(mac);
-    return current !== undefined && isUsable(current) ? usableDocument(mac, current) : undefined;
-  }
-
   /** The config as it is on disk now. */
   async read(mac: string): Promise<ConfigDocument> {
-    const current = this.loadFileSync(mac);
-    if (current !== undefined) return usableDocument(mac, current);
     const state = await this.guard(`read config ${mac}`, () => this.loadFile(mac));
     if (state === null) {
       await this.assertDirectoryUsable();
@@ -338,12 +326,12 @@ export class ConfigStore {
     const { summary, etag } = written;
     if (summary === null || etag === null) throw new InvalidOperation('A config must be a JSON object');
     return this.withWriteLocks([mac], `save config ${mac}`, async () => {
-      const current = await this.currentFile(mac);
+      const current = await this.loadFile(mac);
       checkConditions(mac, current, conditions);
       assertReplaceable(mac, current);
       const writtenStat = await writeFileAtomically(this.dir, configFileName(mac), bytes, this.io);
       const document: ConfigDocument = { mac, etag, bytes, summary };
-      this.recordLocalChange(mac, this.keyedByStat(mac, written, writtenStat));
+      this.recordLocalChange(mac, await this.keyedByStat(mac, written, writtenStat));
       this.emit({ operation: 'save', mac, etag: document.etag, created: current === null });
       return { document, created: current === null };
     });
@@ -351,7 +339,7 @@ export class ConfigStore {
 
   async remove(mac: string, conditions: WriteConditions = {}): Promise<void> {
     await this.withWriteLocks([mac], `delete config ${mac}`, async () => {
-      const current = await this.currentFile(mac);
+      const current = await this.loadFile(mac);
       if (current === null) {
         await this.assertDirectoryUsable();
         throw new RecordNotFound(mac);
@@ -372,7 +360,7 @@ export class ConfigStore {
   async rename(from: string, to: string, conditions: WriteConditions = {}): Promise<ConfigDocument> {
     if (from === to) throw new InvalidOperation(`The new MAC address ${to} is the config's current one`);
     return this.withWriteLocks([from, to], `rename config ${from} to ${to}`, async () => {
-      const current = await this.currentFile(from);
+      const current = await this.loadFile(from);
       if (current === null) {
         await this.assertDirectoryUsable();
         throw new RecordNotFound(from);
@@ -459,21 +447,15 @@ export class ConfigStore {
     // changed: see indexIfChanged.
     const states = new Array<FileState | undefined>(names.length);
     const skipped: SkippedFile[] = [];
-    // Config files are read synchronously (see loadFileSync), letting the event loop turn every
-    // few milliseconds; whatever that cannot settle takes the general path below.
-    const others: number[] = [];
+    // Reads may be synchronous (see FsCalls): let the event loop turn every few milliseconds.
     let sliceStarted = performance.now();
-    for (let i = 0; i < names.length; i++) {
-      if (performance.now() - sliceStarted > SCAN_SLICE_MS) {
-        await yieldToEventLoop();
-        sliceStarted = performance.now();
-      }
-      const mac = macFromFileName(names[i]!);
-      const state = mac === null ? undefined : this.loadFileSync(mac);
-      if (state !== undefined) states[i] = state;
-      else others.push(i);
-    }
-    await mapWithConcurrency(others, this.options.scanConcurrency, async (i) => {
+    const letEventLoopTurn = async () => {
+      if (performance.now() - sliceStarted <= SCAN_SLICE_MS) return;
+      await yieldToEventLoop();
+      sliceStarted = performance.now();
+    };
+    await mapWithConcurrency(names.map((_, i) => i), this.options.scanConcurrency, async (i) => {
+      await letEventLoopTurn();
       const name = names[i]!;
       if (name.startsWith('.')) {
         await this.removeIfLeftover(name);
@@ -615,16 +597,10 @@ export class ConfigStore {
    * the meantime is never taken for our bytes. Reads and the next scan then
    * reuse it instead of reading, hashing and listing it again.
    */
-  private keyedByStat(mac: string, written: FileState, writtenStat: BigIntStats): FileState {
+  private async keyedByStat(mac: string, written: FileState, writtenStat: BigIntStats): Promise<FileState> {
+    // Only where it is cheap: a save on slow storage does not wait on one more call.
     if (!this.io.syncReads) return written;
-    // Timed like every synchronous call, so slow storage sends it to the thread pool too.
-    const stat = this.io.timed(() => {
-      try {
-        return fsSync.lstatSync(path.join(this.dir, configFileName(mac)), { bigint: true, throwIfNoEntry: false });
-      } catch {
-        return undefined;
-      }
-    });
+    const stat = await this.io.lstat(path.join(this.dir, configFileName(mac))).catch(() => undefined);
     if (stat === undefined || !stat.isFile()) return written;
     const unchanged = stat.ino === writtenStat.ino && stat.size === writtenStat.size && stat.mtimeNs === writtenStat.mtimeNs;
     return unchanged ? { ...written, statKey: statKey(stat) } : written;
@@ -654,102 +630,42 @@ export class ConfigStore {
   }
 
   /**
-   * The state of `<mac>.json` now, read with synchronous calls: the cached
-   * state after one lstat when the file is unchanged, else open, fstat, read
-   * and close. Undefined when it cannot tell (absent, not a regular file, any
-   * error, slow storage): the caller then takes the general, asynchronous path,
-   * which handles every case.
-   *
-   * Why synchronous: on a local disk an lstat costs ~3 µs of CPU, against
-   * ~13 µs for a round trip through libuv's thread pool, which was a third of
-   * the CPU of a device fetch; reading 10,000 files at start-up is several
-   * times faster too, and keeps the thread pool's memory arenas out of RSS.
-   * On a network filesystem a call can wait on the server and would stall
-   * the event loop, so after a few slow ones in a row, everything goes
-   * through the thread pool for a while.
-   */
-  private loadFileSync(mac: string): FileState | undefined {
-    if (!this.io.syncReads) return undefined;
-    const filePath = path.join(this.dir, configFileName(mac));
-    return this.io.timed(() => {
-      let fd: number | undefined;
-      try {
-        const stat = fsSync.lstatSync(filePath, { bigint: true, throwIfNoEntry: false });
-        if (stat === undefined || !stat.isFile()) return undefined;
-        const cached = this.files.get(mac);
-        if (cached?.statKey === statKey(stat)) return cached;
-        // On a mounted volume a new file is read only after checking the volume is still there (loadFile).
-        if (this.mountedVolume) return undefined;
-        fd = fsSync.openSync(filePath, constants.O_RDONLY | constants.O_NOFOLLOW);
-        // Key and bytes both come from the open file, so they always belong together.
-        const opened = fsSync.fstatSync(fd, { bigint: true });
-        const state = this.overSizeLimit(opened) ?? this.inspectRead(mac, opened, fsSync.readFileSync(fd));
-        this.files.set(mac, state);
-        return state;
-      } catch {
-        return undefined;
-      } finally {
-        if (fd !== undefined) fsSync.closeSync(fd);
-      }
-    });
-  }
-
-  /** The state of `<mac>.json` now, by the synchronous fast path when it can tell, else the general one. */
-  private async currentFile(mac: string): Promise<FileState | null> {
-    return this.loadFileSync(mac) ?? (await this.loadFile(mac));
-  }
-
-  /**
    * The state of `<mac>.json` now, or null when there is none. One lstat
    * when the file is unchanged since last read; symlinks are never followed.
+   * Every call goes through FsCalls, which makes it synchronously while
+   * storage answers fast (see docs/adr/0004-sync-file-calls.md).
    */
   private async loadFile(mac: string): Promise<FileState | null> {
     const filePath = path.join(this.dir, configFileName(mac));
-    let stat: BigIntStats;
-    try {
-      stat = await fs.lstat(filePath, { bigint: true });
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return null;
-      throw error;
-    }
-    if (stat.isSymbolicLink()) return unusableFile(statKey(stat), 'the file is a symbolic link, which is never followed; replace it with a regular file');
+    const stat = await this.io.lstat(filePath);
+    if (stat === undefined) return null;
+    if (stat.isSymbolicLink()) return unusableFile(statKey(stat), SYMBOLIC_LINK);
     if (!stat.isFile()) return unusableFile(statKey(stat), NOT_A_REGULAR_FILE);
     const cached = this.files.get(mac);
     if (cached?.statKey === statKey(stat)) return cached;
     // Unmounted, the directory may hold older files of its own: they are never served.
     await this.assertVolumeMounted();
 
-    let handle;
+    let read;
     try {
-      handle = await fs.open(filePath, constants.O_RDONLY | constants.O_NOFOLLOW);
+      read = await this.io.readFile(filePath, this.maxFileBytes);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return null;
-      if (errorCode(error) === 'ELOOP') return unusableFile('', 'the file is a symbolic link, which is never followed; replace it with a regular file');
+      if (errorCode(error) === 'ELOOP') return unusableFile('', SYMBOLIC_LINK);
       // The file's own fault, not the directory's: reported as the file's problem, and a save can still replace it.
       if (errorCode(error) === 'EACCES' || errorCode(error) === 'EPERM') return unusableFile(statKey(stat), UNREADABLE_FILE);
       throw error;
     }
-    try {
-      // Key and bytes both come from the open file, so they always belong together.
-      const opened = await handle.stat({ bigint: true });
-      const state = this.overSizeLimit(opened) ?? this.inspectRead(mac, opened, await handle.readFile());
-      this.files.set(mac, state);
-      return state;
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /** The state of an opened file whose `size` (at its stat, or as read) is over the limit; null when within it. */
-  private overSizeLimit(opened: BigIntStats, size: number | bigint = opened.size): FileState | null {
-    if (size <= this.maxFileBytes) return null;
-    return unusableFile(statKey(opened), `the file is ${size} bytes, over the limit of ${this.maxFileBytes} bytes for a config file, so it is not read`);
-  }
-
-  /** What a file read whole holds; one that grew past the limit since its stat is not kept. */
-  private inspectRead(mac: string, opened: BigIntStats, bytes: Buffer): FileState {
-    // readFileSync gives a small file a slice of Node's shared pool (see kept-bytes.ts).
-    return this.overSizeLimit(opened, bytes.length) ?? { statKey: statKey(opened), ...inspectConfig(mac, keptBytes(bytes)) };
+    // Key and bytes both come from the open file, so they always belong together; a file that grew past the limit since its stat is not kept.
+    const { stat: opened, bytes } = read;
+    const size = bytes?.length ?? opened.size;
+    const state =
+      bytes === null || size > this.maxFileBytes
+        ? unusableFile(statKey(opened), `the file is ${size} bytes, over the limit of ${this.maxFileBytes} bytes for a config file, so it is not read`)
+        : // A small file read may be a slice of Node's shared pool (see kept-bytes.ts).
+          { statKey: statKey(opened), ...inspectConfig(mac, keptBytes(bytes)) };
+    this.files.set(mac, state);
+    return state;
   }
 
   private async assertDirectoryUsable(): Promise<void> {

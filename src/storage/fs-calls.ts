@@ -108,6 +108,54 @@ export class FsCalls {
     return this.syncFileCalls ? this.timed(sync) : pooled();
   }
 
+  /** A call that only reads: synchronous whenever reads may be, on any filesystem (see {@link syncReads}). */
+  private async readCall<T>(sync: () => T, pooled: () => Promise<T>): Promise<T> {
+    return this.syncReads ? this.timed(sync) : pooled();
+  }
+
+  /** The stat of `path` (of a symlink itself, never of its target), or undefined when there is none. */
+  lstat(path: string): Promise<fsSync.BigIntStats | undefined> {
+    return this.readCall(
+      () => fsSync.lstatSync(path, { bigint: true, throwIfNoEntry: false }),
+      () =>
+        viaThreadPool<fsSync.BigIntStats | undefined>((done) => fsSync.lstat(path, { bigint: true }, done)).catch((error: unknown) => {
+          if (errorCode(error) === 'ENOENT') return undefined;
+          throw error;
+        }),
+    );
+  }
+
+  /**
+   * Reads the file at `path` whole, with the stat of the file opened, so
+   * that both belong to the same version of it. A symlink is refused
+   * (ELOOP). `bytes` is null when the file is over `maxBytes`: it is then
+   * not read.
+   */
+  async readFile(path: string, maxBytes: number): Promise<{ stat: fsSync.BigIntStats; bytes: Buffer | null }> {
+    const flags = fsSync.constants.O_RDONLY | fsSync.constants.O_NOFOLLOW;
+    const fd = await this.readCall(
+      () => fsSync.openSync(path, flags),
+      () => viaThreadPool<number>((done) => fsSync.open(path, flags, done)),
+    );
+    try {
+      const stat = await this.readCall(
+        () => fsSync.fstatSync(fd, { bigint: true }),
+        () => viaThreadPool<fsSync.BigIntStats>((done) => fsSync.fstat(fd, { bigint: true }, done)),
+      );
+      if (stat.size > maxBytes) return { stat, bytes: null };
+      const bytes = await this.readCall(
+        () => fsSync.readFileSync(fd),
+        () => viaThreadPool<Buffer>((done) => fsSync.readFile(fd, done)),
+      );
+      return { stat, bytes };
+    } finally {
+      await this.readCall(
+        () => fsSync.closeSync(fd),
+        () => viaThreadPool<void>((done) => fsSync.close(fd, done)),
+      );
+    }
+  }
+
   open(path: string, flags: number, mode?: number): Promise<number> {
     const pooled = () => viaThreadPool<number>((done) => fsSync.open(path, flags, mode, done));
     return flags & fsSync.constants.O_CREAT ? pooled() : this.fileCall(() => fsSync.openSync(path, flags, mode), pooled);

@@ -203,16 +203,11 @@ describe('list', () => {
     for (const last of ['01', '02', '03']) {
       await fs.writeFile(path.join(dir, `aa-bb-cc-dd-ee-${last}.json`), '{}');
     }
-    const realOpen = fs.open;
-    vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
-      if (String(args[0]).endsWith('-02.json')) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
-      return realOpen(...args);
-    });
-    // The store first tries synchronous reads, and leaves any error to the asynchronous path: fail both.
-    const realOpenSync = fsSync.openSync;
-    vi.spyOn(fsSync, 'openSync').mockImplementation((...args: Parameters<typeof fsSync.openSync>) => {
-      if (String(args[0]).endsWith('-02.json')) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
-      return realOpenSync(...args);
+    // Whether the store reads synchronously or through the thread pool, the read fails.
+    const realReadFile = FsCalls.prototype.readFile;
+    vi.spyOn(FsCalls.prototype, 'readFile').mockImplementation(async function (this: FsCalls, file, maxBytes) {
+      if (file.endsWith('-02.json')) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+      return realReadFile.call(this, file, maxBytes);
     });
     const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: dir });
     const res = await app.inject('/api/configs');
@@ -222,7 +217,10 @@ describe('list', () => {
     expect((await app.inject('/api/configs')).json().count).toBe(3);
   });
 
-  it('reads a large directory with a bounded number of open files', async () => {
+  it.each([
+    ['synchronous', true],
+    ['thread-pool', false],
+  ])('reads a large directory with a bounded number of open files (%s reads)', async (_path, syncReads) => {
     const dir = await tempDir();
     await Promise.all(
       Array.from({ length: 2000 }, (_, i) => {
@@ -230,23 +228,35 @@ describe('list', () => {
         return fs.writeFile(path.join(dir, `aa-bb-cc-dd-${hex.slice(0, 2)}-${hex.slice(2)}.json`), JSON.stringify({ deviceName: `d${i}` }));
       }),
     );
+    vi.spyOn(FsCalls.prototype, 'syncReads', 'get').mockReturnValue(syncReads);
     let open = 0;
     let peak = 0;
-    const realOpen = fs.open;
-    vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
-      const handle = await realOpen(...args);
-      peak = Math.max(peak, ++open);
-      const realClose = handle.close.bind(handle);
-      handle.close = async () => {
-        open--;
-        return realClose();
-      };
-      return handle;
+    const opened = () => (peak = Math.max(peak, ++open));
+    const { openSync, closeSync, open: openPooled, close: closePooled } = fsSync;
+    vi.spyOn(fsSync, 'openSync').mockImplementation((...args: Parameters<typeof fsSync.openSync>) => {
+      const fd = openSync(...args);
+      opened();
+      return fd;
     });
+    vi.spyOn(fsSync, 'closeSync').mockImplementation((fd) => {
+      open--;
+      closeSync(fd);
+    });
+    vi.spyOn(fsSync, 'open').mockImplementation(((file: string, flags: number, callback: (error: Error | null, fd?: number) => void) =>
+      openPooled(file, flags, (error, fd) => {
+        if (error === null) opened();
+        callback(error, fd);
+      })) as typeof fsSync.open);
+    vi.spyOn(fsSync, 'close').mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
+      open--;
+      closePooled(fd, callback);
+    }) as typeof fsSync.close);
     const store = new ConfigStore({ dir, createDir: false, logger: silent, scanConcurrency: 16 });
     const listing = await store.list();
     expect(listing.configs).toHaveLength(2000);
+    expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(16);
+    expect(open).toBe(0);
     expect(listing.configs[0]!.mac_address < listing.configs[1]!.mac_address).toBe(true);
   });
 
@@ -292,14 +302,11 @@ describe('a config file the service may not read', () => {
     // Root reads any file, so the refusal an unprivileged service gets is injected.
     const denied = (file: unknown) => String(file).endsWith(`${MAC}.json`) && (dir === path.dirname(String(file)));
     const eacces = () => Object.assign(new Error('EACCES: permission denied, open'), { code: 'EACCES' });
-    const openSync = fsSync.openSync;
-    vi.spyOn(fsSync, 'openSync').mockImplementation((file, ...rest) => {
+    const realReadFile = FsCalls.prototype.readFile;
+    vi.spyOn(FsCalls.prototype, 'readFile').mockImplementation(async function (this: FsCalls, file, maxBytes) {
       if (denied(file)) throw eacces();
-      return openSync(file, ...rest);
+      return realReadFile.call(this, file, maxBytes);
     });
-    const open = fs.open;
-    vi.spyOn(fs, 'open').mockImplementation((file, ...rest) => (denied(file) ? Promise.reject(eacces()) : open(file, ...rest)));
-
     const get = await app.inject(`/api/configs/${MAC}`);
     expect(get.statusCode).toBe(422);
     expect(get.json()).toMatchObject({ code: 'INVALID_STORED_CONFIG', details: { reason: expect.stringMatching(/^the file cannot be read \(permission denied\)/) } });
