@@ -1,4 +1,4 @@
-import { constants, type BigIntStats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,6 +30,7 @@ import { FsCalls } from './fs-calls.js';
 import { errorCode, exists, storageFailure, TRANSIENT_CODES } from './fs-errors.js';
 import { breakLockIfAbandoned, KeyedMutex, lockFileKey, LockFiles, TOKEN_TARGET, type LockOptions } from './lock-file.js';
 import { mapWithConcurrency } from './map-with-concurrency.js';
+import { DirectoryHealth, type StorageHealth } from './storage-health.js';
 
 export interface ConfigStoreOptions {
   dir: string;
@@ -73,7 +74,7 @@ export type ChangeEvent =
   | { operation: 'delete'; mac: string; etag: null }
   | { operation: 'rename'; from: string; to: string; etag: string };
 
-export type StorageHealth = { healthy: true } | { healthy: false; reason: string };
+export type { StorageHealth };
 
 /** Identity of a file version: a new inode on every atomic write, and size/mtime/ctime for in-place edits by hand. */
 function statKey(stat: BigIntStats): string {
@@ -116,7 +117,7 @@ export class ConfigStore {
   readonly dir: string;
   /** Largest config file read or written, in bytes. */
   readonly maxFileBytes: number;
-  private readonly options: Required<Omit<ConfigStoreOptions, 'lock' | 'logger' | 'maxFileBytes'>> & { lock: LockOptions };
+  private readonly options: Required<Omit<ConfigStoreOptions, 'lock' | 'logger' | 'maxFileBytes' | 'storageRecheckMs'>> & { lock: LockOptions };
   private readonly logger: FastifyBaseLogger;
   private readonly files = new Map<string, FileState>();
   private readonly mutex = new KeyedMutex();
@@ -140,22 +141,10 @@ export class ConfigStore {
   private changeSeq = 0;
   private readonly warnedSkips = new Map<string, string>();
   private closed = false;
-  /** Why storage was last found unusable, while it is; null while it is usable. */
-  private unusable: string | null = null;
-  /** The next look while storage is unusable: waiting, under way, or none. */
-  private recheck: NodeJS.Timeout | 'checking' | null = null;
-  /** Checks of the directory started, and the number of the latest one whose finding was noted. */
-  private healthChecks = 0;
-  private healthNoted = 0;
-  /**
-   * Whether a volume has been seen mounted at the directory (on a device of its own). Unmounted, the
-   * directory is still there, on its parent's filesystem, empty or with older files: without a check
-   * the list would show those, reads would serve them and saves would land on the wrong disk.
-   */
-  private mountedVolume = false;
   /** Synchronous or thread-pool file calls, by how storage behaves (see {@link loadFile}). */
   private readonly io: FsCalls;
   private readonly locks: LockFiles;
+  private readonly directory: DirectoryHealth;
 
   constructor(options: ConfigStoreOptions) {
     this.dir = options.dir;
@@ -168,11 +157,17 @@ export class ConfigStore {
       listMaxAgeMs: options.listMaxAgeMs ?? 1500,
       scanConcurrency: options.scanConcurrency ?? 64,
       tempFileMaxAgeMs: options.tempFileMaxAgeMs ?? 60_000,
-      storageRecheckMs: options.storageRecheckMs ?? 5_000,
       lock: { staleMs: 10_000, timeoutMs: 15_000, ...options.lock },
     };
     this.io = new FsCalls(() => this.logger.warn({ dir: this.dir }, 'Slow storage: using the thread pool for file calls for a while'));
     this.locks = new LockFiles(this.dir, this.options.lock, this.io);
+    this.directory = new DirectoryHealth({
+      dir: this.dir,
+      logger: this.logger,
+      io: this.io,
+      recheckMs: options.storageRecheckMs ?? 5_000,
+      onUsableAgain: () => this.warmUp(),
+    });
   }
 
   /** Creates the default directory if asked to, and warms the index in the background. */
@@ -195,7 +190,7 @@ export class ConfigStore {
   /** Call once no write is in flight any more. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.recheck !== 'checking') clearTimeout(this.recheck ?? undefined);
+    this.directory.close();
     await this.scan?.catch(() => undefined);
     await this.locks.close().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not remove the idle lock tokens'));
   }
@@ -206,113 +201,15 @@ export class ConfigStore {
   }
 
   /** Whether the directory is usable now, and why not. Logs the moment storage becomes unusable and the moment it is usable again. */
-  async health(): Promise<StorageHealth> {
-    const started = ++this.healthChecks;
-    const health = await this.checkHealth();
-    this.noteLook(started, health);
-    return health;
-  }
-
-  /**
-   * Notes what look number `started` found, unless a later look was noted first: looks overlap (requests,
-   * probes, the recheck), and one that started earlier and took longer must not undo what a later one found.
-   */
-  private noteLook(started: number, health: StorageHealth): void {
-    if (started <= this.healthNoted) return;
-    this.healthNoted = started;
-    if (health.healthy) this.noteUsable();
-    else this.noteUnusable(health.reason);
-  }
-
-  /**
-   * Logs once when storage becomes unusable (and again if the reason changes), not on every refused request,
-   * and looks again `storageRecheckMs` after each look until it is back: the log then says when it came back,
-   * with or without traffic or health probes. One look at a time, so a hung mount does not pile them up.
-   */
-  private noteUnusable(reason: string): void {
-    if (this.closed) return;
-    if (this.unusable !== reason) this.logger.error({ dir: this.dir }, `Config storage unavailable: ${reason}`);
-    this.unusable = reason;
-    this.recheck ??= setTimeout(() => {
-      this.recheck = 'checking';
-      this.health()
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'Could not check the config directory'))
-        .finally(() => {
-          this.recheck = null;
-          if (this.unusable !== null) this.noteUnusable(this.unusable);
-        });
-    }, this.options.storageRecheckMs).unref();
-  }
-
-  private noteUsable(): void {
-    if (this.closed || this.unusable === null) return;
-    this.unusable = null;
-    // A look under way clears itself when it ends.
-    if (this.recheck !== 'checking') {
-      clearTimeout(this.recheck ?? undefined);
-      this.recheck = null;
-    }
-    // At warn, not info: a log kept at warn shows the failure, so it must show its end too.
-    this.logger.warn({ dir: this.dir }, 'Config storage is usable again');
-    this.warmUp().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not check the config directory'));
-  }
-
-  private async checkHealth(): Promise<StorageHealth> {
-    let stat;
-    try {
-      stat = await fs.stat(this.dir);
-    } catch (error) {
-      const code = errorCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { healthy: false, reason: `Directory does not exist: ${this.dir}` };
-      if (code === 'EACCES' || code === 'EPERM') return { healthy: false, reason: `Permission denied: ${this.dir}` };
-      return { healthy: false, reason: `Cannot access directory (${code ?? 'unknown error'}): ${this.dir}` };
-    }
-    if (!stat.isDirectory()) return { healthy: false, reason: `Path is not a directory: ${this.dir}` };
-    if (await this.volumeGoneNow(stat.dev)) return { healthy: false, reason: volumeGone(this.dir) };
-    try {
-      await fs.access(this.dir, constants.R_OK | constants.W_OK | constants.X_OK);
-    } catch (error) {
-      if (errorCode(error) === 'EROFS') return { healthy: false, reason: `Read-only file system: ${this.dir}` };
-      return { healthy: false, reason: `Permission denied: ${this.dir}` };
-    }
-    return { healthy: true };
-  }
-
-  /**
-   * Whether the volume once seen mounted at the directory is gone: the directory, whose device is `dev`,
-   * is on its parent's filesystem. A directory seen on a device of its own is recorded as a mount point,
-   * also when the volume was mounted after start-up.
-   */
-  private async volumeGoneNow(dev?: number): Promise<boolean> {
-    const [dirDev, parent] = await Promise.all([dev ?? fs.stat(this.dir).then((stat) => stat.dev), fs.stat(path.dirname(this.dir)).catch(() => null)]);
-    const onParentDevice = parent?.dev === dirDev;
-    if (!onParentDevice && !this.mountedVolume) {
-      this.mountedVolume = true;
-      // Perhaps mounted after start-up, and perhaps a network filesystem: learn its kind (see FsCalls).
-      if (!this.closed) await this.io.detectFilesystem(this.dir);
-    }
-    return this.mountedVolume && onParentDevice;
-  }
-
-  /** Refuses while the volume once mounted at the directory is gone. Two stats, and only for a mount point. */
-  private async assertVolumeMounted(): Promise<void> {
-    if (this.mountedVolume) await this.refuseIfVolumeGone();
-  }
-
-  /** Refuses while the volume once seen mounted at the directory is gone (noted as a look); notices a volume mounted since. */
-  private async refuseIfVolumeGone(): Promise<void> {
-    const started = ++this.healthChecks;
-    if (!(await this.volumeGoneNow())) return;
-    const reason = volumeGone(this.dir);
-    this.noteLook(started, { healthy: false, reason });
-    throw new StorageUnavailable(reason);
+  health(): Promise<StorageHealth> {
+    return this.directory.health();
   }
 
   /** The config as it is on disk now. */
   async read(mac: string): Promise<ConfigDocument> {
     const state = await this.guard(`read config ${mac}`, () => this.loadFile(mac));
     if (state === null) {
-      await this.assertDirectoryUsable();
+      await this.directory.assertUsable();
       throw new RecordNotFound(mac);
     }
     return usableDocument(mac, state);
@@ -341,7 +238,7 @@ export class ConfigStore {
     await this.withWriteLocks([mac], `delete config ${mac}`, async () => {
       const current = await this.loadFile(mac);
       if (current === null) {
-        await this.assertDirectoryUsable();
+        await this.directory.assertUsable();
         throw new RecordNotFound(mac);
       }
       checkConditions(mac, current, conditions);
@@ -362,7 +259,7 @@ export class ConfigStore {
     return this.withWriteLocks([from, to], `rename config ${from} to ${to}`, async () => {
       const current = await this.loadFile(from);
       if (current === null) {
-        await this.assertDirectoryUsable();
+        await this.directory.assertUsable();
         throw new RecordNotFound(from);
       }
       checkConditions(from, current, conditions);
@@ -433,12 +330,12 @@ export class ConfigStore {
     try {
       names = await fs.readdir(this.dir);
       // After the readdir, so that what it read is known to come from the volume; also notices a late mount.
-      await this.refuseIfVolumeGone();
+      await this.directory.refuseIfVolumeGone();
     } catch (error) {
       const code = errorCode(error);
       if (code === 'ENOENT' || code === 'ENOTDIR') {
         this.resetIndex();
-        await this.assertDirectoryUsable();
+        await this.directory.assertUsable();
       }
       if (error instanceof StorageUnavailable) this.resetIndex();
       throw storageFailure(error, this.dir, 'list the config directory');
@@ -644,7 +541,7 @@ export class ConfigStore {
     const cached = this.files.get(mac);
     if (cached?.statKey === statKey(stat)) return cached;
     // Unmounted, the directory may hold older files of its own: they are never served.
-    await this.assertVolumeMounted();
+    await this.directory.assertVolumeMounted();
 
     let read;
     try {
@@ -668,11 +565,6 @@ export class ConfigStore {
     return state;
   }
 
-  private async assertDirectoryUsable(): Promise<void> {
-    const health = await this.health();
-    if (!health.healthy) throw new StorageUnavailable(health.reason);
-  }
-
   /** Runs `work`, turning filesystem errors into domain errors (503 when the directory itself is the problem). */
   private async guard<T>(action: string, work: () => Promise<T>): Promise<T> {
     try {
@@ -680,7 +572,7 @@ export class ConfigStore {
     } catch (error) {
       if (error instanceof AppError) throw error;
       const code = errorCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR') await this.assertDirectoryUsable();
+      if (code === 'ENOENT' || code === 'ENOTDIR') await this.directory.assertUsable();
       const failure = storageFailure(error, this.dir, action);
       // A permission or read-only failure may be the directory's, noted and logged once as its loss is,
       // or one file's (another owner, a sticky directory), logged with its cause since the answer blames the directory.
@@ -710,7 +602,7 @@ export class ConfigStore {
       });
     };
     // Checked before the locks, whose files would otherwise be made on the wrong disk.
-    return this.guard(action, () => this.assertVolumeMounted().then(() => lockAll(0)));
+    return this.guard(action, () => this.directory.assertVolumeMounted().then(() => lockAll(0)));
   }
 }
 
@@ -721,10 +613,6 @@ export class ConfigStore {
  */
 function assertReplaceable(mac: string, current: FileState | null): void {
   if (current?.problem === NOT_A_REGULAR_FILE) throw new InvalidStoredConfig(mac, NOT_A_REGULAR_FILE, '', null, 409);
-}
-
-function volumeGone(dir: string): string {
-  return `The volume mounted at ${dir} is gone (unmounted?): the directory is now on its parent's filesystem`;
 }
 
 function sameSkipped(a: readonly SkippedFile[], b: readonly SkippedFile[]): boolean {

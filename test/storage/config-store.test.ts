@@ -9,6 +9,7 @@ import { ConfigTooLarge, InvalidStoredConfig, StorageBusy, StorageFull, StorageU
 import { PROCESS_IDENTITY } from '../../src/storage/atomic-file.js';
 import { FsCalls } from '../../src/storage/fs-calls.js';
 import { ConfigStore, type ConfigStoreOptions } from '../../src/storage/config-store.js';
+import { DirectoryHealth } from '../../src/storage/storage-health.js';
 import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
 import { namesIn } from '../helpers/stored-names.js';
 import { waitUntil } from '../helpers/wait-until.js';
@@ -462,9 +463,9 @@ describe('storage that becomes unusable', () => {
     onTestFinished(() => store.close());
     // The first look finds the directory there but answers late (a slow mount); the second, begun after the loss, first.
     let answerFirst!: () => void;
-    const realCheck = (ConfigStore.prototype as unknown as { checkHealth: () => Promise<unknown> }).checkHealth;
-    const check = vi.spyOn(ConfigStore.prototype as unknown as { checkHealth: () => Promise<unknown> }, 'checkHealth');
-    check.mockImplementationOnce(async function (this: ConfigStore) {
+    const realCheck = (DirectoryHealth.prototype as unknown as { checkHealth: () => Promise<unknown> }).checkHealth;
+    const check = vi.spyOn(DirectoryHealth.prototype as unknown as { checkHealth: () => Promise<unknown> }, 'checkHealth');
+    check.mockImplementationOnce(async function (this: DirectoryHealth) {
       const found = await realCheck.call(this);
       await new Promise<void>((resolve) => (answerFirst = resolve));
       return found;
