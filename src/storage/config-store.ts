@@ -24,11 +24,12 @@ import {
   StorageUnavailable,
 } from '../domain/errors.js';
 import { keptBytes } from './kept-bytes.js';
-import { CANONICAL_MAC_PATTERN, configFileName, macFromFileName } from '../domain/mac.js';
-import { isOwnerDead, PROCESS_IDENTITY, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
+import { configFileName, macFromFileName } from '../domain/mac.js';
+import { fsyncDirectory, writeFileAtomically } from './atomic-file.js';
 import { FsCalls } from './fs-calls.js';
 import { errorCode, exists, storageFailure, TRANSIENT_CODES } from './fs-errors.js';
-import { breakLockIfAbandoned, KeyedMutex, lockFileKey, LockFiles, TOKEN_TARGET, type LockOptions } from './lock-file.js';
+import { KeyedMutex, LockFiles, type LockOptions } from './lock-file.js';
+import { Leftovers } from './leftovers.js';
 import { mapWithConcurrency } from './map-with-concurrency.js';
 import { DirectoryHealth, type StorageHealth } from './storage-health.js';
 
@@ -145,6 +146,7 @@ export class ConfigStore {
   private readonly io: FsCalls;
   private readonly locks: LockFiles;
   private readonly directory: DirectoryHealth;
+  private readonly leftovers: Leftovers;
 
   constructor(options: ConfigStoreOptions) {
     this.dir = options.dir;
@@ -168,6 +170,7 @@ export class ConfigStore {
       recheckMs: options.storageRecheckMs ?? 5_000,
       onUsableAgain: () => this.warmUp(),
     });
+    this.leftovers = new Leftovers({ tempFileMaxAgeMs: this.options.tempFileMaxAgeMs, lockStaleMs: this.options.lock.staleMs }, this.logger);
   }
 
   /** Creates the default directory if asked to, and warms the index in the background. */
@@ -355,7 +358,7 @@ export class ConfigStore {
       await letEventLoopTurn();
       const name = names[i]!;
       if (name.startsWith('.')) {
-        await this.removeIfLeftover(name);
+        await this.leftovers.removeIfLeftover(this.dir, name);
         return;
       }
       const mac = macFromFileName(name);
@@ -455,36 +458,6 @@ export class ConfigStore {
     this.scannedAt = -Infinity;
     this.version++;
     this.sortedListing = null;
-  }
-
-  /**
-   * Removes a temp or lock file left by a crashed writer: at once when its
-   * owner ran on this host and is gone, otherwise only when it is old enough
-   * that no live replica can still be using it. Only regular files named as
-   * the service names its own are touched: other hidden files are a person's.
-   */
-  private async removeIfLeftover(name: string): Promise<void> {
-    const filePath = path.join(this.dir, name);
-    const owner = tempFileOwner(name);
-    const lockKey = lockFileKey(name);
-    // This process's own lock tokens, in use or kept for reuse; its own writes' temp files age like any other.
-    if (owner?.instance === PROCESS_IDENTITY.instance && name.startsWith(`.${TOKEN_TARGET}.`)) return;
-    if (owner === null && (lockKey === null || !CANONICAL_MAC_PATTERN.test(lockKey))) return;
-    try {
-      const stat = await fs.lstat(filePath);
-      if (!stat.isFile()) return;
-      if (owner !== null) {
-        if (isOwnerDead(owner) || Date.now() - stat.mtimeMs > this.options.tempFileMaxAgeMs) {
-          await fs.rm(filePath, { force: true });
-          const token = name.startsWith(`.${TOKEN_TARGET}.`);
-          this.logger.info({ file: name }, token ? 'Removed an idle lock token of another process' : 'Removed a temp file left by an interrupted write');
-        }
-      } else if (await breakLockIfAbandoned(filePath, this.options.lock.staleMs)) {
-        this.logger.info({ file: name }, 'Removed a lock file left by a crashed writer');
-      }
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') this.logger.warn({ err: error, file: name }, 'Could not remove a leftover file');
-    }
   }
 
   /**
