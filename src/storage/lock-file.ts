@@ -101,12 +101,11 @@ const EPOCH = new Date(0);
  * token is a small file of this process holding its identity, written in
  * full before it is first linked: so a lock file always names its owner, and
  * a process killed at any point leaves no empty lock that nobody could prove
- * abandoned. Tokens are reused, so taking a lock allocates no inode (on a
- * journal-less ext4, where allocating one skips every inode freed in the last
- * 30 s, a new file per lock made a save cost 1,530 µs of kernel time instead
- * of 379 µs with 10 concurrent writers); each held lock
- * still has an inode of its own, whose mtime, set just before the link, is
- * the lock's age. Idle tokens look like temp files of a live writer
+ * abandoned. Tokens are reused, so taking a lock allocates no inode, which
+ * can cost the kernel far more than the link (see
+ * docs/adr/0003-replica-lock-files.md); each held lock still has an inode of
+ * its own, whose mtime, set just before the link, is the lock's age. Idle
+ * tokens look like temp files of a live writer
  * (`.owner.lock.<host>.<pid>.<instance>.<n>.tmp`) and are cleaned up as such.
  */
 export class LockFiles {
