@@ -166,13 +166,12 @@ export class ConfigIndex {
       await yieldToEventLoop();
       sliceStarted = performance.now();
     };
-    await mapWithConcurrency(names.map((_, i) => i), this.options.scanConcurrency, async (i) => {
+    // Hidden names are never configs: the state directory, leftovers of crashed writers, or a person's files.
+    const cleaning = leftovers.removeAll(dir, names.filter((name) => name.startsWith('.')));
+    const reading = mapWithConcurrency(names.map((_, i) => i), this.options.scanConcurrency, async (i) => {
       await letEventLoopTurn();
       const name = names[i]!;
-      if (name.startsWith('.')) {
-        await leftovers.removeIfLeftover(dir, name);
-        return;
-      }
+      if (name.startsWith('.')) return;
       const mac = macFromFileName(name);
       if (mac === null) {
         skipped.push({ filename: name, reason: 'the name is not a canonical <mac>.json such as aa-bb-cc-dd-ee-ff.json' });
@@ -188,9 +187,9 @@ export class ConfigIndex {
         state = unusableFile('', code === 'EACCES' || code === 'EPERM' ? UNREADABLE_FILE : `the file cannot be read (${code})`);
       }
       if (state !== null) states[i] = state;
-    }).catch((error: unknown) => {
-      throw error instanceof AppError ? error : storageFailure(error, dir, 'read the config files');
     });
+    const [read] = await Promise.allSettled([reading, cleaning]);
+    if (read.status === 'rejected') throw read.reason instanceof AppError ? read.reason : storageFailure(read.reason, dir, 'read the config files');
     if (this.closed) return;
 
     const index = this.indexIfChanged(names, states, startSeq);

@@ -9,9 +9,10 @@ import { ConfigTooLarge, InvalidStoredConfig, StorageBusy, StorageFull, StorageU
 import { PROCESS_IDENTITY } from '../../src/storage/atomic-file.js';
 import { FsCalls } from '../../src/storage/fs-calls.js';
 import { ConfigStore, type ConfigStoreOptions } from '../../src/storage/config-store.js';
+import { STATE_DIR_NAME, statePaths } from '../../src/storage/state-directory.js';
 import { DirectoryHealth } from '../../src/storage/storage-health.js';
 import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
-import { namesIn } from '../helpers/stored-names.js';
+import { lockFilePath, namesIn } from '../helpers/stored-names.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const silent = pino({ level: 'silent' });
@@ -125,7 +126,7 @@ describe('atomic writes', () => {
 describe('locks', () => {
   it('breaks a lock left by a crashed process once it is stale', async () => {
     const store = await newStore({ lock: { staleMs: 400, timeoutMs: 5000 } });
-    const lockPath = path.join(store.dir, `.${MAC}.lock`);
+    const lockPath = await lockFilePath(store.dir, MAC);
     await fs.writeFile(lockPath, JSON.stringify({ host: 'another-replica', pid: 1, instance: 'aaaaaaaaaaaa' }));
     const started = Date.now();
     await store.save(MAC, bytesOf({ a: 1 }));
@@ -137,7 +138,7 @@ describe('locks', () => {
 
   it('breaks at once a lock whose owner ran on this host and is gone', async () => {
     const store = await newStore({ lock: { staleMs: 60_000, timeoutMs: 5000 } });
-    const lockPath = path.join(store.dir, `.${MAC}.lock`);
+    const lockPath = await lockFilePath(store.dir, MAC);
     await fs.writeFile(lockPath, JSON.stringify({ host: os.hostname(), pid: 2 ** 22 + 12345, instance: 'bbbbbbbbbbbb' }));
     const started = Date.now();
     await store.save(MAC, bytesOf({ a: 1 }));
@@ -146,28 +147,35 @@ describe('locks', () => {
 
   it('waits for a live lock and gives 503 STORAGE_BUSY after the timeout, writing nothing', async () => {
     const store = await newStore({ lock: { staleMs: 60_000, timeoutMs: 300 } });
-    await fs.writeFile(path.join(store.dir, `.${MAC}.lock`), JSON.stringify({ ...PROCESS_IDENTITY }));
+    await fs.writeFile(await lockFilePath(store.dir, MAC), JSON.stringify({ ...PROCESS_IDENTITY }));
     await expect(store.save(MAC, bytesOf({ a: 1 }))).rejects.toBeInstanceOf(StorageBusy);
     await expect(fs.access(path.join(store.dir, `${MAC}.json`))).rejects.toThrow();
   });
 });
 
 describe('leftover files', () => {
-  it('removes temp and lock files of dead writers, and only old ones of possibly live replicas', async () => {
+  // Where this version keeps them, and where earlier versions left them: an upgrade leaves no debris.
+  it.each([
+    ['in the state directory', (dir: string) => statePaths(dir)],
+    ['in the config directory, as earlier versions left them', (dir: string) => ({ tmp: dir, locks: dir })],
+  ])('removes temp and lock files of dead writers, and only old ones of possibly live replicas, %s', async (_where, placeOf) => {
     const dir = await tempDir();
+    const { tmp, locks } = placeOf(dir);
+    await fs.mkdir(tmp, { recursive: true });
+    await fs.mkdir(locks, { recursive: true });
     const host = os.hostname();
     const deadTemp = `.${MAC}.json.${host}.${2 ** 22 + 7}.cccccccccccc.0.tmp`;
     const liveReplicaTemp = `.${MAC}.json.other-host.42.dddddddddddd.0.tmp`;
     const oldReplicaTemp = `.${MAC}.json.other-host.43.eeeeeeeeeeee.0.tmp`;
     const deadLock = '.11-22-33-44-55-66.lock';
-    for (const name of [deadTemp, liveReplicaTemp, oldReplicaTemp]) await fs.writeFile(path.join(dir, name), '{"partial');
-    await fs.writeFile(path.join(dir, deadLock), JSON.stringify({ host, pid: 2 ** 22 + 8, instance: 'ffffffffffff' }));
+    for (const name of [deadTemp, liveReplicaTemp, oldReplicaTemp]) await fs.writeFile(path.join(tmp, name), '{"partial');
+    await fs.writeFile(path.join(locks, deadLock), JSON.stringify({ host, pid: 2 ** 22 + 8, instance: 'ffffffffffff' }));
     const old = new Date(Date.now() - 120_000);
-    await fs.utimes(path.join(dir, oldReplicaTemp), old, old);
+    await fs.utimes(path.join(tmp, oldReplicaTemp), old, old);
 
     const store = await newStore({ dir });
     await store.refreshListing();
-    expect(await namesIn(dir)).toEqual([liveReplicaTemp]);
+    expect(await namesIn(dir)).toEqual([path.relative(dir, path.join(tmp, liveReplicaTemp))]);
     expect((await store.list()).configs).toEqual([]);
   });
 
@@ -185,16 +193,19 @@ describe('leftover files', () => {
     await store.save(MAC, bytesOf({ deviceName: 'kept' }));
     // This process's own write whose temp file could not be removed (EIO mid-write): a leftover like any other.
     const { host, pid, instance } = PROCESS_IDENTITY;
-    const ownLeak = `.${MAC}.json.${host}.${pid}.${instance}.99.tmp`;
-    await fs.writeFile(path.join(dir, ownLeak), '{"partial');
-    await fs.utimes(path.join(dir, ownLeak), old, old);
-    const token = (await fs.readdir(dir)).find((name) => name.startsWith('.owner.lock.'));
-    expect(token).toBeDefined();
+    const { tmp, locks } = statePaths(dir);
+    const ownLeak = path.join(tmp, `.${MAC}.json.${host}.${pid}.${instance}.99.tmp`);
+    await fs.writeFile(ownLeak, '{"partial');
+    await fs.utimes(ownLeak, old, old);
+    const tokens = await fs.readdir(locks);
+    expect(tokens).toEqual([expect.stringMatching(/^\.owner\.lock\./)]);
     await store.refreshListing();
     await store.refreshListing();
     expect((await fs.readdir(dir)).sort()).toEqual(
-      [...others, '.snapshots.lock', '.11-22-33-44-55-66.lock', token!, `${MAC}.json`].sort(),
+      [...others, '.snapshots.lock', '.11-22-33-44-55-66.lock', STATE_DIR_NAME, `${MAC}.json`].sort(),
     );
+    expect(await fs.readdir(locks)).toEqual(tokens);
+    expect(await fs.readdir(tmp)).toEqual([]);
   });
 });
 
