@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FsCalls } from './fs-calls.js';
 import { errorCode } from './fs-errors.js';
+import { createStateFile } from './state-directory.js';
 
 /** Identifies this process among every replica that shares the directory. */
 export const PROCESS_IDENTITY = {
@@ -14,7 +15,8 @@ export const PROCESS_IDENTITY = {
 
 /**
  * Temp files are hidden and end in `.tmp` (never `.json`, so no reader takes
- * one for a config). Their name carries the host, pid and instance of the
+ * one for a config), as they did when earlier versions made them in the
+ * config directory. Their name carries the host, pid and instance of the
  * writer, so a restarted process can tell its dead predecessor's leftovers
  * from a live replica's write in flight. Targets are configs and lock files.
  */
@@ -66,15 +68,16 @@ export async function fsyncDirectory(dir: string, io: FsCalls): Promise<void> {
 /**
  * Writes `bytes` to `dir/name` so that readers only ever see the old file or
  * the new one, and so that the new one survives a crash once this resolves:
- * write a temp file, fsync it, rename it over the target, fsync the directory.
- * On failure the temp file is removed and the target is untouched. Resolves
- * to the stat of the file written, taken before the rename.
+ * write a temp file in the state directory's `tmp/` (on the same volume),
+ * fsync it, rename it over the target, fsync the directory (see
+ * docs/adr/0002-atomic-write.md). On failure the temp file is removed and the
+ * target is untouched. Resolves to the stat of the file written, taken before
+ * the rename.
  */
 export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array, io: FsCalls): Promise<BigIntStats> {
-  const tempPath = path.join(dir, tempFileName(name));
+  const { path: tempPath, fd } = await createStateFile(dir, 'tmp', tempFileName(name), io);
   let written: BigIntStats;
   try {
-    const fd = await io.open(tempPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     try {
       await io.writeAll(fd, bytes);
       await io.fsync(fd);

@@ -1,29 +1,18 @@
-import { createHash } from 'node:crypto';
-import fsSync, { constants, type BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
-import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import { summarizeConfig, type ConfigSummary } from '../domain/config-summary.js';
-import {
-  AppError,
-  ConfigTooLarge,
-  InvalidOperation,
-  InvalidStoredConfig,
-  PreconditionFailed,
-  RecordExists,
-  RecordNotFound,
-  StorageUnavailable,
-} from '../domain/errors.js';
-import { jsonSyntaxError } from '../domain/json-text.js';
-import { keptBytes } from './kept-bytes.js';
-import { CANONICAL_MAC_PATTERN, configFileName, macFromFileName } from '../domain/mac.js';
-import { isOwnerDead, PROCESS_IDENTITY, tempFileOwner, writeFileAtomically, fsyncDirectory } from './atomic-file.js';
+import { checkConditions, inspectConfig, usableDocument, type ConfigDocument, type WriteConditions } from '../domain/config-document.js';
+import { AppError, ConfigTooLarge, InvalidOperation, RecordExists, RecordNotFound, StorageUnavailable } from '../domain/errors.js';
+import { configFileName } from '../domain/mac.js';
+import { fsyncDirectory, writeFileAtomically } from './atomic-file.js';
+import { assertReplaceable, ConfigFiles, type FileState } from './config-files.js';
+import { ConfigIndex, type ConfigListing, type SkippedFile } from './config-index.js';
 import { FsCalls } from './fs-calls.js';
-import { errorCode, exists, storageFailure, TRANSIENT_CODES } from './fs-errors.js';
-import { breakLockIfAbandoned, KeyedMutex, lockFileKey, LockFiles, TOKEN_TARGET, type LockOptions } from './lock-file.js';
-import { mapWithConcurrency } from './map-with-concurrency.js';
+import { errorCode, exists, storageFailure } from './fs-errors.js';
+import { Leftovers } from './leftovers.js';
+import { KeyedMutex, LockFiles, type LockOptions } from './lock-file.js';
+import { DirectoryHealth, type StorageHealth } from './storage-health.js';
+
+export type { ConfigDocument, ConfigListing, SkippedFile, StorageHealth, WriteConditions };
 
 export interface ConfigStoreOptions {
   dir: string;
@@ -48,131 +37,10 @@ export interface ConfigStoreOptions {
   maxFileBytes?: number;
 }
 
-/** A config as stored: its exact bytes, their ETag and the summary fields. */
-export interface ConfigDocument {
-  mac: string;
-  etag: string;
-  bytes: Buffer;
-  summary: ConfigSummary;
-}
-
-/** Conditions checked under the config's lock, atomically with the write they guard. */
-export interface WriteConditions {
-  /** ETags one of which the current file must have (`*`: the file must exist). */
-  ifMatch?: readonly string[] | '*';
-  /** ETags none of which the current file may have (`*`: the file must not exist, a create only). */
-  ifNoneMatch?: readonly string[] | '*';
-  /** false: the file must not exist (409 otherwise). */
-  allowOverwrite?: boolean;
-}
-
-export interface SkippedFile {
-  filename: string;
-  reason: string;
-}
-
-export interface ConfigListing {
-  /** Changes whenever the listing does: a cache key for anything derived from it. */
-  version: number;
-  configs: readonly ConfigSummary[];
-  skipped: readonly SkippedFile[];
-}
-
 export type ChangeEvent =
   | { operation: 'save'; mac: string; etag: string; created: boolean }
   | { operation: 'delete'; mac: string; etag: null }
   | { operation: 'rename'; from: string; to: string; etag: string };
-
-export type StorageHealth = { healthy: true } | { healthy: false; reason: string };
-
-/** What is known of one `<mac>.json` as last read; reused while its stat is unchanged. */
-interface FileState {
-  statKey: string;
-  bytes: Buffer;
-  etag: string | null;
-  summary: ConfigSummary | null;
-  /** Why the file is not a usable config, or null. */
-  problem: string | null;
-}
-
-// ignoreBOM: a byte-order mark is stripped once, by inspectConfig, so what parses is exactly what is served.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** A strong ETag: a hash of the stored bytes, so every replica gives the same one for the same file. */
-export function etagOf(bytes: Uint8Array): string {
-  return `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 32)}"`;
-}
-
-/** Identity of a file version: a new inode on every atomic write, and size/mtime/ctime for in-place edits by hand. */
-function statKey(stat: BigIntStats): string {
-  return `${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
-}
-
-/**
- * Whether a scan's state of a file says what the index already holds: the
- * same cached state, or an unchanged file with the same problem. The states
- * of unusable files that are never read (a symlink, a directory) are made
- * anew on each scan, and without the second test every scan would rebuild
- * the index and give the list a new version while one was in the directory.
- */
-function sameFileState(indexed: FileState | undefined, found: FileState): boolean {
-  if (indexed === found) return true;
-  return indexed !== undefined && indexed.summary === null && found.summary === null && indexed.problem === found.problem && indexed.statKey === found.statKey;
-}
-
-function describeJsonKind(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  return `a ${typeof value}`;
-}
-
-/**
- * A UTF-8 byte-order mark, which Windows editors (Notepad) may put at the start of a file. JSON forbids it
- * (RFC 8259) and parsers refuse it, so a config edited that way is served, hashed and wrapped without it.
- */
-const BYTE_ORDER_MARK = Buffer.from([0xef, 0xbb, 0xbf]);
-
-function inspectConfig(mac: string, statKeyValue: string, fileBytes: Buffer): FileState {
-  const bytes = fileBytes.subarray(0, 3).equals(BYTE_ORDER_MARK) ? fileBytes.subarray(3) : fileBytes;
-  const state: FileState = { statKey: statKeyValue, bytes, etag: etagOf(bytes), summary: null, problem: null };
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    state.problem = 'the file is not valid UTF-8';
-    return state;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    const found = jsonSyntaxError(text);
-    state.problem = found ? `invalid JSON at line ${found.line}, column ${found.column}: ${found.message}` : `invalid JSON (${(error as Error).message})`;
-    return state;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    state.problem = `the JSON is ${describeJsonKind(value)}, not an object`;
-    return state;
-  }
-  state.summary = summarizeConfig(mac, value as Record<string, unknown>);
-  return state;
-}
-
-/** Whether a file holds a usable config: one whose summary and ETag are known. */
-function isUsable(state: FileState): state is FileState & { summary: ConfigSummary; etag: string } {
-  return state.summary !== null && state.etag !== null;
-}
-
-function unusableFile(statKeyValue: string, problem: string): FileState {
-  return { statKey: statKeyValue, bytes: Buffer.alloc(0), etag: null, summary: null, problem };
-}
-
-
-const RAW_TEXT_LIMIT = 64 * 1024;
-const NOT_A_REGULAR_FILE = 'the path is not a regular file (a directory or a device); remove it by hand';
-const UNREADABLE_FILE = 'the file cannot be read (permission denied); give the service read access, or save a new config over it';
-/** How long a scan reads synchronously before it lets the event loop turn. */
-const SCAN_SLICE_MS = 2;
 
 /**
  * The config files in one directory. Knows files, locks and ETags; knows
@@ -183,68 +51,44 @@ export class ConfigStore {
   readonly dir: string;
   /** Largest config file read or written, in bytes. */
   readonly maxFileBytes: number;
-  private readonly options: Required<Omit<ConfigStoreOptions, 'lock' | 'logger' | 'maxFileBytes'>> & { lock: LockOptions };
+  private readonly createDir: boolean;
   private readonly logger: FastifyBaseLogger;
-  private readonly files = new Map<string, FileState>();
   private readonly mutex = new KeyedMutex();
   private readonly listeners = new Set<(event: ChangeEvent) => void>();
-
-  /** The in-memory index behind the list: one entry per canonical file name. */
-  private index = new Map<string, FileState>();
-  private skippedNames: SkippedFile[] = [];
-  private scannedAt = -Infinity;
-  private scan: Promise<void> | null = null;
-  private version = 0;
-  private sortedListing: ConfigListing | null = null;
-  /**
-   * The index's MACs in order, kept until a config is added or removed: a save over an existing config
-   * changes one summary, not the order. Sorting the summaries anew after each save took 34 µs at 200
-   * configs and 3.5 ms at 10,000; collecting them in the kept order takes 5 µs and 0.4 ms.
-   */
-  private sortedMacs: string[] | null = null;
-  /** Local changes in order, so a scan that started before one of them does not undo it in the index. */
-  private localChanges: { seq: number; mac: string; state: FileState | null }[] = [];
-  private changeSeq = 0;
-  private readonly warnedSkips = new Map<string, string>();
   private closed = false;
-  /** Why storage was last found unusable, while it is; null while it is usable. */
-  private unusable: string | null = null;
-  /** The next look while storage is unusable: waiting, under way, or none. */
-  private recheck: NodeJS.Timeout | 'checking' | null = null;
-  /** Checks of the directory started, and the number of the latest one whose finding was noted. */
-  private healthChecks = 0;
-  private healthNoted = 0;
-  /**
-   * Whether a volume has been seen mounted at the directory (on a device of its own). Unmounted, the
-   * directory is still there, on its parent's filesystem, empty or with older files: without a check
-   * the list would show those, reads would serve them and saves would land on the wrong disk.
-   */
-  private mountedVolume = false;
-  /** Synchronous or thread-pool file calls, by how storage behaves (see {@link loadFileSync}). */
+  /** Synchronous or thread-pool file calls, by how storage behaves (see FsCalls). */
   private readonly io: FsCalls;
   private readonly locks: LockFiles;
+  private readonly directory: DirectoryHealth;
+  private readonly files: ConfigFiles;
+  private readonly index: ConfigIndex;
 
   constructor(options: ConfigStoreOptions) {
-    this.dir = options.dir;
+    const { dir, logger } = options;
+    this.dir = dir;
     this.maxFileBytes = options.maxFileBytes ?? 16 * 1_048_576;
-    this.logger = options.logger;
-    this.options = {
-      dir: options.dir,
-      createDir: options.createDir,
+    this.createDir = options.createDir;
+    this.logger = logger;
+    const lock: LockOptions = { staleMs: 10_000, timeoutMs: 15_000, ...options.lock };
+    this.io = new FsCalls(() => logger.warn({ dir }, 'Slow storage: using the thread pool for file calls for a while'));
+    this.locks = new LockFiles(dir, lock, this.io);
+    this.directory = new DirectoryHealth({ dir, logger, io: this.io, recheckMs: options.storageRecheckMs ?? 5_000, onUsableAgain: () => this.warmUp() });
+    this.files = new ConfigFiles({ dir, maxFileBytes: this.maxFileBytes, io: this.io, assertVolumeMounted: () => this.directory.assertVolumeMounted() });
+    this.index = new ConfigIndex({
+      dir,
+      logger,
+      files: this.files,
+      directory: this.directory,
+      leftovers: new Leftovers({ tempFileMaxAgeMs: options.tempFileMaxAgeMs ?? 60_000, lockStaleMs: lock.staleMs }, logger),
       listFreshMs: options.listFreshMs ?? 500,
       listMaxAgeMs: options.listMaxAgeMs ?? 1500,
       scanConcurrency: options.scanConcurrency ?? 64,
-      tempFileMaxAgeMs: options.tempFileMaxAgeMs ?? 60_000,
-      storageRecheckMs: options.storageRecheckMs ?? 5_000,
-      lock: { staleMs: 10_000, timeoutMs: 15_000, ...options.lock },
-    };
-    this.io = new FsCalls(() => this.logger.warn({ dir: this.dir }, 'Slow storage: using the thread pool for file calls for a while'));
-    this.locks = new LockFiles(this.dir, this.options.lock, this.io);
+    });
   }
 
   /** Creates the default directory if asked to, and warms the index in the background. */
   async start(): Promise<void> {
-    if (this.options.createDir) {
+    if (this.createDir) {
       await fs.mkdir(this.dir, { recursive: true });
     }
     // Unusable (logged by health()): warmed up once it is usable again.
@@ -262,8 +106,8 @@ export class ConfigStore {
   /** Call once no write is in flight any more. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.recheck !== 'checking') clearTimeout(this.recheck ?? undefined);
-    await this.scan?.catch(() => undefined);
+    this.directory.close();
+    await this.index.close();
     await this.locks.close().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not remove the idle lock tokens'));
   }
 
@@ -273,144 +117,29 @@ export class ConfigStore {
   }
 
   /** Whether the directory is usable now, and why not. Logs the moment storage becomes unusable and the moment it is usable again. */
-  async health(): Promise<StorageHealth> {
-    const started = ++this.healthChecks;
-    const health = await this.checkHealth();
-    this.noteLook(started, health);
-    return health;
-  }
-
-  /**
-   * Notes what look number `started` found, unless a later look was noted first: looks overlap (requests,
-   * probes, the recheck), and one that started earlier and took longer must not undo what a later one found.
-   */
-  private noteLook(started: number, health: StorageHealth): void {
-    if (started <= this.healthNoted) return;
-    this.healthNoted = started;
-    if (health.healthy) this.noteUsable();
-    else this.noteUnusable(health.reason);
-  }
-
-  /**
-   * Logs once when storage becomes unusable (and again if the reason changes), not on every refused request,
-   * and looks again `storageRecheckMs` after each look until it is back: the log then says when it came back,
-   * with or without traffic or health probes. One look at a time, so a hung mount does not pile them up.
-   */
-  private noteUnusable(reason: string): void {
-    if (this.closed) return;
-    if (this.unusable !== reason) this.logger.error({ dir: this.dir }, `Config storage unavailable: ${reason}`);
-    this.unusable = reason;
-    this.recheck ??= setTimeout(() => {
-      this.recheck = 'checking';
-      this.health()
-        .catch((error: unknown) => this.logger.warn({ err: error }, 'Could not check the config directory'))
-        .finally(() => {
-          this.recheck = null;
-          if (this.unusable !== null) this.noteUnusable(this.unusable);
-        });
-    }, this.options.storageRecheckMs).unref();
-  }
-
-  private noteUsable(): void {
-    if (this.closed || this.unusable === null) return;
-    this.unusable = null;
-    // A look under way clears itself when it ends.
-    if (this.recheck !== 'checking') {
-      clearTimeout(this.recheck ?? undefined);
-      this.recheck = null;
-    }
-    // At warn, not info: a log kept at warn shows the failure, so it must show its end too.
-    this.logger.warn({ dir: this.dir }, 'Config storage is usable again');
-    this.warmUp().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not check the config directory'));
-  }
-
-  private async checkHealth(): Promise<StorageHealth> {
-    let stat;
-    try {
-      stat = await fs.stat(this.dir);
-    } catch (error) {
-      const code = errorCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { healthy: false, reason: `Directory does not exist: ${this.dir}` };
-      if (code === 'EACCES' || code === 'EPERM') return { healthy: false, reason: `Permission denied: ${this.dir}` };
-      return { healthy: false, reason: `Cannot access directory (${code ?? 'unknown error'}): ${this.dir}` };
-    }
-    if (!stat.isDirectory()) return { healthy: false, reason: `Path is not a directory: ${this.dir}` };
-    if (await this.volumeGoneNow(stat.dev)) return { healthy: false, reason: volumeGone(this.dir) };
-    try {
-      await fs.access(this.dir, constants.R_OK | constants.W_OK | constants.X_OK);
-    } catch (error) {
-      if (errorCode(error) === 'EROFS') return { healthy: false, reason: `Read-only file system: ${this.dir}` };
-      return { healthy: false, reason: `Permission denied: ${this.dir}` };
-    }
-    return { healthy: true };
-  }
-
-  /**
-   * Whether the volume once seen mounted at the directory is gone: the directory, whose device is `dev`,
-   * is on its parent's filesystem. A directory seen on a device of its own is recorded as a mount point,
-   * also when the volume was mounted after start-up.
-   */
-  private async volumeGoneNow(dev?: number): Promise<boolean> {
-    const [dirDev, parent] = await Promise.all([dev ?? fs.stat(this.dir).then((stat) => stat.dev), fs.stat(path.dirname(this.dir)).catch(() => null)]);
-    const onParentDevice = parent?.dev === dirDev;
-    if (!onParentDevice && !this.mountedVolume) {
-      this.mountedVolume = true;
-      // Perhaps mounted after start-up, and perhaps a network filesystem: learn its kind (see FsCalls).
-      if (!this.closed) await this.io.detectFilesystem(this.dir);
-    }
-    return this.mountedVolume && onParentDevice;
-  }
-
-  /** Refuses while the volume once mounted at the directory is gone. Two stats, and only for a mount point. */
-  private async assertVolumeMounted(): Promise<void> {
-    if (this.mountedVolume) await this.refuseIfVolumeGone();
-  }
-
-  /** Refuses while the volume once seen mounted at the directory is gone (noted as a look); notices a volume mounted since. */
-  private async refuseIfVolumeGone(): Promise<void> {
-    const started = ++this.healthChecks;
-    if (!(await this.volumeGoneNow())) return;
-    const reason = volumeGone(this.dir);
-    this.noteLook(started, { healthy: false, reason });
-    throw new StorageUnavailable(reason);
-  }
-
-  /**
-   * The config as it is on disk now, when the synchronous fast path can tell (see {@link loadFileSync}):
-   * nearly always for a usable config on a local disk. Undefined when only {@link read} can tell (no such
-   * file, an unusable one, slow storage, a mounted volume to check), which then gives the answer or the error.
-   */
-  readNow(mac: string): ConfigDocument | undefined {
-    const current = this.loadFileSync(mac);
-    return current !== undefined && isUsable(current) ? this.usableDocument(mac, current) : undefined;
+  health(): Promise<StorageHealth> {
+    return this.directory.health();
   }
 
   /** The config as it is on disk now. */
   async read(mac: string): Promise<ConfigDocument> {
-    const current = this.loadFileSync(mac);
-    if (current !== undefined) return this.usableDocument(mac, current);
-    const state = await this.guard(`read config ${mac}`, () => this.loadFile(mac));
-    if (state === null) {
-      await this.assertDirectoryUsable();
-      throw new RecordNotFound(mac);
-    }
-    return this.usableDocument(mac, state);
+    return usableDocument(mac, await this.guard(`read config ${mac}`, () => this.existingFile(mac)));
   }
 
   /** Writes `bytes` as the config of `mac`, if `conditions` hold. */
   async save(mac: string, bytes: Buffer, conditions: WriteConditions = {}): Promise<{ document: ConfigDocument; created: boolean }> {
     // Never write a file that reads would refuse.
     if (bytes.length > this.maxFileBytes) throw new ConfigTooLarge(mac, this.maxFileBytes);
-    const written = inspectConfig(mac, '', bytes);
+    const written: FileState = { statKey: '', ...inspectConfig(mac, bytes) };
     const { summary, etag } = written;
     if (summary === null || etag === null) throw new InvalidOperation('A config must be a JSON object');
     return this.withWriteLocks([mac], `save config ${mac}`, async () => {
-      const current = await this.currentFile(mac);
+      const current = await this.files.load(mac);
       checkConditions(mac, current, conditions);
       assertReplaceable(mac, current);
       const writtenStat = await writeFileAtomically(this.dir, configFileName(mac), bytes, this.io);
       const document: ConfigDocument = { mac, etag, bytes, summary };
-      this.recordLocalChange(mac, this.keyedByStat(mac, written, writtenStat));
+      this.index.recordLocalChange(mac, await this.files.keyedByStat(mac, written, writtenStat));
       this.emit({ operation: 'save', mac, etag: document.etag, created: current === null });
       return { document, created: current === null };
     });
@@ -418,16 +147,12 @@ export class ConfigStore {
 
   async remove(mac: string, conditions: WriteConditions = {}): Promise<void> {
     await this.withWriteLocks([mac], `delete config ${mac}`, async () => {
-      const current = await this.currentFile(mac);
-      if (current === null) {
-        await this.assertDirectoryUsable();
-        throw new RecordNotFound(mac);
-      }
+      const current = await this.existingFile(mac);
       checkConditions(mac, current, conditions);
       assertReplaceable(mac, current);
-      await this.io.unlink(path.join(this.dir, configFileName(mac)));
+      await this.io.unlink(this.files.pathOf(mac));
       await fsyncDirectory(this.dir, this.io);
-      this.recordLocalChange(mac, null);
+      this.index.recordLocalChange(mac, null);
       this.emit({ operation: 'delete', mac, etag: null });
     });
   }
@@ -439,275 +164,39 @@ export class ConfigStore {
   async rename(from: string, to: string, conditions: WriteConditions = {}): Promise<ConfigDocument> {
     if (from === to) throw new InvalidOperation(`The new MAC address ${to} is the config's current one`);
     return this.withWriteLocks([from, to], `rename config ${from} to ${to}`, async () => {
-      const current = await this.currentFile(from);
-      if (current === null) {
-        await this.assertDirectoryUsable();
-        throw new RecordNotFound(from);
-      }
+      const current = await this.existingFile(from);
       checkConditions(from, current, conditions);
-      const source = this.usableDocument(from, current);
-      const target = path.join(this.dir, configFileName(to));
+      const source = usableDocument(from, current);
+      const target = this.files.pathOf(to);
       if (await exists(target)) throw new RecordExists(to);
-      await this.io.rename(path.join(this.dir, configFileName(from)), target);
+      await this.io.rename(this.files.pathOf(from), target);
       await fsyncDirectory(this.dir, this.io);
       const summary = { ...source.summary, mac_address: to };
-      this.recordLocalChange(from, null);
-      this.recordLocalChange(to, { statKey: '', bytes: source.bytes, etag: source.etag, summary, problem: null });
+      this.index.recordLocalChange(from, null);
+      this.index.recordLocalChange(to, { statKey: '', bytes: source.bytes, etag: source.etag, summary, problem: null });
       this.emit({ operation: 'rename', from, to, etag: source.etag });
       return { mac: to, etag: source.etag, bytes: source.bytes, summary };
     });
   }
 
   /**
-   * The list of configs, sorted by MAC, from the in-memory index. The index
-   * holds this process's writes at once and is rescanned when older than
-   * `listFreshMs`, so changes by other processes show within `listMaxAgeMs`
-   * plus one scan. A scan re-reads only files whose stat changed.
+   * The list of configs, sorted by MAC, from the in-memory index (see
+   * ConfigIndex): this process's writes show at once, other processes'
+   * within `listMaxAgeMs` plus one scan.
    */
-  async list(): Promise<ConfigListing> {
-    const age = Date.now() - this.scannedAt;
-    if (age > this.options.listMaxAgeMs) {
-      await this.refreshListing();
-    } else if (age > this.options.listFreshMs) {
-      this.refreshListing().catch((error: unknown) => this.logger.warn({ err: error }, 'Background rescan of the config directory failed'));
-    }
-    return this.currentListing();
+  list(): Promise<ConfigListing> {
+    return this.index.list();
   }
 
   /** Number of valid config files on disk now (rescans first). */
   async countValidConfigs(): Promise<number> {
     await this.refreshListing();
-    return this.currentListing().configs.length;
+    return this.index.current().configs.length;
   }
 
   /** Rescans the directory (one scan at a time; callers during a scan share it). */
   refreshListing(): Promise<void> {
-    this.scan ??= this.scanDirectory().finally(() => {
-      this.scan = null;
-    });
-    return this.scan;
-  }
-
-  private currentListing(): ConfigListing {
-    if (this.sortedListing === null) {
-      const configs: ConfigSummary[] = [];
-      const skipped: SkippedFile[] = [...this.skippedNames];
-      // Canonical MACs are ASCII: the default sort orders them as comparing them with < does.
-      this.sortedMacs ??= [...this.index.keys()].sort();
-      for (const mac of this.sortedMacs) {
-        const state = this.index.get(mac)!;
-        if (state.summary !== null) configs.push(state.summary);
-        else skipped.push({ filename: configFileName(mac), reason: state.problem ?? 'unusable' });
-      }
-      skipped.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
-      this.sortedListing = { version: this.version, configs, skipped };
-    }
-    return this.sortedListing;
-  }
-
-  private async scanDirectory(): Promise<void> {
-    const startedAt = Date.now();
-    const startSeq = this.changeSeq;
-    let names: string[];
-    try {
-      names = await fs.readdir(this.dir);
-      // After the readdir, so that what it read is known to come from the volume; also notices a late mount.
-      await this.refuseIfVolumeGone();
-    } catch (error) {
-      const code = errorCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
-        this.resetIndex();
-        await this.assertDirectoryUsable();
-      }
-      if (error instanceof StorageUnavailable) this.resetIndex();
-      throw storageFailure(error, this.dir, 'list the config directory');
-    }
-    // What the scan found for names[i]. Kept apart from the index, which is rebuilt only when something
-    // changed: see indexIfChanged.
-    const states = new Array<FileState | undefined>(names.length);
-    const skipped: SkippedFile[] = [];
-    // Config files are read synchronously (see loadFileSync), letting the event loop turn every
-    // few milliseconds; whatever that cannot settle takes the general path below.
-    const others: number[] = [];
-    let sliceStarted = performance.now();
-    for (let i = 0; i < names.length; i++) {
-      if (performance.now() - sliceStarted > SCAN_SLICE_MS) {
-        await yieldToEventLoop();
-        sliceStarted = performance.now();
-      }
-      const mac = macFromFileName(names[i]!);
-      const state = mac === null ? undefined : this.loadFileSync(mac);
-      if (state !== undefined) states[i] = state;
-      else others.push(i);
-    }
-    await mapWithConcurrency(others, this.options.scanConcurrency, async (i) => {
-      const name = names[i]!;
-      if (name.startsWith('.')) {
-        await this.removeIfLeftover(name);
-        return;
-      }
-      const mac = macFromFileName(name);
-      if (mac === null) {
-        skipped.push({ filename: name, reason: 'the name is not a canonical <mac>.json such as aa-bb-cc-dd-ee-ff.json' });
-        return;
-      }
-      let state: FileState | null;
-      try {
-        state = await this.loadFile(mac);
-      } catch (error) {
-        const code = errorCode(error);
-        // A transient error must fail the list, never shorten it.
-        if (code === undefined || TRANSIENT_CODES.has(code)) throw storageFailure(error, this.dir, 'read the config files');
-        state = unusableFile('', code === 'EACCES' || code === 'EPERM' ? UNREADABLE_FILE : `the file cannot be read (${code})`);
-      }
-      if (state !== null) states[i] = state;
-    }).catch((error: unknown) => {
-      throw error instanceof AppError ? error : storageFailure(error, this.dir, 'read the config files');
-    });
-    if (this.closed) return;
-
-    const index = this.indexIfChanged(names, states, startSeq);
-    this.localChanges = [];
-    if (index !== null) {
-      for (const mac of this.files.keys()) if (!index.has(mac)) this.files.delete(mac);
-      this.index = index;
-      this.sortedMacs = null;
-    }
-    this.warnAboutSkipped(this.index, skipped);
-    skipped.sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
-    // An unchanged listing keeps its version, so what is derived from it (the sorted list, the serialised body) is kept too.
-    const changed = index !== null || !sameSkipped(skipped, this.skippedNames);
-    this.skippedNames = skipped;
-    this.scannedAt = startedAt;
-    if (changed) {
-      this.version++;
-      this.sortedListing = null;
-    }
-  }
-
-  /**
-   * The index a scan found (`states[i]` for `names[i]`, overlaid with this
-   * process's writes made while it ran), or null when that is the current
-   * index already. Most scans find nothing changed, and building a new
-   * 10,000-entry map for each of them (twice a second under list load) is
-   * what filled the heap's old generation: the map outlives the young
-   * generation, so every scan left ~2 MB for a full collection to free.
-   */
-  private indexIfChanged(names: readonly string[], states: readonly (FileState | undefined)[], startSeq: number): Map<string, FileState> | null {
-    const duringScan = this.localChanges.filter((change) => change.seq > startSeq);
-    // The index already holds this process's writes made during the scan: those MACs are its to decide.
-    const changedHere = new Set(duringScan.map((change) => change.mac));
-    let confirmed = 0;
-    let unchanged = true;
-    for (let i = 0; i < names.length && unchanged; i++) {
-      const state = states[i];
-      if (state === undefined) continue;
-      const mac = macFromFileName(names[i]!)!;
-      if (changedHere.has(mac)) continue;
-      unchanged = sameFileState(this.index.get(mac), state);
-      confirmed++;
-    }
-    for (const mac of changedHere) if (this.index.has(mac)) confirmed++;
-    // Any other entry of the index is a file someone else removed.
-    if (unchanged && confirmed === this.index.size) return null;
-
-    const index = new Map<string, FileState>();
-    for (let i = 0; i < names.length; i++) {
-      const state = states[i];
-      if (state !== undefined) index.set(macFromFileName(names[i]!)!, state);
-    }
-    // Writes this process made while the scan ran win over what the scan saw.
-    for (const change of duringScan) {
-      if (change.state === null) index.delete(change.mac);
-      else index.set(change.mac, change.state);
-    }
-    return index;
-  }
-
-  private warnAboutSkipped(index: Map<string, FileState>, skipped: SkippedFile[]): void {
-    const now = new Map<string, string>(skipped.map((s) => [s.filename, s.reason]));
-    for (const [mac, state] of index) if (state.problem !== null) now.set(configFileName(mac), state.problem);
-    for (const [filename, reason] of now) {
-      if (this.warnedSkips.get(filename) !== reason) this.logger.warn({ filename, reason }, `Skipping ${filename} in the config list: ${reason}`);
-    }
-    this.warnedSkips.clear();
-    for (const [filename, reason] of now) this.warnedSkips.set(filename, reason);
-  }
-
-  /** Forgets the directory's files, and makes the next list scan before it answers: an emptied index is never served. */
-  private resetIndex(): void {
-    this.index = new Map();
-    this.sortedMacs = null;
-    this.skippedNames = [];
-    this.files.clear();
-    this.scannedAt = -Infinity;
-    this.version++;
-    this.sortedListing = null;
-  }
-
-  /**
-   * Removes a temp or lock file left by a crashed writer: at once when its
-   * owner ran on this host and is gone, otherwise only when it is old enough
-   * that no live replica can still be using it. Only regular files named as
-   * the service names its own are touched: other hidden files are a person's.
-   */
-  private async removeIfLeftover(name: string): Promise<void> {
-    const filePath = path.join(this.dir, name);
-    const owner = tempFileOwner(name);
-    const lockKey = lockFileKey(name);
-    // This process's own lock tokens, in use or kept for reuse; its own writes' temp files age like any other.
-    if (owner?.instance === PROCESS_IDENTITY.instance && name.startsWith(`.${TOKEN_TARGET}.`)) return;
-    if (owner === null && (lockKey === null || !CANONICAL_MAC_PATTERN.test(lockKey))) return;
-    try {
-      const stat = await fs.lstat(filePath);
-      if (!stat.isFile()) return;
-      if (owner !== null) {
-        if (isOwnerDead(owner) || Date.now() - stat.mtimeMs > this.options.tempFileMaxAgeMs) {
-          await fs.rm(filePath, { force: true });
-          const token = name.startsWith(`.${TOKEN_TARGET}.`);
-          this.logger.info({ file: name }, token ? 'Removed an idle lock token of another process' : 'Removed a temp file left by an interrupted write');
-        }
-      } else if (await breakLockIfAbandoned(filePath, this.options.lock.staleMs)) {
-        this.logger.info({ file: name }, 'Removed a lock file left by a crashed writer');
-      }
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') this.logger.warn({ err: error, file: name }, 'Could not remove a leftover file');
-    }
-  }
-
-  /**
-   * The state of a file this process just wrote, keyed by its stat if the
-   * file is still exactly the one written: same inode, size and mtime (only
-   * the ctime may differ, which the rename set), so that an edit by hand in
-   * the meantime is never taken for our bytes. Reads and the next scan then
-   * reuse it instead of reading, hashing and listing it again.
-   */
-  private keyedByStat(mac: string, written: FileState, writtenStat: BigIntStats): FileState {
-    if (!this.io.syncReads) return written;
-    // Timed like every synchronous call, so slow storage sends it to the thread pool too.
-    const stat = this.io.timed(() => {
-      try {
-        return fsSync.lstatSync(path.join(this.dir, configFileName(mac)), { bigint: true, throwIfNoEntry: false });
-      } catch {
-        return undefined;
-      }
-    });
-    if (stat === undefined || !stat.isFile()) return written;
-    const unchanged = stat.ino === writtenStat.ino && stat.size === writtenStat.size && stat.mtimeNs === writtenStat.mtimeNs;
-    return unchanged ? { ...written, statKey: statKey(stat) } : written;
-  }
-
-  private recordLocalChange(mac: string, state: FileState | null): void {
-    this.changeSeq++;
-    if (this.scan !== null) this.localChanges.push({ seq: this.changeSeq, mac, state });
-    // A state without a stat key (not known to be what is on disk) is never served from the cache.
-    if (state !== null && state.statKey !== '') this.files.set(mac, state);
-    else this.files.delete(mac);
-    if (state === null || !this.index.has(mac)) this.sortedMacs = null;
-    if (state === null) this.index.delete(mac);
-    else this.index.set(mac, state);
-    this.version++;
-    this.sortedListing = null;
+    return this.index.refresh();
   }
 
   private emit(event: ChangeEvent): void {
@@ -720,116 +209,12 @@ export class ConfigStore {
     }
   }
 
-  /**
-   * The state of `<mac>.json` now, read with synchronous calls: the cached
-   * state after one lstat when the file is unchanged, else open, fstat, read
-   * and close. Undefined when it cannot tell (absent, not a regular file, any
-   * error, slow storage): the caller then takes the general, asynchronous path,
-   * which handles every case.
-   *
-   * Why synchronous: on a local disk an lstat costs ~3 µs of CPU, against
-   * ~13 µs for a round trip through libuv's thread pool, which was a third of
-   * the CPU of a device fetch; reading 10,000 files at start-up is several
-   * times faster too, and keeps the thread pool's memory arenas out of RSS.
-   * On a network filesystem a call can wait on the server and would stall
-   * the event loop, so after a few slow ones in a row, everything goes
-   * through the thread pool for a while.
-   */
-  private loadFileSync(mac: string): FileState | undefined {
-    if (!this.io.syncReads) return undefined;
-    const filePath = path.join(this.dir, configFileName(mac));
-    return this.io.timed(() => {
-      let fd: number | undefined;
-      try {
-        const stat = fsSync.lstatSync(filePath, { bigint: true, throwIfNoEntry: false });
-        if (stat === undefined || !stat.isFile()) return undefined;
-        const cached = this.files.get(mac);
-        if (cached?.statKey === statKey(stat)) return cached;
-        // On a mounted volume a new file is read only after checking the volume is still there (loadFile).
-        if (this.mountedVolume) return undefined;
-        fd = fsSync.openSync(filePath, constants.O_RDONLY | constants.O_NOFOLLOW);
-        // Key and bytes both come from the open file, so they always belong together.
-        const opened = fsSync.fstatSync(fd, { bigint: true });
-        const state = this.overSizeLimit(opened) ?? this.inspectRead(mac, opened, fsSync.readFileSync(fd));
-        this.files.set(mac, state);
-        return state;
-      } catch {
-        return undefined;
-      } finally {
-        if (fd !== undefined) fsSync.closeSync(fd);
-      }
-    });
-  }
-
-  /** The state of `<mac>.json` now, by the synchronous fast path when it can tell, else the general one. */
-  private async currentFile(mac: string): Promise<FileState | null> {
-    return this.loadFileSync(mac) ?? (await this.loadFile(mac));
-  }
-
-  /**
-   * The state of `<mac>.json` now, or null when there is none. One lstat
-   * when the file is unchanged since last read; symlinks are never followed.
-   */
-  private async loadFile(mac: string): Promise<FileState | null> {
-    const filePath = path.join(this.dir, configFileName(mac));
-    let stat: BigIntStats;
-    try {
-      stat = await fs.lstat(filePath, { bigint: true });
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return null;
-      throw error;
-    }
-    if (stat.isSymbolicLink()) return unusableFile(statKey(stat), 'the file is a symbolic link, which is never followed; replace it with a regular file');
-    if (!stat.isFile()) return unusableFile(statKey(stat), NOT_A_REGULAR_FILE);
-    const cached = this.files.get(mac);
-    if (cached?.statKey === statKey(stat)) return cached;
-    // Unmounted, the directory may hold older files of its own: they are never served.
-    await this.assertVolumeMounted();
-
-    let handle;
-    try {
-      handle = await fs.open(filePath, constants.O_RDONLY | constants.O_NOFOLLOW);
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return null;
-      if (errorCode(error) === 'ELOOP') return unusableFile('', 'the file is a symbolic link, which is never followed; replace it with a regular file');
-      // The file's own fault, not the directory's: reported as the file's problem, and a save can still replace it.
-      if (errorCode(error) === 'EACCES' || errorCode(error) === 'EPERM') return unusableFile(statKey(stat), UNREADABLE_FILE);
-      throw error;
-    }
-    try {
-      // Key and bytes both come from the open file, so they always belong together.
-      const opened = await handle.stat({ bigint: true });
-      const state = this.overSizeLimit(opened) ?? this.inspectRead(mac, opened, await handle.readFile());
-      this.files.set(mac, state);
-      return state;
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /** The state of an opened file whose `size` (at its stat, or as read) is over the limit; null when within it. */
-  private overSizeLimit(opened: BigIntStats, size: number | bigint = opened.size): FileState | null {
-    if (size <= this.maxFileBytes) return null;
-    return unusableFile(statKey(opened), `the file is ${size} bytes, over the limit of ${this.maxFileBytes} bytes for a config file, so it is not read`);
-  }
-
-  /** What a file read whole holds; one that grew past the limit since its stat is not kept. */
-  private inspectRead(mac: string, opened: BigIntStats, bytes: Buffer): FileState {
-    // readFileSync gives a small file a slice of Node's shared pool (see kept-bytes.ts).
-    return this.overSizeLimit(opened, bytes.length) ?? inspectConfig(mac, statKey(opened), keptBytes(bytes));
-  }
-
-  private usableDocument(mac: string, state: FileState): ConfigDocument {
-    if (!isUsable(state)) {
-      const raw = state.bytes.subarray(0, RAW_TEXT_LIMIT).toString('utf8');
-      throw new InvalidStoredConfig(mac, state.problem ?? 'unusable', raw, state.etag);
-    }
-    return { mac, etag: state.etag, bytes: state.bytes, summary: state.summary };
-  }
-
-  private async assertDirectoryUsable(): Promise<void> {
-    const health = await this.health();
-    if (!health.healthy) throw new StorageUnavailable(health.reason);
+  /** The state of `<mac>.json`, which must exist: RecordNotFound otherwise (StorageUnavailable if the directory is the reason). */
+  private async existingFile(mac: string): Promise<FileState> {
+    const current = await this.files.load(mac);
+    if (current !== null) return current;
+    await this.directory.assertUsable();
+    throw new RecordNotFound(mac);
   }
 
   /** Runs `work`, turning filesystem errors into domain errors (503 when the directory itself is the problem). */
@@ -839,7 +224,7 @@ export class ConfigStore {
     } catch (error) {
       if (error instanceof AppError) throw error;
       const code = errorCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR') await this.assertDirectoryUsable();
+      if (code === 'ENOENT' || code === 'ENOTDIR') await this.directory.assertUsable();
       const failure = storageFailure(error, this.dir, action);
       // A permission or read-only failure may be the directory's, noted and logged once as its loss is,
       // or one file's (another owner, a sticky directory), logged with its cause since the answer blames the directory.
@@ -869,43 +254,6 @@ export class ConfigStore {
       });
     };
     // Checked before the locks, whose files would otherwise be made on the wrong disk.
-    return this.guard(action, () => this.assertVolumeMounted().then(() => lockAll(0)));
+    return this.guard(action, () => this.directory.assertVolumeMounted().then(() => lockAll(0)));
   }
 }
-
-/**
- * A `<mac>.json` that is a directory (a mistaken mkdir, a bad restore) can be
- * neither replaced by rename(2) nor unlinked: say so, rather than fail with an
- * opaque storage error. The directory is left as it is for a person to look at.
- */
-function assertReplaceable(mac: string, current: FileState | null): void {
-  if (current?.problem === NOT_A_REGULAR_FILE) throw new InvalidStoredConfig(mac, NOT_A_REGULAR_FILE, '', null, 409);
-}
-
-function volumeGone(dir: string): string {
-  return `The volume mounted at ${dir} is gone (unmounted?): the directory is now on its parent's filesystem`;
-}
-
-function sameSkipped(a: readonly SkippedFile[], b: readonly SkippedFile[]): boolean {
-  return a.length === b.length && a.every((s, i) => s.filename === b[i]!.filename && s.reason === b[i]!.reason);
-}
-
-function checkConditions(mac: string, current: FileState | null, conditions: WriteConditions): void {
-  const currentEtag = current?.etag ?? null;
-  if (conditions.ifMatch !== undefined) {
-    const matches =
-      current !== null && (conditions.ifMatch === '*' || (currentEtag !== null && conditions.ifMatch.includes(currentEtag)));
-    // A file that exists but has no ETag (never read: over the size limit, unreadable, not a file) cannot match any.
-    if (!matches) throw new PreconditionFailed(mac, currentEtag, current !== null && currentEtag === null ? 'If-Match, unusable file' : 'If-Match');
-  }
-  if (conditions.ifNoneMatch !== undefined && current !== null) {
-    // Weak comparison (RFC 9110): W/"x" excludes "x".
-    if (conditions.ifNoneMatch === '*') throw new PreconditionFailed(mac, currentEtag, 'If-None-Match: *');
-    if (currentEtag !== null && conditions.ifNoneMatch.some((tag) => tag.replace(/^W\//, '') === currentEtag)) {
-      throw new PreconditionFailed(mac, currentEtag, 'If-None-Match');
-    }
-  }
-  if (conditions.allowOverwrite === false && current !== null) throw new RecordExists(mac);
-}
-
-

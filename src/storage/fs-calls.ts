@@ -21,12 +21,12 @@ function viaThreadPool<T>(call: (done: (error: NodeJS.ErrnoException | null, res
 
 /**
  * The store's filesystem calls, made synchronously on the event loop when
- * storage answers in microseconds, and through libuv's thread pool otherwise.
+ * storage answers fast, and through libuv's thread pool otherwise.
  *
  * Why: each trip through the thread pool costs two thread wake-ups and, under
- * load, a turn of the busy event loop before the next step can start. A
- * durable write was a dozen such trips and held its client 7–12 ms while reads
- * kept the loop busy (p99 of the mixed benchmark: 10–12 ms; now 4–7 ms).
+ * load, a turn of the busy event loop before the next step can start, and a
+ * durable write is a dozen such trips. The measurements behind each rule are
+ * in docs/adr/0004-sync-file-calls.md.
  *
  * What goes through the thread pool:
  * - fsync, always: it waits for the disk.
@@ -34,16 +34,19 @@ function viaThreadPool<T>(call: (done: (error: NodeJS.ErrnoException | null, res
  *   {@link detectFilesystem}): on CephFS or NFS each is a round trip to a
  *   server, which must never hold up the event loop.
  * - Creating a file and renaming over one, always: they allocate and free
- *   inodes, which can cost the kernel hundreds of microseconds (0.4 ms per
- *   create measured on a journal-less ext4, which skips every inode freed in
- *   the last 30 s). In the pool that work runs beside the event loop.
+ *   inodes, which can cost the kernel far more than the call itself. In the
+ *   pool that work runs beside the event loop.
  * - Other changes to the directory while one of our fsyncs is in flight: an
  *   fsync can hold the directory's lock until the disk answers. Calls that
  *   change no directory (writing, stat-ing and closing our own temp file,
  *   stat-ing a lock token or setting its times, reading) stay on the event
  *   loop then.
- * - Everything, for 30 s after a few slow calls in a row: storage that can
- *   stall (a network filesystem) must never stall the event loop for long.
+ * - Everything, for THREAD_POOL_FOR_MS after a few slow calls in a row:
+ *   storage that can stall (a network filesystem) must never stall the event
+ *   loop for long.
+ *
+ * Reads of configs (lstat, and opening, reading and closing a file only
+ * read) are synchronous whenever {@link syncReads}, on any filesystem.
  */
 export class FsCalls {
   private threadPoolUntil = 0;
@@ -106,6 +109,54 @@ export class FsCalls {
   /** A call that changes no directory (see {@link syncFileCalls}). */
   private async fileCall<T>(sync: () => T, pooled: () => Promise<T>): Promise<T> {
     return this.syncFileCalls ? this.timed(sync) : pooled();
+  }
+
+  /** A call that only reads: synchronous whenever reads may be, on any filesystem (see {@link syncReads}). */
+  private async readCall<T>(sync: () => T, pooled: () => Promise<T>): Promise<T> {
+    return this.syncReads ? this.timed(sync) : pooled();
+  }
+
+  /** The stat of `path` (of a symlink itself, never of its target), or undefined when there is none. */
+  lstat(path: string): Promise<fsSync.BigIntStats | undefined> {
+    return this.readCall(
+      () => fsSync.lstatSync(path, { bigint: true, throwIfNoEntry: false }),
+      () =>
+        viaThreadPool<fsSync.BigIntStats | undefined>((done) => fsSync.lstat(path, { bigint: true }, done)).catch((error: unknown) => {
+          if (errorCode(error) === 'ENOENT') return undefined;
+          throw error;
+        }),
+    );
+  }
+
+  /**
+   * Reads the file at `path` whole, with the stat of the file opened, so
+   * that both belong to the same version of it. A symlink is refused
+   * (ELOOP). `bytes` is null when the file is over `maxBytes`: it is then
+   * not read.
+   */
+  async readFile(path: string, maxBytes: number): Promise<{ stat: fsSync.BigIntStats; bytes: Buffer | null }> {
+    const flags = fsSync.constants.O_RDONLY | fsSync.constants.O_NOFOLLOW;
+    const fd = await this.readCall(
+      () => fsSync.openSync(path, flags),
+      () => viaThreadPool<number>((done) => fsSync.open(path, flags, done)),
+    );
+    try {
+      const stat = await this.readCall(
+        () => fsSync.fstatSync(fd, { bigint: true }),
+        () => viaThreadPool<fsSync.BigIntStats>((done) => fsSync.fstat(fd, { bigint: true }, done)),
+      );
+      if (stat.size > maxBytes) return { stat, bytes: null };
+      const bytes = await this.readCall(
+        () => fsSync.readFileSync(fd),
+        () => viaThreadPool<Buffer>((done) => fsSync.readFile(fd, done)),
+      );
+      return { stat, bytes };
+    } finally {
+      await this.readCall(
+        () => fsSync.closeSync(fd),
+        () => viaThreadPool<void>((done) => fsSync.close(fd, done)),
+      );
+    }
   }
 
   open(path: string, flags: number, mode?: number): Promise<number> {

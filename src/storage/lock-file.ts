@@ -1,4 +1,4 @@
-import { constants, type BigIntStats } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -6,6 +6,7 @@ import { StorageBusy } from '../domain/errors.js';
 import { isOwnerDead, PROCESS_IDENTITY, tempFileName, type Owner } from './atomic-file.js';
 import type { FsCalls } from './fs-calls.js';
 import { errorCode, exists } from './fs-errors.js';
+import { createStateFile, statePaths } from './state-directory.js';
 
 export interface LockOptions {
   /** A lock file older than this is taken to be left by a crashed process and broken. */
@@ -92,35 +93,37 @@ const IDLE_TOKENS = 8;
 const EPOCH = new Date(0);
 
 /**
- * The lock files of one directory: a lock is a file that only one process
- * can create, which holds across every process sharing the directory
- * (replicas on one volume).
+ * The lock files of one config directory, kept in its state directory's
+ * `locks/`: a lock is a file that only one process can create, which holds
+ * across every process sharing the directory (replicas on one volume).
  *
  * A lock is taken by hard-linking a token to the lock name (link(2) fails if
  * the name exists, like O_EXCL), and released by unlinking that name. A
  * token is a small file of this process holding its identity, written in
  * full before it is first linked: so a lock file always names its owner, and
  * a process killed at any point leaves no empty lock that nobody could prove
- * abandoned. Tokens are reused, so taking a lock allocates no inode (on a
- * journal-less ext4, where allocating one skips every inode freed in the last
- * 30 s, a new file per lock made a save cost 1,530 µs of kernel time instead
- * of 379 µs with 10 concurrent writers); each held lock
- * still has an inode of its own, whose mtime, set just before the link, is
- * the lock's age. Idle tokens look like temp files of a live writer
+ * abandoned. Tokens are reused, so taking a lock allocates no inode, which
+ * can cost the kernel far more than the link (see
+ * docs/adr/0003-replica-lock-files.md); each held lock still has an inode of
+ * its own, whose mtime, set just before the link, is the lock's age. Idle
+ * tokens look like temp files of a live writer
  * (`.owner.lock.<host>.<pid>.<instance>.<n>.tmp`) and are cleaned up as such.
  */
 export class LockFiles {
   private readonly idle: string[] = [];
+  private readonly locksDir: string;
 
   constructor(
-    private readonly dir: string,
+    private readonly configDir: string,
     private readonly options: LockOptions,
     private readonly io: FsCalls,
-  ) {}
+  ) {
+    this.locksDir = statePaths(configDir).locks;
+  }
 
   /** Takes the lock `key`, waiting up to `timeoutMs`; resolves to a function that releases it. */
   async acquire(key: string): Promise<() => Promise<void>> {
-    const lockPath = path.join(this.dir, lockFileName(key));
+    const lockPath = path.join(this.locksDir, lockFileName(key));
     const deadline = Date.now() + this.options.timeoutMs;
     let token = this.idle.pop() ?? (await this.newToken());
     let taken = false;
@@ -196,9 +199,8 @@ export class LockFiles {
   }
 
   private async newToken(): Promise<string> {
-    const tokenPath = path.join(this.dir, tempFileName(TOKEN_TARGET));
+    const { path: tokenPath, fd } = await createStateFile(this.configDir, 'locks', tempFileName(TOKEN_TARGET), this.io);
     try {
-      const fd = await this.io.open(tokenPath, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
       try {
         await this.io.writeAll(fd, Buffer.from(JSON.stringify(PROCESS_IDENTITY)));
       } finally {

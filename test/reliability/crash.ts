@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isLiveLockToken } from '../helpers/stored-names.js';
+import { leftoversIn } from '../helpers/stored-names.js';
 import { checkEnvelope, figures, json, macOf, putBody, randomInt, request, storedBytes, violation } from './lib/client.js';
 import { Service } from './lib/service.js';
 
@@ -104,10 +104,6 @@ async function writer(port: number, mac: string, expectation: Expectation, stop:
   return seq;
 }
 
-async function dotFiles(dir: string): Promise<string[]> {
-  return (await fs.readdir(dir)).filter((name) => name.startsWith('.') && !isLiveLockToken(name));
-}
-
 /** Checks every MAC's file against what was acknowledged or in flight. Returns the number of configs checked. */
 async function verifyDisk(dir: string, expectations: Map<string, Expectation>, cycle: number): Promise<void> {
   for (const [mac, expectation] of expectations) {
@@ -143,11 +139,11 @@ async function verifyDisk(dir: string, expectations: Map<string, Expectation>, c
 /** After a restart: no leftover temp or lock file, the list is complete, and each config reads back as on disk. */
 async function verifyAfterRestart(service: Service, dir: string, expectations: Map<string, Expectation>, renamed: RenameState, cycle: number): Promise<void> {
   const deadline = Date.now() + 3_000;
-  let leftovers = await dotFiles(dir);
+  let leftovers = await leftoversIn(dir);
   while (leftovers.length > 0 && Date.now() < deadline) {
     await request(service.port, '/api/configs');
     await sleep(100);
-    leftovers = await dotFiles(dir);
+    leftovers = await leftoversIn(dir);
   }
   if (leftovers.length > 0) {
     const described = await Promise.all(
@@ -198,7 +194,7 @@ export async function crashPhase(root: string, cycles: number, log: (line: strin
       figures.faultsInjected++;
       stop.now = true;
       await Promise.all(writers);
-      leftoversSeen += (await dotFiles(dir)).length;
+      leftoversSeen += (await leftoversIn(dir)).length;
       await verifyDisk(dir, expectations, cycle);
       await verifyRename(dir, renamed, cycle);
       service = await Service.start({ ESP32_CONFIGS_DIR: dir });

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { isLiveLockToken } from '../helpers/stored-names.js';
+import { leftoversIn } from '../helpers/stored-names.js';
 import { envelopeProblem, figures, json, macOf, putBody, request, storedBytes, violation, type Response } from './lib/client.js';
 import { ROOT, Service } from './lib/service.js';
 
@@ -39,8 +39,7 @@ async function expectFile(dir: string, mac: string, expected: string, what: stri
 }
 
 async function expectNoLeftovers(dir: string, what: string): Promise<void> {
-  const names = await fs.readdir(dir).catch(() => [] as string[]);
-  const stray = names.filter((n) => n.startsWith('.') && !isLiveLockToken(n));
+  const stray = await leftoversIn(dir).catch(() => [] as string[]);
   if (stray.length > 0) violation(`faults: ${what}: left ${stray.join(', ')}`);
 }
 

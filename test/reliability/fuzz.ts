@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
-import { isLiveLockToken } from '../helpers/stored-names.js';
+import { namesIn } from '../helpers/stored-names.js';
 import { envelopeProblem, figures, macOf, request, violation, type Response } from './lib/client.js';
 import { Service } from './lib/service.js';
 
@@ -365,8 +365,8 @@ export async function fuzzPhase(root: string, runs: number, log: (line: string) 
   const outside = await fs.readdir(sandbox);
   if (outside.join() !== 'configs') violation(`fuzz: files appeared next to the config directory: ${outside.join(', ')}`);
   await sleep(200);
-  const inside = await fs.readdir(dir);
-  const stray = inside.filter((name) => !CANONICAL_FILE.test(name) && !isLiveLockToken(name));
+  const inside = await namesIn(dir);
+  const stray = inside.filter((name) => !CANONICAL_FILE.test(name));
   if (stray.length > 0) violation(`fuzz: non-config files in the directory: ${stray.join(', ')}`);
   for (const name of inside.filter((n) => CANONICAL_FILE.test(n))) {
     figures.configsVerified++;

@@ -7,13 +7,18 @@ import { describe, expect, it, vi } from 'vitest';
 import { tempFileOwner } from '../../src/storage/atomic-file.js';
 import { FsCalls } from '../../src/storage/fs-calls.js';
 import { LockFiles, TOKEN_TARGET, type LockOptions } from '../../src/storage/lock-file.js';
+import { STATE_DIR_NAME, statePaths } from '../../src/storage/state-directory.js';
 import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
-import { namesIn } from '../helpers/stored-names.js';
+import { lockFilePath, namesIn } from '../helpers/stored-names.js';
 
 const io = new FsCalls();
 const options: LockOptions = { staleMs: 10_000, timeoutMs: 100 };
 const isToken = (name: string) => name.startsWith(`.${TOKEN_TARGET}.`);
-const inodeOf = async (dir: string, name: string) => (await fs.lstat(path.join(dir, name))).ino;
+/** Lock files and tokens are kept in the state directory's locks/ (see LockFiles). */
+const locksOf = (dir: string) => statePaths(dir).locks;
+const inodeOf = async (dir: string, name: string) => (await fs.lstat(path.join(locksOf(dir), name))).ino;
+/** The lock file of `mac` as namesIn gives it. */
+const lockName = (mac: string) => `${STATE_DIR_NAME}/locks/.${mac}.lock`;
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
@@ -28,15 +33,15 @@ describe('lock files', () => {
     const dir = await tempDir();
     const locks = new LockFiles(dir, options, io);
     const release = await locks.acquire(MAC);
-    const names = await fs.readdir(dir);
+    const names = await fs.readdir(locksOf(dir));
     expect(names.filter((name) => !isToken(name))).toEqual([`.${MAC}.lock`]);
-    const owner = JSON.parse(await fs.readFile(path.join(dir, `.${MAC}.lock`), 'utf8')) as { pid: number; host: string };
+    const owner = JSON.parse(await fs.readFile(path.join(locksOf(dir), `.${MAC}.lock`), 'utf8')) as { pid: number; host: string };
     expect(owner).toMatchObject({ pid: process.pid, host: os.hostname() });
     await release();
     expect(await namesIn(dir)).toEqual([]);
-    expect((await fs.readdir(dir)).filter(isToken)).toHaveLength(1);
+    expect((await fs.readdir(locksOf(dir))).filter(isToken)).toHaveLength(1);
     await locks.close();
-    expect(await fs.readdir(dir)).toEqual([]);
+    expect(await fs.readdir(locksOf(dir))).toEqual([]);
   });
 
   it('give each held lock an inode of its own, and reuse released ones instead of making files', async () => {
@@ -48,10 +53,10 @@ describe('lock files', () => {
     expect(held[0]).not.toBe(held[1]);
     await first();
     await second();
-    const tokens = (await fs.readdir(dir)).filter(isToken).sort();
+    const tokens = (await fs.readdir(locksOf(dir))).filter(isToken).sort();
     const again = await locks.acquire('aa-bb-cc-dd-ee-02');
     expect(held).toContain(await inodeOf(dir, '.aa-bb-cc-dd-ee-02.lock'));
-    expect((await fs.readdir(dir)).filter(isToken).sort()).toEqual(tokens);
+    expect((await fs.readdir(locksOf(dir))).filter(isToken).sort()).toEqual(tokens);
     await again();
   });
 
@@ -72,11 +77,11 @@ describe('lock files', () => {
     const release = await locks.acquire(MAC);
     const brokenInode = await inodeOf(dir, `.${MAC}.lock`);
     // Another process breaks the lock while this one holds it: it renames the lock aside...
-    const aside = path.join(dir, `.${MAC}.lock.broken.0123456789ab.1`);
-    await fs.rename(path.join(dir, `.${MAC}.lock`), aside);
+    const aside = path.join(locksOf(dir), `.${MAC}.lock.broken.0123456789ab.1`);
+    await fs.rename(path.join(locksOf(dir), `.${MAC}.lock`), aside);
     await release();
     // ...and then puts it back, taking it for a lock taken since.
-    await fs.link(aside, path.join(dir, `.${MAC}.lock`));
+    await fs.link(aside, path.join(locksOf(dir), `.${MAC}.lock`));
     await fs.rm(aside);
     const other = await locks.acquire('aa-bb-cc-dd-ee-01');
     // Reusing that token would link it as a second lock and keep the first one fresh for ever.
@@ -91,10 +96,10 @@ describe('lock files', () => {
 
   it('leave alone, when released, a lock taken by another process since ours was broken', async () => {
     const dir = await tempDir();
-    const lockPath = path.join(dir, `.${MAC}.lock`);
+    const lockPath = path.join(locksOf(dir), `.${MAC}.lock`);
     const ours = await new LockFiles(dir, options, io).acquire(MAC);
     // A breaker renames our lock aside, and another process takes the lock meanwhile.
-    await fs.rename(lockPath, path.join(dir, `.${MAC}.lock.broken.0123456789ab.1`));
+    await fs.rename(lockPath, path.join(locksOf(dir), `.${MAC}.lock.broken.0123456789ab.1`));
     const theirs = await new LockFiles(dir, options, io).acquire(MAC);
     const theirInode = await inodeOf(dir, `.${MAC}.lock`);
     await ours();
@@ -113,7 +118,7 @@ describe('lock files', () => {
     });
     try {
       const release = await locks.acquire(MAC);
-      expect(await namesIn(dir)).toEqual([`.${MAC}.lock`]);
+      expect(await namesIn(dir)).toEqual([lockName(MAC)]);
       await release();
       expect(await namesIn(dir)).toEqual([]);
     } finally {
@@ -125,7 +130,7 @@ describe('lock files', () => {
     const dir = await tempDir();
     const release = await new LockFiles(dir, options, io).acquire(MAC);
     await expect(new LockFiles(dir, options, io).acquire(MAC)).rejects.toMatchObject({ code: 'STORAGE_BUSY' });
-    expect(await namesIn(dir)).toEqual([`.${MAC}.lock`]);
+    expect(await namesIn(dir)).toEqual([lockName(MAC)]);
     await release();
     const again = await new LockFiles(dir, options, io).acquire(MAC);
     await again();
@@ -135,13 +140,13 @@ describe('lock files', () => {
     const dir = await tempDir();
     const locks = new LockFiles(dir, options, io);
     await (await locks.acquire(MAC))();
-    for (const name of await fs.readdir(dir)) await fs.rm(path.join(dir, name));
+    for (const name of await fs.readdir(locksOf(dir))) await fs.rm(path.join(locksOf(dir), name));
     const release = await locks.acquire(MAC);
-    expect(await namesIn(dir)).toEqual([`.${MAC}.lock`]);
+    expect(await namesIn(dir)).toEqual([lockName(MAC)]);
     await release();
   });
 
-  it('a lock temp file left by a dead writer is recognised and removed at start-up', async () => {
+  it('a lock temp file left in the config directory by a dead writer of an earlier version is recognised and removed at start-up', async () => {
     const dir = await tempDir();
     const leftover = `.${MAC}.lock.${os.hostname()}.${deadPid()}.0123456789ab.0.tmp`;
     expect(tempFileOwner(leftover)).toMatchObject({ host: os.hostname(), instance: '0123456789ab' });
@@ -153,7 +158,7 @@ describe('lock files', () => {
 
   it('a lock of a dead process on this host is broken at once', async () => {
     const { app, dir } = await buildTestApp();
-    await fs.writeFile(path.join(dir, `.${MAC}.lock`), JSON.stringify({ host: os.hostname(), pid: deadPid(), instance: '0123456789ab' }));
+    await fs.writeFile(await lockFilePath(dir, MAC), JSON.stringify({ host: os.hostname(), pid: deadPid(), instance: '0123456789ab' }));
     const started = Date.now();
     const res = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: { a: 1 } } });
     expect(res.statusCode).toBe(200);
@@ -172,7 +177,7 @@ describe('a lock that cannot be written (full disk)', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(await fs.readdir(dir)).toEqual([]);
+    expect(await namesIn(dir)).toEqual([]);
     const release = await locks.acquire(MAC);
     await release();
   });

@@ -2,6 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { statePaths } from '../../src/storage/state-directory.js';
+import { lockFilePath } from '../helpers/stored-names.js';
 import { checkEnvelope, figures, json, macOf, putBody, randomInt, request, storedBytes, violation, type Response } from './lib/client.js';
 import { Service } from './lib/service.js';
 
@@ -148,10 +150,11 @@ async function timeUntilLockable(service: Service, mac: string, limitMs: number)
   return Infinity;
 }
 
-/** Whether process `pid` holds one of the lock files in `dir` now. */
+/** Whether process `pid` holds one of the lock files of the config directory `dir` now. */
 async function holdsLock(dir: string, pid: number): Promise<boolean> {
-  for (const name of (await fs.readdir(dir)).filter((n) => n.endsWith('.lock'))) {
-    const text = await fs.readFile(path.join(dir, name), 'utf8').catch(() => '');
+  const { locks } = statePaths(dir);
+  for (const name of (await fs.readdir(locks).catch(() => [])).filter((n) => n.endsWith('.lock'))) {
+    const text = await fs.readFile(path.join(locks, name), 'utf8').catch(() => '');
     if (text.includes(`"pid":${pid},`)) return true;
   }
   return false;
@@ -184,7 +187,7 @@ export async function replicasPhase(root: string, log: (line: string) => void): 
     await request(services[0]!.port, `/api/configs/${pair[0]}`, { method: 'PUT', body: putBody(original) });
 
     // A lock left by a replica on another host (unknown liveness): recovered once stale.
-    await fs.writeFile(path.join(dir, `.${foreignLocked}.lock`), JSON.stringify({ host: `not-${os.hostname()}`, pid: 1, instance: '000000000000', acquiredAt: new Date().toISOString() }));
+    await fs.writeFile(await lockFilePath(dir, foreignLocked), JSON.stringify({ host: `not-${os.hostname()}`, pid: 1, instance: '000000000000', acquiredAt: new Date().toISOString() }));
     figures.faultsInjected++;
     const foreignRecovery = timeUntilLockable(services[1]!, foreignLocked, 20_000);
 
@@ -213,9 +216,10 @@ export async function replicasPhase(root: string, log: (line: string) => void): 
     figures.faultsInjected++;
     const killedAt = Date.now();
     const orphanLocks: string[] = [];
-    for (const name of (await fs.readdir(dir)).filter((n) => n.endsWith('.lock'))) {
+    const { locks } = statePaths(dir);
+    for (const name of (await fs.readdir(locks)).filter((n) => n.endsWith('.lock'))) {
       // Lock files name their owner: keep those of the killed replica.
-      const owner = await fs.readFile(path.join(dir, name), 'utf8').then((text) => (JSON.parse(text) as { pid: number }).pid, () => null);
+      const owner = await fs.readFile(path.join(locks, name), 'utf8').then((text) => (JSON.parse(text) as { pid: number }).pid, () => null);
       if (owner === victim.pid) orphanLocks.push(name);
     }
     // Each config locked by the dead replica must become writable: measured from the kill, all probed at once.

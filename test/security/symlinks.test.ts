@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
-import { namesIn } from '../helpers/stored-names.js';
+import { lockFilePath, namesIn } from '../helpers/stored-names.js';
 
 const SECRET = '{"secret": "outside the config directory"}\n';
 
@@ -61,7 +61,7 @@ describe('a <mac>.json that is a symlink to a file outside the directory', () =>
     const dir = await tempDir();
     const outside = path.join(await tempDir('iot-outside-'), 'victim');
     await fs.writeFile(outside, 'do not touch\n');
-    const lock = path.join(dir, `.${MAC}.lock`);
+    const lock = await lockFilePath(dir, MAC);
     await fs.symlink(outside, lock);
     // Older than the 10 s staleness bound, so it is taken for a crashed writer's lock and broken (the link, not its target).
     const old = new Date(Date.now() - 60_000);

@@ -9,8 +9,10 @@ import { ConfigTooLarge, InvalidStoredConfig, StorageBusy, StorageFull, StorageU
 import { PROCESS_IDENTITY } from '../../src/storage/atomic-file.js';
 import { FsCalls } from '../../src/storage/fs-calls.js';
 import { ConfigStore, type ConfigStoreOptions } from '../../src/storage/config-store.js';
+import { STATE_DIR_NAME, statePaths } from '../../src/storage/state-directory.js';
+import { DirectoryHealth } from '../../src/storage/storage-health.js';
 import { buildTestApp, MAC, tempDir } from '../helpers/app.js';
-import { namesIn } from '../helpers/stored-names.js';
+import { lockFilePath, namesIn } from '../helpers/stored-names.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const silent = pino({ level: 'silent' });
@@ -124,7 +126,7 @@ describe('atomic writes', () => {
 describe('locks', () => {
   it('breaks a lock left by a crashed process once it is stale', async () => {
     const store = await newStore({ lock: { staleMs: 400, timeoutMs: 5000 } });
-    const lockPath = path.join(store.dir, `.${MAC}.lock`);
+    const lockPath = await lockFilePath(store.dir, MAC);
     await fs.writeFile(lockPath, JSON.stringify({ host: 'another-replica', pid: 1, instance: 'aaaaaaaaaaaa' }));
     const started = Date.now();
     await store.save(MAC, bytesOf({ a: 1 }));
@@ -136,7 +138,7 @@ describe('locks', () => {
 
   it('breaks at once a lock whose owner ran on this host and is gone', async () => {
     const store = await newStore({ lock: { staleMs: 60_000, timeoutMs: 5000 } });
-    const lockPath = path.join(store.dir, `.${MAC}.lock`);
+    const lockPath = await lockFilePath(store.dir, MAC);
     await fs.writeFile(lockPath, JSON.stringify({ host: os.hostname(), pid: 2 ** 22 + 12345, instance: 'bbbbbbbbbbbb' }));
     const started = Date.now();
     await store.save(MAC, bytesOf({ a: 1 }));
@@ -145,28 +147,35 @@ describe('locks', () => {
 
   it('waits for a live lock and gives 503 STORAGE_BUSY after the timeout, writing nothing', async () => {
     const store = await newStore({ lock: { staleMs: 60_000, timeoutMs: 300 } });
-    await fs.writeFile(path.join(store.dir, `.${MAC}.lock`), JSON.stringify({ ...PROCESS_IDENTITY }));
+    await fs.writeFile(await lockFilePath(store.dir, MAC), JSON.stringify({ ...PROCESS_IDENTITY }));
     await expect(store.save(MAC, bytesOf({ a: 1 }))).rejects.toBeInstanceOf(StorageBusy);
     await expect(fs.access(path.join(store.dir, `${MAC}.json`))).rejects.toThrow();
   });
 });
 
 describe('leftover files', () => {
-  it('removes temp and lock files of dead writers, and only old ones of possibly live replicas', async () => {
+  // Where this version keeps them, and where earlier versions left them: an upgrade leaves no debris.
+  it.each([
+    ['in the state directory', (dir: string) => statePaths(dir)],
+    ['in the config directory, as earlier versions left them', (dir: string) => ({ tmp: dir, locks: dir })],
+  ])('removes temp and lock files of dead writers, and only old ones of possibly live replicas, %s', async (_where, placeOf) => {
     const dir = await tempDir();
+    const { tmp, locks } = placeOf(dir);
+    await fs.mkdir(tmp, { recursive: true });
+    await fs.mkdir(locks, { recursive: true });
     const host = os.hostname();
     const deadTemp = `.${MAC}.json.${host}.${2 ** 22 + 7}.cccccccccccc.0.tmp`;
     const liveReplicaTemp = `.${MAC}.json.other-host.42.dddddddddddd.0.tmp`;
     const oldReplicaTemp = `.${MAC}.json.other-host.43.eeeeeeeeeeee.0.tmp`;
     const deadLock = '.11-22-33-44-55-66.lock';
-    for (const name of [deadTemp, liveReplicaTemp, oldReplicaTemp]) await fs.writeFile(path.join(dir, name), '{"partial');
-    await fs.writeFile(path.join(dir, deadLock), JSON.stringify({ host, pid: 2 ** 22 + 8, instance: 'ffffffffffff' }));
+    for (const name of [deadTemp, liveReplicaTemp, oldReplicaTemp]) await fs.writeFile(path.join(tmp, name), '{"partial');
+    await fs.writeFile(path.join(locks, deadLock), JSON.stringify({ host, pid: 2 ** 22 + 8, instance: 'ffffffffffff' }));
     const old = new Date(Date.now() - 120_000);
-    await fs.utimes(path.join(dir, oldReplicaTemp), old, old);
+    await fs.utimes(path.join(tmp, oldReplicaTemp), old, old);
 
     const store = await newStore({ dir });
     await store.refreshListing();
-    expect(await namesIn(dir)).toEqual([liveReplicaTemp]);
+    expect(await namesIn(dir)).toEqual([path.relative(dir, path.join(tmp, liveReplicaTemp))]);
     expect((await store.list()).configs).toEqual([]);
   });
 
@@ -184,16 +193,19 @@ describe('leftover files', () => {
     await store.save(MAC, bytesOf({ deviceName: 'kept' }));
     // This process's own write whose temp file could not be removed (EIO mid-write): a leftover like any other.
     const { host, pid, instance } = PROCESS_IDENTITY;
-    const ownLeak = `.${MAC}.json.${host}.${pid}.${instance}.99.tmp`;
-    await fs.writeFile(path.join(dir, ownLeak), '{"partial');
-    await fs.utimes(path.join(dir, ownLeak), old, old);
-    const token = (await fs.readdir(dir)).find((name) => name.startsWith('.owner.lock.'));
-    expect(token).toBeDefined();
+    const { tmp, locks } = statePaths(dir);
+    const ownLeak = path.join(tmp, `.${MAC}.json.${host}.${pid}.${instance}.99.tmp`);
+    await fs.writeFile(ownLeak, '{"partial');
+    await fs.utimes(ownLeak, old, old);
+    const tokens = await fs.readdir(locks);
+    expect(tokens).toEqual([expect.stringMatching(/^\.owner\.lock\./)]);
     await store.refreshListing();
     await store.refreshListing();
     expect((await fs.readdir(dir)).sort()).toEqual(
-      [...others, '.snapshots.lock', '.11-22-33-44-55-66.lock', token!, `${MAC}.json`].sort(),
+      [...others, '.snapshots.lock', '.11-22-33-44-55-66.lock', STATE_DIR_NAME, `${MAC}.json`].sort(),
     );
+    expect(await fs.readdir(locks)).toEqual(tokens);
+    expect(await fs.readdir(tmp)).toEqual([]);
   });
 });
 
@@ -203,16 +215,11 @@ describe('list', () => {
     for (const last of ['01', '02', '03']) {
       await fs.writeFile(path.join(dir, `aa-bb-cc-dd-ee-${last}.json`), '{}');
     }
-    const realOpen = fs.open;
-    vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
-      if (String(args[0]).endsWith('-02.json')) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
-      return realOpen(...args);
-    });
-    // The store first tries synchronous reads, and leaves any error to the asynchronous path: fail both.
-    const realOpenSync = fsSync.openSync;
-    vi.spyOn(fsSync, 'openSync').mockImplementation((...args: Parameters<typeof fsSync.openSync>) => {
-      if (String(args[0]).endsWith('-02.json')) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
-      return realOpenSync(...args);
+    // Whether the store reads synchronously or through the thread pool, the read fails.
+    const realReadFile = FsCalls.prototype.readFile;
+    vi.spyOn(FsCalls.prototype, 'readFile').mockImplementation(async function (this: FsCalls, file, maxBytes) {
+      if (file.endsWith('-02.json')) throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+      return realReadFile.call(this, file, maxBytes);
     });
     const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: dir });
     const res = await app.inject('/api/configs');
@@ -222,7 +229,10 @@ describe('list', () => {
     expect((await app.inject('/api/configs')).json().count).toBe(3);
   });
 
-  it('reads a large directory with a bounded number of open files', async () => {
+  it.each([
+    ['synchronous', true],
+    ['thread-pool', false],
+  ])('reads a large directory with a bounded number of open files (%s reads)', async (_path, syncReads) => {
     const dir = await tempDir();
     await Promise.all(
       Array.from({ length: 2000 }, (_, i) => {
@@ -230,23 +240,35 @@ describe('list', () => {
         return fs.writeFile(path.join(dir, `aa-bb-cc-dd-${hex.slice(0, 2)}-${hex.slice(2)}.json`), JSON.stringify({ deviceName: `d${i}` }));
       }),
     );
+    vi.spyOn(FsCalls.prototype, 'syncReads', 'get').mockReturnValue(syncReads);
     let open = 0;
     let peak = 0;
-    const realOpen = fs.open;
-    vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
-      const handle = await realOpen(...args);
-      peak = Math.max(peak, ++open);
-      const realClose = handle.close.bind(handle);
-      handle.close = async () => {
-        open--;
-        return realClose();
-      };
-      return handle;
+    const opened = () => (peak = Math.max(peak, ++open));
+    const { openSync, closeSync, open: openPooled, close: closePooled } = fsSync;
+    vi.spyOn(fsSync, 'openSync').mockImplementation((...args: Parameters<typeof fsSync.openSync>) => {
+      const fd = openSync(...args);
+      opened();
+      return fd;
     });
+    vi.spyOn(fsSync, 'closeSync').mockImplementation((fd) => {
+      open--;
+      closeSync(fd);
+    });
+    vi.spyOn(fsSync, 'open').mockImplementation(((file: string, flags: number, callback: (error: Error | null, fd?: number) => void) =>
+      openPooled(file, flags, (error, fd) => {
+        if (error === null) opened();
+        callback(error, fd);
+      })) as typeof fsSync.open);
+    vi.spyOn(fsSync, 'close').mockImplementation(((fd: number, callback: (error: Error | null) => void) => {
+      open--;
+      closePooled(fd, callback);
+    }) as typeof fsSync.close);
     const store = new ConfigStore({ dir, createDir: false, logger: silent, scanConcurrency: 16 });
     const listing = await store.list();
     expect(listing.configs).toHaveLength(2000);
+    expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThanOrEqual(16);
+    expect(open).toBe(0);
     expect(listing.configs[0]!.mac_address < listing.configs[1]!.mac_address).toBe(true);
   });
 
@@ -292,14 +314,11 @@ describe('a config file the service may not read', () => {
     // Root reads any file, so the refusal an unprivileged service gets is injected.
     const denied = (file: unknown) => String(file).endsWith(`${MAC}.json`) && (dir === path.dirname(String(file)));
     const eacces = () => Object.assign(new Error('EACCES: permission denied, open'), { code: 'EACCES' });
-    const openSync = fsSync.openSync;
-    vi.spyOn(fsSync, 'openSync').mockImplementation((file, ...rest) => {
+    const realReadFile = FsCalls.prototype.readFile;
+    vi.spyOn(FsCalls.prototype, 'readFile').mockImplementation(async function (this: FsCalls, file, maxBytes) {
       if (denied(file)) throw eacces();
-      return openSync(file, ...rest);
+      return realReadFile.call(this, file, maxBytes);
     });
-    const open = fs.open;
-    vi.spyOn(fs, 'open').mockImplementation((file, ...rest) => (denied(file) ? Promise.reject(eacces()) : open(file, ...rest)));
-
     const get = await app.inject(`/api/configs/${MAC}`);
     expect(get.statusCode).toBe(422);
     expect(get.json()).toMatchObject({ code: 'INVALID_STORED_CONFIG', details: { reason: expect.stringMatching(/^the file cannot be read \(permission denied\)/) } });
@@ -455,9 +474,9 @@ describe('storage that becomes unusable', () => {
     onTestFinished(() => store.close());
     // The first look finds the directory there but answers late (a slow mount); the second, begun after the loss, first.
     let answerFirst!: () => void;
-    const realCheck = (ConfigStore.prototype as unknown as { checkHealth: () => Promise<unknown> }).checkHealth;
-    const check = vi.spyOn(ConfigStore.prototype as unknown as { checkHealth: () => Promise<unknown> }, 'checkHealth');
-    check.mockImplementationOnce(async function (this: ConfigStore) {
+    const realCheck = (DirectoryHealth.prototype as unknown as { checkHealth: () => Promise<unknown> }).checkHealth;
+    const check = vi.spyOn(DirectoryHealth.prototype as unknown as { checkHealth: () => Promise<unknown> }, 'checkHealth');
+    check.mockImplementationOnce(async function (this: DirectoryHealth) {
       const found = await realCheck.call(this);
       await new Promise<void>((resolve) => (answerFirst = resolve));
       return found;
