@@ -44,8 +44,8 @@ export type ChangeEvent =
 
 /**
  * The config files in one directory. Knows files, locks and ETags; knows
- * nothing of HTTP. See the README's "Storage and concurrency" section for the
- * model.
+ * nothing of HTTP. docs/operations.md describes the model and its
+ * guarantees.
  */
 export class ConfigStore {
   readonly dir: string;

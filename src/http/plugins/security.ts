@@ -1,9 +1,15 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { FastifyContextConfig, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Route serves a page or a file of one (the UI, the API docs): helmet's page-only headers too. */
+    page?: boolean;
+  }
+}
 
 /**
  * The content security policy of the UI and the docs: everything from this
@@ -44,7 +50,8 @@ const EVERY_ANSWER: HelmetOptions = {
  * too, with helmet's own values (origin-keyed agent clusters, no DNS prefetch, Internet Explorer's downloads and
  * XSS filter, Flash's cross-domain policies).
  */
-export const PAGE_HELMET: HelmetOptions = {
+const PAGE_HELMET: HelmetOptions = {
+  ...EVERY_ANSWER,
   originAgentCluster: true,
   xDnsPrefetchControl: { allow: false },
   xDownloadOptions: true,
@@ -53,13 +60,21 @@ export const PAGE_HELMET: HelmetOptions = {
 };
 
 /** Route config for a page: what the routes of the UI and the docs pass as `config`. */
-export const PAGE_ROUTE_CONFIG = { helmet: PAGE_HELMET } as FastifyContextConfig;
+export const PAGE_ROUTE_CONFIG: FastifyContextConfig = { page: true };
 
+// Built once: building helmet's middleware is most of its cost (see docs/adr/0008-maintained-plugins.md).
 const everyAnswer = helmet(EVERY_ANSWER);
+const page = helmet(PAGE_HELMET);
+const ignoreNext = () => undefined;
 
-/** Sets the headers of every answer on a raw response: for answers made before routing, where no hook runs. */
+/** Sets the headers of every answer on a raw response: for answers made where no route's hook runs. */
 export function setSecurityHeaders(request: IncomingMessage, response: ServerResponse): void {
-  everyAnswer(request, response, () => undefined);
+  everyAnswer(request, response, ignoreNext);
+}
+
+/** Sets a page's headers on a raw response: the UI's "Page not found", answered by the not-found handler. */
+export function setPageHeaders(request: IncomingMessage, response: ServerResponse): void {
+  page(request, response, ignoreNext);
 }
 
 /** The headers of every answer as header lines, for an answer written on the socket itself (unparsable HTTP). */
@@ -72,11 +87,14 @@ export function securityHeaderLines(): string {
     .join('');
 }
 
-/** Security headers on every response, by @fastify/helmet; pages add theirs through {@link PAGE_ROUTE_CONFIG}. */
+/** helmet's security headers on every response; pages get theirs through {@link PAGE_ROUTE_CONFIG}. */
 export default fp(
   async function security(app: FastifyInstance) {
-    // The same options, typed by the plugin's own copy of helmet's declarations.
-    await app.register(fastifyHelmet, EVERY_ANSWER as FastifyHelmetOptions);
+    app.addHook('onRequest', (request, reply, done) => {
+      // routeOptions is a getter that builds a new object: one look, and only at the config.
+      (request.routeOptions.config.page === true ? page : everyAnswer)(request.raw, reply.raw, ignoreNext);
+      done();
+    });
   },
   { name: 'security', dependencies: ['request-context'] },
 );

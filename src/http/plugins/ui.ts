@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../domain/errors.js';
 import { PACKAGE_ROOT } from '../../package-info.js';
-import { PAGE_HELMET, PAGE_ROUTE_CONFIG } from './security.js';
+import { PAGE_ROUTE_CONFIG, setPageHeaders } from './security.js';
 
 /** Where `npm run build:web` puts the UI. */
 export const DEFAULT_UI_ROOT = path.join(PACKAGE_ROOT, 'dist', 'web');
@@ -67,7 +67,7 @@ export default fp(
     // The UI's router shows its "Page not found" for an address it does not know. Sent as plain bytes: sendFile would
     // add validators and ranges, and keep the 404 on what should then be a 304 or a 206.
     app.uiPageNotFound = async (reply) => {
-      reply.helmet(PAGE_HELMET as Parameters<FastifyReply['helmet']>[0]);
+      setPageHeaders(reply.request.raw, reply.raw);
       return reply
         .code(404)
         .type('text/html; charset=utf-8')
