@@ -219,12 +219,19 @@ function describeFailure(error: unknown): string {
   return `${reason} — seed ${seed?.[1]} path ${seed?.[2]} — counterexample ${example.length > 600 ? `${example.slice(0, 200)} … ${example.slice(-400)}` : example}`;
 }
 
-/** Checks the __proto__, duplicate-key and big-number promises: stored and returned verbatim, no prototype polluted. */
+/**
+ * Checks the __proto__, duplicate-key and big-number promises: stored and returned verbatim, no prototype
+ * polluted; a key twice in one object refused with 400 VALIDATION_FAILED and nothing stored.
+ */
 async function verbatimCases(service: Service): Promise<void> {
   const mac = macOf(0x400);
+  const duplicated = macOf(0x402);
+  figures.badInputsTried++;
+  const twice = await request(service.port, `/api/configs/${duplicated}`, { method: 'PUT', body: '{"content":{"a":1,"a":2,"deviceName":"first","deviceName":"second"}}' });
+  if (twice.status !== 400 || !twice.body.toString().includes('/content/a')) violation(`fuzz: a duplicate key was answered ${twice.status}: ${twice.body.toString().slice(0, 200)}`);
+  if ((await request(service.port, `/api/configs/${duplicated}.json`)).status !== 404) violation('fuzz: a config with a duplicate key was stored');
   const cases = [
     '{"__proto__":{"polluted":true,"deviceName":"evil"},"constructor":{"prototype":{"polluted":true}},"deviceName":"proto"}',
-    '{"a":1,"a":2,"deviceName":"first","deviceName":"second"}',
     '{"big":123456789012345678901234567890123,"precise":0.30000000000000000000001,"exp":1E+400,"neg":-0}',
   ];
   for (const content of cases) {
