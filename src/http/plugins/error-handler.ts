@@ -40,7 +40,7 @@ const FRAMEWORK_ERRORS: Record<string, (bodyLimit: number | undefined) => AppErr
 };
 
 /** Anything thrown while handling a request, as an error of the catalogue. */
-export function asAppError(error: unknown, bodyLimit?: number): AppError {
+function asAppError(error: unknown, bodyLimit?: number): AppError {
   if (error instanceof AppError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
