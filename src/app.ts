@@ -30,10 +30,10 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
 
   await app.register(requestContext);
   await app.register(security);
-  await app.register(rateLimit, { settings });
   await app.register(errorHandler);
   await app.register(requestBody);
   await app.register(cors, { settings });
+  await app.register(rateLimit, { settings });
   await app.register(auth, { settings });
   await app.register(configStore, { settings });
   await app.register(openapi, { version: VERSION });

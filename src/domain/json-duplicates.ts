@@ -1,4 +1,4 @@
-import { skipWhitespace, stringEnd } from './json-text.js';
+import { isWhitespace, literalEnd, skipWhitespace, stringEnd } from './json-text.js';
 
 /** A key that an object of a JSON text holds twice, and the JSON pointer (RFC 6901) of its second occurrence. */
 export interface DuplicateKey {
@@ -63,7 +63,7 @@ export function firstDuplicateKey(text: string): DuplicateKey | null {
       continue;
     }
     // A scalar value: skip it.
-    i = ch === '"' ? stringEnd(text, i) : scalarEnd(text, i);
+    i = ch === '"' ? stringEnd(text, i) : literalEnd(text, i);
     i = skipWhitespace(text, i);
   }
   return null;
@@ -72,12 +72,6 @@ export function firstDuplicateKey(text: string): DuplicateKey | null {
 /** Whether the string at `i`, inside an object, is a key: it follows `{` or `,`. */
 function isKeyPosition(text: string, i: number): boolean {
   let j = i - 1;
-  while (j >= 0 && (text[j] === ' ' || text[j] === '\n' || text[j] === '\r' || text[j] === '\t')) j--;
+  while (j >= 0 && isWhitespace(text.charCodeAt(j))) j--;
   return text[j] === '{' || text[j] === ',';
-}
-
-function scalarEnd(text: string, start: number): number {
-  let i = start;
-  while (i < text.length && !',]} \n\r\t'.includes(text[i]!)) i++;
-  return i;
 }

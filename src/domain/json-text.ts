@@ -18,7 +18,7 @@ const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
-const isWhitespace = (code: number) => code === SPACE || code === LINE_FEED || code === CARRIAGE_RETURN || code === TAB;
+export const isWhitespace = (code: number) => code === SPACE || code === LINE_FEED || code === CARRIAGE_RETURN || code === TAB;
 
 /** Index just past the string token that starts at `start` (a `"`). */
 export function stringEnd(text: string, start: number): number {
@@ -32,7 +32,7 @@ export function stringEnd(text: string, start: number): number {
 }
 
 /** Index just past the literal (number, true, false, null) that starts at `start`. */
-function literalEnd(text: string, start: number): number {
+export function literalEnd(text: string, start: number): number {
   let i = start;
   for (; i < text.length; i++) {
     const code = text.charCodeAt(i);

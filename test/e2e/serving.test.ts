@@ -1,9 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import errorHandler from '../../src/http/plugins/error-handler.js';
-import rateLimit from '../../src/http/plugins/rate-limit.js';
-import requestContext from '../../src/http/plugins/request-context.js';
-import { loadSettings } from '../../src/settings.js';
 import ui from '../../src/http/plugins/ui.js';
 import { buildTestApp, tempDir } from '../helpers/app.js';
 import { assertUiBuilt } from './harness.js';
@@ -99,9 +96,6 @@ describe('serving the built UI', () => {
 describe('without a UI build', () => {
   it('still starts, says how to build the UI at /, and leaves every other route to the API', async () => {
     const app = Fastify({ logger: false });
-    // The error handler's own dependencies, then the handler the UI's 404 page plugs into.
-    await app.register(requestContext);
-    await app.register(rateLimit, { settings: loadSettings({}) });
     await app.register(errorHandler);
     await app.register(ui, { root: await tempDir('no-ui-') });
     const root = await app.inject({ url: '/' });

@@ -177,7 +177,21 @@ describe('per-client rate limit', () => {
     const { app } = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '2' });
     for (const remoteAddress of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) {
       for (let i = 0; i < 5; i++) expect((await app.inject({ url: '/api/health', remoteAddress })).statusCode).toBe(200);
+      for (let i = 0; i < 5; i++) expect((await app.inject({ url: '/api/configs', remoteAddress })).statusCode, remoteAddress).toBe(200);
     }
+  });
+
+  it('counts requests refused for a missing token too, and adds no headers of its own to answers', async () => {
+    const { app } = await buildTestApp({ RATE_LIMIT_PER_MINUTE: '2', ADMIN_TOKEN: 'admin-token-0123456789abcdef' });
+    const client = { remoteAddress: '198.51.100.9' };
+    for (let i = 0; i < 2; i++) {
+      const refused = await app.inject({ url: '/api/configs', ...client });
+      expect(refused.statusCode).toBe(401);
+      expect(Object.keys(refused.headers).filter((name) => name.startsWith('x-ratelimit'))).toEqual([]);
+    }
+    const limited = await app.inject({ url: '/api/configs', ...client });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toMatch(/^\d+$/);
   });
 
   it('is off with RATE_LIMIT_PER_MINUTE=0', async () => {

@@ -154,5 +154,5 @@ export default fp(
       done();
     });
   },
-  { name: 'auth' },
+  { name: 'auth', dependencies: ['rate-limit'] },
 );

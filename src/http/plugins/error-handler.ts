@@ -116,9 +116,7 @@ export default fp(
     app.setErrorHandler((error, request, reply) => sendError(request, reply, error));
     app.decorate('uiPageNotFound', null);
 
-    // Unknown routes count toward the request limit too, or probing them would be free.
-    const notFoundOptions = app.hasDecorator('rateLimit') ? { preHandler: app.rateLimit() } : {};
-    app.setNotFoundHandler(notFoundOptions, (request, reply) => {
+    app.setNotFoundHandler((request, reply) => {
       const url = request.url.split('?')[0]!;
       const allowed: string[] = (['GET', 'PUT', 'POST', 'DELETE', 'PATCH'] as const).filter((method) => routes.find(method, url) !== null);
       // Fastify answers HEAD wherever there is a GET.
@@ -135,5 +133,5 @@ export default fp(
       return sendError(request, reply, new AppError('ROUTE_NOT_FOUND', `No route for ${request.method} ${shown(url)}`));
     });
   },
-  { name: 'error-handler', dependencies: ['rate-limit'] },
+  { name: 'error-handler' },
 );

@@ -77,14 +77,20 @@ export function setPageHeaders(request: IncomingMessage, response: ServerRespons
   page(request, response, ignoreNext);
 }
 
+let headerLines: string | undefined;
+
 /** The headers of every answer as header lines, for an answer written on the socket itself (unparsable HTTP). */
 export function securityHeaderLines(): string {
-  const request = new IncomingMessage(new Socket());
-  const response = new ServerResponse(request);
-  setSecurityHeaders(request, response);
-  return Object.entries(response.getHeaders())
-    .map(([name, value]) => `${name}: ${String(value)}\r\n`)
-    .join('');
+  if (headerLines === undefined) {
+    // A response of its own, never sent: helmet sets headers on a response, and this answer has none.
+    const request = new IncomingMessage(new Socket());
+    const response = new ServerResponse(request);
+    setSecurityHeaders(request, response);
+    headerLines = Object.entries(response.getHeaders())
+      .map(([name, value]) => `${name}: ${String(value)}\r\n`)
+      .join('');
+  }
+  return headerLines;
 }
 
 /** helmet's security headers on every response; pages get theirs through {@link PAGE_ROUTE_CONFIG}. */
