@@ -70,6 +70,7 @@ export class ConfigIndex {
   private skippedNames: SkippedFile[] = [];
   private scannedAt = -Infinity;
   private scan: Promise<void> | null = null;
+  private nextScan: Promise<void> | null = null;
   private version = 0;
   private sortedListing: ConfigListing | null = null;
   /** The index's MACs in order, kept until a config is added or removed: a save over an existing config changes one summary, not the order. */
@@ -86,15 +87,31 @@ export class ConfigIndex {
   async list(): Promise<ConfigListing> {
     const age = Date.now() - this.scannedAt;
     if (age > this.options.listMaxAgeMs) {
-      await this.refresh();
+      await this.rescan();
     } else if (age > this.options.listFreshMs) {
-      this.refresh().catch((error: unknown) => this.options.logger.warn({ err: error }, 'Background rescan of the config directory failed'));
+      this.rescan().catch((error: unknown) => this.options.logger.warn({ err: error }, 'Background rescan of the config directory failed'));
     }
     return this.current();
   }
 
-  /** Rescans the directory (one scan at a time; callers during a scan share it). */
+  /**
+   * Rescans the directory, with a scan that starts after this call: a scan
+   * already under way may have read the directory before a change the caller
+   * has just made. One scan runs at a time; callers during it share the next.
+   */
   refresh(): Promise<void> {
+    if (this.scan === null) return this.rescan();
+    this.nextScan ??= this.scan
+      .catch(() => undefined)
+      .then(() => {
+        this.nextScan = null;
+        return this.rescan();
+      });
+    return this.nextScan;
+  }
+
+  /** A scan: the one under way, or a new one. */
+  private rescan(): Promise<void> {
     this.scan ??= this.scanDirectory().finally(() => {
       this.scan = null;
     });
@@ -104,6 +121,7 @@ export class ConfigIndex {
   /** Waits for a scan under way; no scan is taken into the index afterwards. */
   async close(): Promise<void> {
     this.closed = true;
+    await this.nextScan?.catch(() => undefined);
     await this.scan?.catch(() => undefined);
   }
 
@@ -138,6 +156,7 @@ export class ConfigIndex {
   }
 
   private async scanDirectory(): Promise<void> {
+    if (this.closed) return;
     const { dir, directory, files, leftovers } = this.options;
     const startedAt = Date.now();
     const startSeq = this.changeSeq;

@@ -210,6 +210,25 @@ describe('leftover files', () => {
 });
 
 describe('list', () => {
+  it('a rescan asked for while one is under way sees a file written after that one read the directory', async () => {
+    const store = await newStore();
+    await store.refreshListing();
+    const realReaddir = fs.readdir;
+    let releaseScan!: () => void;
+    const scanHeld = new Promise<void>((resolve) => (releaseScan = resolve));
+    vi.spyOn(fs, 'readdir').mockImplementationOnce(async (...args: Parameters<typeof fs.readdir>) => {
+      const names = await realReaddir(...args);
+      await scanHeld;
+      return names;
+    });
+    const first = store.refreshListing();
+    await fs.writeFile(path.join(store.dir, `${MAC}.json`), '{"deviceName": "late"}');
+    const second = store.refreshListing();
+    releaseScan();
+    await Promise.all([first, second]);
+    expect((await store.list()).configs.map((c) => c.device_name)).toEqual(['late']);
+  });
+
   it('fails with 503 rather than returning a shorter list on a transient error', async () => {
     const dir = await tempDir();
     for (const last of ['01', '02', '03']) {
