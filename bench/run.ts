@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Request, RequestParams } from 'autocannon';
 import { storedBytes, writeFleet, type Fleet } from './fleet.js';
+import { ABSENT_ACTOR, writeHistory } from './history.js';
 import { measureBootStorm, measureLoad, type LoadSpec, type Measurement, type Timing } from './load.js';
 import { killAllStarted, listenOverflows, startDurableWriter, logTail, nginxVersion, rssMb, startFlags, startNginx, startReference, startService, type ReferenceKind, type RunningServer, type ServiceOptions } from './processes.js';
 import { comparisonReport, LATEST_RESULTS, markdownReport, median, medianOf, type BenchResult, type RoundRatio, type ScenarioResult, type StartupResult, type TargetCheck } from './report.js';
@@ -78,6 +79,10 @@ if (baselineRoot !== null && !existsSync(path.join(baselineRoot, 'dist/server/se
 /** A run of every scenario writes bench/latest-results.json; a partial one only when asked. */
 const saveLatest = args['save-latest']! || (!quick && only === null);
 const STORM_DEVICES = 1000;
+/** A save with its version kept may take this many times a save without (issue: history). */
+const SAVE_WITH_HISTORY_MAX = 1.5;
+/** The audit query's p99 with 10,000 configs of 100 versions each. */
+const AUDIT_P99_MS = 200;
 const STARTUP_TARGET_MS = 2000;
 const STARTUP_RSS_TARGET_MB = 150;
 /** The device fetch's share of nginx's throughput that is expected since every request goes through Fastify (docs/adr/0001-one-request-pipeline.md). */
@@ -269,6 +274,7 @@ type BareNodeKind = keyof typeof BARE_NODE;
 const SERVICE_VARIANTS = {
   'service-info': 'Service at LOG_LEVEL=info',
   baseline: 'Baseline',
+  'history-off': 'Service with HISTORY_LIMIT=0',
 } as const;
 
 /** The service's scenario a scenario stands beside: its id without the target's prefix. */
@@ -296,6 +302,8 @@ interface OtherServers {
   baselineEtagOfFirst: string | null;
   /** The references running the mixed load only; the mixed load itself runs with withMixed. */
   mixedOnly: readonly MixedOnlyKind[];
+  /** The service with its history off, for the saves: what keeping a version costs. */
+  historyOff: boolean;
 }
 
 function fleetScenarios(fleet: Fleet, etagOfFirst: string, others: OtherServers): Scenario[] {
@@ -406,6 +414,9 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, others: OtherServers)
   onBaseline(`list-${n}`, listLabel, get('/api/configs'));
   const PUT_DISTINCT_LABEL = 'PUT, distinct MACs (durable)';
   scenarios.push({ id: 'put-distinct', label: PUT_DISTINCT_LABEL, target: 'service', fleet: n, spec: spec(putDistinct) });
+  if (others.historyOff) {
+    scenarios.push({ id: 'history-off-put-distinct', label: `${SERVICE_VARIANTS['history-off']}: ${PUT_DISTINCT_LABEL}`, target: 'history-off', fleet: n, spec: spec(putDistinct) });
+  }
   if (withMixed && others.references) {
     // What a durable write costs bare Node, for the mixed load's figures: the same answer and bytes stored, with no lock and no checks.
     scenarios.push({ id: 'node-http-put-distinct', label: `${REFERENCES['node-http']}: ${PUT_DISTINCT_LABEL}`, target: 'node-http', fleet: n, spec: spec(putDistinct) });
@@ -493,6 +504,33 @@ function perRoundRatio(scenario: ScenarioResult, yardstick: ScenarioResult, figu
 /** The goal of a row that only informs: a figure worth reading next to the targets, with no goal of its own. */
 const INFORMATIONAL = '– (informational)';
 
+/** The audit at 10,000 configs × 100 versions, and the list beside that history. */
+function historyChecks(by: (id: string) => ScenarioResult | undefined): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const audit = by('audit-10000');
+  const absent = by('audit-10000-absent-actor');
+  if (audit) {
+    const loaded = audit.extra ?? {};
+    checks.push({
+      name: 'Audit, 10,000 configs × 100 versions, p99',
+      measured: `${audit.median.p99.toFixed(1)} ms at ${Math.round(audit.median.rps)} req/s${absent ? `; filtered on an absent actor ${absent.median.p99.toFixed(1)} ms` : ''}; history loaded ${Math.round(loaded.firstAuditMs ?? NaN)} ms after start, RSS ${Math.round(loaded.rssMbLoaded ?? NaN)} MB`,
+      goal: `< ${AUDIT_P99_MS} ms`,
+      met: audit.median.p99 < AUDIT_P99_MS && (absent === undefined || absent.median.p99 < AUDIT_P99_MS),
+    });
+  }
+  const list = by('list-10000');
+  const listBeside = by('list-10000-history');
+  if (listBeside) {
+    checks.push({
+      name: 'List of 10,000 beside 1,000,000 versions',
+      measured: `${Math.round(listBeside.median.rps)} req/s, p99 ${listBeside.median.p99.toFixed(1)} ms${list ? ` (without history: ${Math.round(list.median.rps)} req/s, p99 ${list.median.p99.toFixed(1)} ms)` : ''}`,
+      goal: INFORMATIONAL,
+      met: null,
+    });
+  }
+  return checks;
+}
+
 function targetChecks(scenarios: ScenarioResult[], ratios: Record<string, RoundRatio>, startup: StartupResult | null): TargetCheck[] {
   const by = (id: string) => scenarios.find((s) => s.id === id);
   const pct = (v: number | undefined) => (v === undefined ? '–' : `${Math.round(v * 100)}%`);
@@ -551,6 +589,17 @@ function targetChecks(scenarios: ScenarioResult[], ratios: Record<string, RoundR
   }
   const put = by('put-distinct');
   if (put) checks.push({ name: 'PUT, distinct MACs', measured: `${Math.round(put.median.rps)} durable writes/s, errors ${put.median.errors}`, goal: INFORMATIONAL, met: null });
+  const historyOff = by('history-off-put-distinct');
+  const saveCost = put && historyOff ? perRoundRatio(historyOff, put) : undefined;
+  if (put && historyOff && saveCost) {
+    checks.push({
+      name: 'Save with history on, time over history off',
+      measured: `${saveCost.median.toFixed(2)}× (rounds ${saveCost.min.toFixed(2)}–${saveCost.max.toFixed(2)}); ${Math.round(put.median.rps)} vs ${Math.round(historyOff.median.rps)} writes/s, p99 ${put.median.p99.toFixed(1)} vs ${historyOff.median.p99.toFixed(1)} ms`,
+      goal: `≤ ${SAVE_WITH_HISTORY_MAX}×`,
+      met: saveCost.median <= SAVE_WITH_HISTORY_MAX,
+    });
+  }
+  checks.push(...historyChecks(by));
   const mixed = by('mixed');
   if (mixed?.extraRuns && rawRandom) {
     // The retired target's figures, with --mixed. Each round's mixed load against the same round's pure reads.
@@ -647,7 +696,8 @@ async function main(): Promise<void> {
     const mixedIds = withMixed ? ['mixed', 'raw-random-beside-writes'] : [];
     if (['raw-one', 'raw-random', 'raw-304', 'wrapped-one', 'list-200', 'put-distinct', 'put-one', ...mixedIds].some(selected)) {
       const serviceInfoDir = selected('raw-one') ? await copyOfFleet(fleet200, 'service-info') : null;
-      const baselineDir = baselineRoot !== null && ['raw-one', 'raw-random', 'raw-304', 'wrapped-one', 'list-200'].some(selected) ? await copyOfFleet(fleet200, 'baseline') : null;
+      const historyOffDir = selected('put-distinct') ? await copyOfFleet(fleet200, 'history-off') : null;
+    const baselineDir = baselineRoot !== null && ['raw-one', 'raw-random', 'raw-304', 'wrapped-one', 'list-200'].some(selected) ? await copyOfFleet(fleet200, 'baseline') : null;
       const { server } = await startReadyService(fleet200, workDir);
       const nginxServer = nginx ? await startNginx(fleet200.dir, workDir) : undefined;
       const variants: Partial<Record<keyof typeof SERVICE_VARIANTS, RunningServer>> = {};
@@ -660,6 +710,9 @@ async function main(): Promise<void> {
           // Logs two lines per request to its log file, as the service does by default.
           variants['service-info'] = (await startReadyService(fleet200, workDir, { name: 'service-info', logLevel: 'info' }, serviceInfoDir)).server;
           assertSameAnswer('service-info', first, await getJson(variants['service-info'].port, firstPath));
+        }
+        if (historyOffDir !== null) {
+          variants['history-off'] = (await startReadyService(fleet200, workDir, { name: 'history-off', logLevel: 'warn', env: { HISTORY_LIMIT: '0' } }, historyOffDir)).server;
         }
         let baselineEtagOfFirst: string | null = null;
         if (baselineDir !== null) {
@@ -722,6 +775,7 @@ async function main(): Promise<void> {
           serviceInfo: variants['service-info'] !== undefined,
           baselineEtagOfFirst,
           mixedOnly: mixedOnly.filter((kind) => references[kind] !== undefined),
+          historyOff: variants['history-off'] !== undefined,
         });
         scenarios.push(...(await runScenarios(scenarioList, { service: server, nginx: nginxServer, ...variants, ...references })));
       } finally {
@@ -774,6 +828,32 @@ async function main(): Promise<void> {
         scenarios.push(...(await runScenarios([saving], { service: server! })));
       } finally {
         await server?.stop();
+      }
+    }
+
+    // Phase 3: the fleet of 10,000 with 100 versions each: the audit log, and the list beside a large history.
+    if (['audit-10000', 'audit-10000-absent-actor', 'list-10000-history'].some(selected)) {
+      const dir = await copyOfFleet(fleet10k, 'history');
+      const written = await writeHistory(fleet10k, dir);
+      log(`history of ${written.versions.toLocaleString('en-US')} versions written in ${Math.round(written.ms)} ms`);
+      const { server } = await startReadyService(fleet10k, workDir, undefined, dir);
+      try {
+        // The first audit waits for the history to be loaded into memory.
+        const started = performance.now();
+        const first = await getJson(server.port, '/api/audit?limit=1', { signal: AbortSignal.timeout(120_000) });
+        const firstAuditMs = performance.now() - started;
+        if (first.status !== 200 || (first.body as { entries: unknown[] }).entries.length !== 1) throw new Error(`the first audit answered ${first.status}`);
+        const loaded = { versions: written.versions, firstAuditMs, rssMbLoaded: rssMb(server.pid) };
+        log(`first audit (history loaded) after ${Math.round(firstAuditMs)} ms, RSS ${Math.round(loaded.rssMbLoaded)} MB`);
+        const spec = (urlPath: string): LoadSpec => ({ request: get(urlPath), connections: CONNECTIONS, expectedStatus: [200] });
+        const historyScenarios: Scenario[] = [
+          { id: 'audit-10000', label: `Audit, newest 100 of ${written.versions.toLocaleString('en-US')} versions`, target: 'service', fleet: 10_000, spec: spec('/api/audit?limit=100'), extra: () => loaded },
+          { id: 'audit-10000-absent-actor', label: 'Audit, an actor with no version (whole timeline read)', target: 'service', fleet: 10_000, spec: spec(`/api/audit?actor=${ABSENT_ACTOR}&limit=100`) },
+          { id: 'list-10000-history', label: 'List of 10,000, with 100 versions each', target: 'service', fleet: 10_000, spec: spec('/api/configs') },
+        ];
+        scenarios.push(...(await runScenarios(historyScenarios, { service: server })));
+      } finally {
+        await server.stop();
       }
     }
 

@@ -65,32 +65,62 @@ export async function fsyncDirectory(dir: string, io: FsCalls): Promise<void> {
   }
 }
 
+/** A file written and fsynced under a temp name in the state directory, not yet in place. */
+export interface StagedFile {
+  /** The stat of the file written. */
+  stat: BigIntStats;
+  /** Renames it over its target; the target's directory still needs an fsync to make that durable. */
+  place(): Promise<void>;
+  /** Removes the temp file (when the write is given up). */
+  discard(): Promise<void>;
+}
+
 /**
- * Writes `bytes` to `targetDir/name` so that readers only ever see the old
- * file or the new one, and so that the new one survives a crash once this
- * resolves: write a temp file in the state directory's `tmp/` (on the same
- * volume as the config directory `dir`), fsync it, rename it over the target,
- * fsync the target's directory (see docs/adr/0002-atomic-write.md). On failure
- * the temp file is removed and the target is untouched. Resolves to the stat
- * of the file written, taken before the rename. `targetDir` is the config
- * directory itself or a directory inside its state directory.
+ * The first half of an atomic write: `bytes` written to a temp file in the
+ * state directory's `tmp/` (on the same volume as the config directory
+ * `dir`) and fsynced, ready to be renamed over `targetDir/name`. Split from
+ * the rename so that a config and its version are made durable together
+ * (see docs/adr/0011-history-files.md). On failure the temp file is removed.
  */
-export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array, io: FsCalls, targetDir = dir): Promise<BigIntStats> {
+export async function stageFile(dir: string, name: string, bytes: Uint8Array, io: FsCalls, targetDir = dir): Promise<StagedFile> {
   const { path: tempPath, fd } = await createStateFile(dir, 'tmp', tempFileName(name), io);
-  let written: BigIntStats;
+  let stat: BigIntStats;
   try {
     try {
       await io.writeAll(fd, bytes);
       await io.fsync(fd);
-      written = await io.fstat(fd);
+      stat = await io.fstat(fd);
     } finally {
       await io.close(fd);
     }
-    await io.rename(tempPath, path.join(targetDir, name));
   } catch (error) {
     await io.unlink(tempPath).catch(() => undefined);
     throw error;
   }
+  return {
+    stat,
+    place: () => io.rename(tempPath, path.join(targetDir, name)),
+    discard: () => io.unlink(tempPath, { missingOk: true }).catch(() => undefined),
+  };
+}
+
+/**
+ * Writes `bytes` to `targetDir/name` so that readers only ever see the old
+ * file or the new one, and so that the new one survives a crash once this
+ * resolves: write a temp file, fsync it, rename it over the target, fsync the
+ * target's directory (see docs/adr/0002-atomic-write.md). On failure the temp
+ * file is removed and the target is untouched. Resolves to the stat of the
+ * file written, taken before the rename. `targetDir` is the config directory
+ * itself or a directory inside its state directory.
+ */
+export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array, io: FsCalls, targetDir = dir): Promise<BigIntStats> {
+  const staged = await stageFile(dir, name, bytes, io, targetDir);
+  try {
+    await staged.place();
+  } catch (error) {
+    await staged.discard();
+    throw error;
+  }
   await fsyncDirectory(targetDir, io);
-  return written;
+  return staged.stat;
 }

@@ -1,15 +1,11 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import { isTombstone, parseVersionFileName, versionFileName, versionsToPrune, type HistoryOperation, type VersionMeta } from '../domain/history-version.js';
-import { CANONICAL_MAC_PATTERN } from '../domain/mac.js';
-import { writeFileAtomically } from './atomic-file.js';
+import { isTombstone, versionsToPrune, type HistoryOperation, type VersionMeta } from '../domain/history-version.js';
 import type { FileState } from './config-files.js';
+import type { FileChange } from './config-index.js';
 import type { FsCalls } from './fs-calls.js';
-import { errorCode } from './fs-errors.js';
 import { HistoryCatalog } from './history-catalog.js';
+import { HistoryFolders } from './history-folders.js';
 import { mapWithConcurrency } from './map-with-concurrency.js';
-import { stateSubdirectory, statePaths } from './state-directory.js';
 
 /** Who made a change through the API, and how when it is not a plain save. */
 export interface ChangeOrigin {
@@ -24,6 +20,16 @@ export interface VersionContent {
   etag: string;
 }
 
+/** A version written and fsynced, to be put in place right after the config file is replaced. None of it ever throws. */
+export interface StagedVersion {
+  /** Renames the version into the history. */
+  place(): Promise<void>;
+  /** Makes the rename durable (an fsync of the MAC's history folder). */
+  sync(): Promise<void>;
+  /** Gives the version up: the change it records was not made. */
+  discard(): Promise<void>;
+}
+
 export interface ConfigHistoryOptions {
   dir: string;
   io: FsCalls;
@@ -36,8 +42,6 @@ export interface ConfigHistoryOptions {
   pruneEveryMs?: number;
 }
 
-const HISTORY_DIR = 'history';
-
 /**
  * The version history of every config: one immutable file per version, in
  * `.iot-config/history/<mac>/`, named by its metadata and holding the exact
@@ -47,14 +51,14 @@ const HISTORY_DIR = 'history';
  */
 export class ConfigHistory {
   readonly catalog = new HistoryCatalog();
-  private readonly root: string;
+  private readonly folders: HistoryFolders;
   private loading: Promise<void> | null = null;
   private pruneTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(meta: VersionMeta) => void>();
   private readonly stale = new Set<string>();
 
   constructor(private readonly options: ConfigHistoryOptions) {
-    this.root = path.join(statePaths(options.dir).root, HISTORY_DIR);
+    this.folders = new HistoryFolders(options.dir, options.io);
   }
 
   /** Whether changes are recorded (HISTORY_LIMIT is not 0). What is on disk is readable either way. */
@@ -89,55 +93,104 @@ export class ConfigHistory {
 
   /** The versions of `mac` on disk now, in version order; the catalog is brought up to date with them. */
   async versions(mac: string): Promise<VersionMeta[]> {
-    let names: string[];
-    try {
-      names = await fs.readdir(this.dirOf(mac));
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-      names = [];
-    }
-    const versions = parseNames(mac, names);
+    const versions = await this.folders.list(mac);
     this.stale.delete(mac);
     this.catalog.replace(mac, versions);
     return versions;
   }
 
   /** The stored bytes of a version. */
-  async bytesOf(meta: VersionMeta): Promise<Buffer> {
-    return fs.readFile(path.join(this.dirOf(meta.mac), versionFileName(meta)));
+  bytesOf(meta: VersionMeta): Promise<Buffer> {
+    return this.folders.bytesOf(meta);
+  }
+
+  /** Records a change already made, as {@link stage} describes, at once. */
+  async record(mac: string, before: FileState | null, after: VersionContent | null, operation: HistoryOperation, actor: string | null, restoredFrom: number | null = null): Promise<void> {
+    const staged = await this.stage(mac, before, after, operation, actor, restoredFrom);
+    await staged?.place();
+    await staged?.sync();
   }
 
   /**
-   * Records a change of `mac` from `before` to `after`. The caller holds the
-   * config's lock and has replaced the file. A config that the history does
-   * not end with (older than the history, or changed by hand since) first
+   * Prepares the version of a change of `mac` from `before` to `after`, which
+   * the caller, holding the config's lock, is making: written and fsynced
+   * while the config file is, put in place right after it, and made durable
+   * with it (see docs/adr/0011-history-files.md). A config that the history
+   * does not end with (older than the history, or changed by hand since) first
    * gets what it held as an `external` baseline, so the change can be undone.
+   * Null when history is off or the version cannot be written: the change
+   * stands without it (a full disk), and the history then takes the config as
+   * it is at its next change, as it does a change made by hand.
    */
-  async record(mac: string, before: FileState | null, after: VersionContent | null, operation: HistoryOperation, actor: string | null, restoredFrom: number | null = null): Promise<void> {
-    if (!this.enabled) return;
-    const versions = await this.versions(mac);
-    const baseline = recordable(before) && versions[versions.length - 1]?.etag !== before.etag;
-    if (baseline) versions.push(await this.write(mac, versions, { bytes: before.bytes, etag: before.etag }, 'external', null, null));
-    versions.push(await this.write(mac, versions, after, operation, actor, restoredFrom));
-    this.pruneLater(mac, versions);
-  }
-
-  /** Marks the catalog's versions of `mac` as possibly behind the disk (another replica changed the config). */
-  markStale(mac: string): void {
-    this.stale.add(mac);
+  async stage(mac: string, before: FileState | null, after: VersionContent | null, operation: HistoryOperation, actor: string | null, restoredFrom: number | null = null): Promise<StagedVersion | null> {
+    if (!this.enabled) return null;
+    const failed = (error: unknown) => this.options.logger.error({ err: error, mac }, 'Could not record a version of a config in its history');
+    try {
+      const versions = await this.versions(mac);
+      if (recordable(before) && versions[versions.length - 1]?.etag !== before.etag) {
+        const baseline = await this.stageVersion(mac, versions, { bytes: before.bytes, etag: before.etag }, 'external', null, null);
+        await baseline.staged.place();
+        await this.folders.sync(mac);
+        versions.push(this.added(baseline.meta));
+      }
+      const { meta, staged } = await this.stageVersion(mac, versions, after, operation, actor, restoredFrom);
+      let placed = false;
+      return {
+        place: async () => {
+          try {
+            await staged.place();
+            placed = true;
+            this.pruneLater(mac, [...versions, this.added(meta)]);
+          } catch (error) {
+            failed(error);
+            await staged.discard();
+          }
+        },
+        sync: async () => {
+          if (placed) await this.folders.sync(mac).catch(failed);
+        },
+        discard: () => staged.discard(),
+      };
+    } catch (error) {
+      failed(error);
+      return null;
+    }
   }
 
   /** Brings the catalog up to date with every MAC another replica may have changed. */
   async refreshStale(): Promise<void> {
     await this.ready();
-    const macs = [...this.stale];
-    await mapWithConcurrency(macs, 16, async (mac) => {
+    await mapWithConcurrency([...this.stale], 16, async (mac) => {
       await this.versions(mac);
     });
   }
 
+  /**
+   * Takes in the config files a scan found changed that no write of this
+   * process made: another replica's writes, whose versions it re-reads, and
+   * changes made by hand, which {@link reconcile} records under the lock
+   * `lockAndLoad` takes (it resolves to the file's state under that lock).
+   */
+  changesFound(changes: readonly FileChange[], initial: boolean, lockAndLoad: (mac: string, work: (current: FileState | null) => Promise<void>) => Promise<void>): void {
+    if (!this.enabled) return;
+    // Marked at once, so that an audit asked for after this scan reads these MACs' versions again.
+    if (!initial) for (const { mac } of changes) this.stale.add(mac);
+    const look = async () => {
+      await this.ready();
+      const candidates = [...changes];
+      if (initial) {
+        // A first scan sees no removal: a config removed while no replica looked is found by its history.
+        const present = new Set(changes.map(({ mac }) => mac));
+        for (const mac of this.catalog.macs()) if (!present.has(mac)) candidates.push({ mac, state: null });
+      }
+      const differing = candidates.filter(({ mac, state }) => this.mayDiffer(mac, state));
+      await mapWithConcurrency(differing, 4, ({ mac }) => lockAndLoad(mac, (current) => this.reconcile(mac, current)));
+    };
+    look().catch((error: unknown) => this.options.logger.warn({ err: error }, 'Could not record the changes made outside the service in the history'));
+  }
+
   /** Whether the catalog says `mac`'s history does not end with `state`: then {@link reconcile} must look, under the lock. */
-  mayDiffer(mac: string, state: FileState | null): boolean {
+  private mayDiffer(mac: string, state: FileState | null): boolean {
     if (!this.enabled) return false;
     const head = this.catalog.head(mac);
     if (head === undefined) return false;
@@ -151,7 +204,7 @@ export class ConfigHistory {
    * its version on disk. A config with no history yet is left to its first
    * recorded change.
    */
-  async reconcile(mac: string, current: FileState | null): Promise<void> {
+  private async reconcile(mac: string, current: FileState | null): Promise<void> {
     if (!this.enabled) return;
     const versions = await this.versions(mac);
     const head = versions[versions.length - 1];
@@ -165,6 +218,19 @@ export class ConfigHistory {
   }
 
   private async write(mac: string, versions: readonly VersionMeta[], content: VersionContent | null, operation: HistoryOperation, actor: string | null, restoredFrom: number | null): Promise<VersionMeta> {
+    const { meta, staged } = await this.stageVersion(mac, versions, content, operation, actor, restoredFrom);
+    try {
+      await staged.place();
+    } catch (error) {
+      await staged.discard();
+      throw error;
+    }
+    await this.folders.sync(mac);
+    return this.added(meta);
+  }
+
+  /** The version after `versions`, written and fsynced under a temp name; the MAC's history folder is made if missing. */
+  private async stageVersion(mac: string, versions: readonly VersionMeta[], content: VersionContent | null, operation: HistoryOperation, actor: string | null, restoredFrom: number | null) {
     const head = versions[versions.length - 1];
     const meta: VersionMeta = {
       mac,
@@ -177,21 +243,15 @@ export class ConfigHistory {
       size: content?.bytes.length ?? 0,
       restoredFrom,
     };
-    const dir = this.dirOf(mac);
-    if (head === undefined) await this.makeDirOf(mac);
-    await writeFileAtomically(this.options.dir, versionFileName(meta), content?.bytes ?? Buffer.alloc(0), this.options.io, dir);
+    const staged = await this.folders.stage(meta, content?.bytes ?? Buffer.alloc(0), head === undefined);
+    return { meta, staged };
+  }
+
+  /** Takes a version just put in place into the catalog and tells the listeners. */
+  private added(meta: VersionMeta): VersionMeta {
     this.catalog.add(meta);
     for (const listener of this.listeners) listener(meta);
     return meta;
-  }
-
-  private async makeDirOf(mac: string): Promise<void> {
-    await stateSubdirectory(this.options.dir, HISTORY_DIR);
-    await fs.mkdir(this.dirOf(mac), { recursive: true });
-  }
-
-  private dirOf(mac: string): string {
-    return path.join(this.root, mac);
   }
 
   /** Drops what retention allows, after the request that called it: pruning never delays a write. */
@@ -202,8 +262,7 @@ export class ConfigHistory {
 
   private async prune(mac: string, drop: readonly VersionMeta[]): Promise<void> {
     try {
-      // Another replica may prune the same versions: a file already gone is no error.
-      await Promise.all(drop.map((meta) => this.options.io.unlink(path.join(this.dirOf(mac), versionFileName(meta)), { missingOk: true })));
+      await this.folders.remove(drop);
       this.catalog.remove(mac, drop);
     } catch (error) {
       this.options.logger.warn({ err: error, mac }, 'Could not prune old versions of a config');
@@ -219,36 +278,11 @@ export class ConfigHistory {
   }
 
   private async loadAll(): Promise<void> {
-    let macs: string[];
-    try {
-      macs = (await fs.readdir(this.root)).filter((name) => CANONICAL_MAC_PATTERN.test(name));
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return;
-      throw error;
-    }
-    const perMac = new Map<string, VersionMeta[]>();
-    await mapWithConcurrency(macs, 32, async (mac) => {
-      try {
-        const versions = parseNames(mac, await fs.readdir(this.dirOf(mac)));
-        if (versions.length > 0) perMac.set(mac, versions);
-      } catch (error) {
-        if (errorCode(error) !== 'ENOENT' && errorCode(error) !== 'ENOTDIR') throw error;
-      }
-    });
-    this.catalog.load(perMac);
+    this.catalog.load(await this.folders.listAll());
   }
 }
 
 /** Whether a config file's state can be kept as a version: its bytes were read from disk (not over the size limit, not unreadable). */
 function recordable(state: FileState | null): state is FileState & { etag: string } {
   return state !== null && state.etag !== null && state.statKey !== '';
-}
-
-function parseNames(mac: string, names: readonly string[]): VersionMeta[] {
-  const versions: VersionMeta[] = [];
-  for (const name of names) {
-    const meta = parseVersionFileName(mac, name);
-    if (meta !== null) versions.push(meta);
-  }
-  return versions.sort((a, b) => a.version - b.version || a.at - b.at);
 }

@@ -4,15 +4,14 @@ import { checkConditions, inspectConfig, usableDocument, type ConfigDocument, ty
 import { AppError, ConfigTooLarge, InvalidOperation, RecordExists, RecordNotFound, StorageUnavailable, TombstoneNotRestorable, VersionNotFound } from '../domain/errors.js';
 import { isTombstone } from '../domain/history-version.js';
 import { configFileName } from '../domain/mac.js';
-import { fsyncDirectory, writeFileAtomically } from './atomic-file.js';
+import { fsyncDirectory, stageFile } from './atomic-file.js';
 import { assertReplaceable, ConfigFiles, type FileState } from './config-files.js';
-import { ConfigHistory, type ChangeOrigin } from './config-history.js';
-import { ConfigIndex, type ConfigListing, type FileChange, type SkippedFile } from './config-index.js';
+import { ConfigHistory, type ChangeOrigin, type StagedVersion } from './config-history.js';
+import { ConfigIndex, type ConfigListing, type SkippedFile } from './config-index.js';
 import { FsCalls } from './fs-calls.js';
 import { errorCode, exists, storageFailure } from './fs-errors.js';
 import { Leftovers } from './leftovers.js';
 import { KeyedMutex, LockFiles, type LockOptions } from './lock-file.js';
-import { mapWithConcurrency } from './map-with-concurrency.js';
 import { DirectoryHealth, type StorageHealth } from './storage-health.js';
 
 export type { ChangeOrigin, ConfigDocument, ConfigListing, SkippedFile, StorageHealth, WriteConditions };
@@ -92,7 +91,11 @@ export class ConfigStore {
       listFreshMs: options.listFreshMs ?? 500,
       listMaxAgeMs: options.listMaxAgeMs ?? 1500,
       scanConcurrency: options.scanConcurrency ?? 64,
-      onFilesChanged: (changes, initial) => this.recordChangesByHand(changes, initial),
+      // Changes no write of this process made: the history records those made by hand, each under its config's lock.
+      onFilesChanged: (changes, initial) => {
+        if (this.closed) return;
+        this.history.changesFound(changes, initial, (mac, work) => this.withWriteLocks([mac], `record a change of ${mac} made outside the service`, async () => work(await this.files.load(mac))));
+      },
     });
     const history = options.history ?? { limit: 100, maxAgeMs: 365 * 86_400_000 };
     this.history = new ConfigHistory({ dir, io: this.io, logger, ...history });
@@ -151,11 +154,10 @@ export class ConfigStore {
       const current = await this.files.load(mac);
       checkConditions(mac, current, conditions);
       assertReplaceable(mac, current);
-      const writtenStat = await writeFileAtomically(this.dir, configFileName(mac), bytes, this.io);
+      const operation = origin.operation ?? (current === null ? 'create' : 'update');
+      const writtenStat = await this.writeWithVersion(mac, bytes, () => this.history.stage(mac, current, { bytes, etag }, operation, origin.actor, origin.restoredFrom ?? null));
       const document: ConfigDocument = { mac, etag, bytes, summary };
       this.index.recordLocalChange(mac, await this.files.keyedByStat(mac, written, writtenStat));
-      const operation = origin.operation ?? (current === null ? 'create' : 'update');
-      await this.recordVersion(mac, () => this.history.record(mac, current, { bytes, etag }, operation, origin.actor, origin.restoredFrom ?? null));
       this.emit({ operation: 'save', mac, etag: document.etag, created: current === null });
       return { document, created: current === null };
     });
@@ -169,7 +171,7 @@ export class ConfigStore {
       await this.io.unlink(this.files.pathOf(mac));
       await fsyncDirectory(this.dir, this.io);
       this.index.recordLocalChange(mac, null);
-      await this.recordVersion(mac, () => this.history.record(mac, current, null, 'delete', origin.actor));
+      await this.history.record(mac, current, null, 'delete', origin.actor);
       this.emit({ operation: 'delete', mac, etag: null });
     });
   }
@@ -191,8 +193,8 @@ export class ConfigStore {
       const summary = { ...source.summary, mac_address: to };
       this.index.recordLocalChange(from, null);
       this.index.recordLocalChange(to, { statKey: '', bytes: source.bytes, etag: source.etag, summary, problem: null });
-      await this.recordVersion(from, () => this.history.record(from, current, null, 'rename_from', origin.actor));
-      await this.recordVersion(to, () => this.history.record(to, null, source, 'rename_to', origin.actor));
+      await this.history.record(from, current, null, 'rename_from', origin.actor);
+      await this.history.record(to, null, source, 'rename_to', origin.actor);
       this.emit({ operation: 'rename', from, to, etag: source.etag });
       return { mac: to, etag: source.etag, bytes: source.bytes, summary };
     });
@@ -232,44 +234,6 @@ export class ConfigStore {
     return this.index.refresh();
   }
 
-  /**
-   * Records a version of a change already made. The change stands even when
-   * its version cannot be written (a full disk): the history then takes the
-   * config as it is at its next change, as it does a change made by hand.
-   */
-  private async recordVersion(mac: string, record: () => Promise<void>): Promise<void> {
-    try {
-      await record();
-    } catch (error) {
-      this.logger.error({ err: error, mac }, 'Could not record a version of a config in its history');
-    }
-  }
-
-  /**
-   * Records as `external` the changes a scan found that no write recorded:
-   * made by hand, or by a writer that crashed before its version. Each is
-   * looked at under the config's lock, once any write in progress is over.
-   */
-  private recordChangesByHand(changes: FileChange[], initial: boolean): void {
-    if (!this.history.enabled || this.closed) return;
-    // Marked at once, so that an audit asked for after this scan reads these MACs' versions again.
-    if (!initial) for (const { mac } of changes) this.history.markStale(mac);
-    const look = async () => {
-      await this.history.ready();
-      const candidates = [...changes];
-      if (initial) {
-        // A first scan sees no removal: a config removed while no replica looked is found by its history.
-        const present = new Set(changes.map(({ mac }) => mac));
-        for (const mac of this.history.catalog.macs()) if (!present.has(mac)) candidates.push({ mac, state: null });
-      }
-      const differing = candidates.filter(({ mac, state }) => this.history.mayDiffer(mac, state));
-      await mapWithConcurrency(differing, 4, ({ mac }) =>
-        this.withWriteLocks([mac], `record a change of ${mac} made outside the service`, async () => this.history.reconcile(mac, await this.files.load(mac))),
-      );
-    };
-    look().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not record the changes made outside the service in the history'));
-  }
-
   private emit(event: ChangeEvent): void {
     for (const listener of this.listeners) {
       try {
@@ -278,6 +242,30 @@ export class ConfigStore {
         this.logger.error({ err: error }, 'A config change listener failed');
       }
     }
+  }
+
+  /**
+   * The atomic write of a config (docs/adr/0002-atomic-write.md) with its
+   * version made beside it: both files written and fsynced at once, renamed
+   * config first, and both folders fsynced at once, so that keeping a version
+   * adds little to a save's time (docs/adr/0011-history-files.md).
+   */
+  private async writeWithVersion(mac: string, bytes: Buffer, stageVersion: () => Promise<StagedVersion | null>) {
+    const [config, version] = await Promise.allSettled([stageFile(this.dir, configFileName(mac), bytes, this.io), stageVersion()]);
+    const staged = version.status === 'fulfilled' ? version.value : null;
+    if (config.status === 'rejected') {
+      await staged?.discard();
+      throw config.reason;
+    }
+    try {
+      await config.value.place();
+    } catch (error) {
+      await Promise.all([config.value.discard(), staged?.discard()]);
+      throw error;
+    }
+    await staged?.place();
+    await Promise.all([fsyncDirectory(this.dir, this.io), staged?.sync()]);
+    return config.value.stat;
   }
 
   /** The state of `<mac>.json`, which must exist: RecordNotFound otherwise (StorageUnavailable if the directory is the reason). */

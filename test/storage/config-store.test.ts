@@ -77,7 +77,7 @@ describe('atomic writes', () => {
     expect(JSON.parse(await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8'))).toEqual({ deviceName: 'old' });
   });
 
-  it('fsyncs the temp file before the rename and the directory after it, for the config and then its version', async () => {
+  it('fsyncs the config and its version before renaming either, renames the config first, then fsyncs both folders', async () => {
     const store = await newStore();
     const calls: string[] = [];
     const opened = openedFiles();
@@ -89,11 +89,12 @@ describe('atomic writes', () => {
     });
     const realRename = FsCalls.prototype.rename;
     vi.spyOn(FsCalls.prototype, 'rename').mockImplementation(async function (this: FsCalls, from, to) {
-      calls.push('rename');
+      calls.push(`rename to ${path.basename(path.dirname(to)) === MAC ? 'history' : path.basename(to)}`);
       return realRename.call(this, from, to);
     });
     await store.save(MAC, bytesOf({ a: 1 }));
-    expect(calls).toEqual(['fsync temp', 'rename', 'fsync dir', 'fsync temp', 'rename', 'fsync history dir']);
+    expect(calls.slice(0, 4)).toEqual(['fsync temp', 'fsync temp', `rename to ${MAC}.json`, 'rename to history']);
+    expect(calls.slice(4).sort()).toEqual(['fsync dir', 'fsync history dir']);
   });
 
   it('50 concurrent PUTs to one MAC leave a file equal to one of the 50 bodies', async () => {
