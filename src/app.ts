@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import actor from './http/plugins/actor.js';
 import auth from './http/plugins/auth.js';
 import configStore from './http/plugins/config-store.js';
 import cors from './http/plugins/cors.js';
@@ -15,6 +16,7 @@ import ui from './http/plugins/ui.js';
 import configRoutes from './http/routes/configs.js';
 import deviceConfigRoutes from './http/routes/device-configs.js';
 import healthRoutes from './http/routes/health.js';
+import historyRoutes from './http/routes/history.js';
 import { serverOptions } from './http/server-options.js';
 import { VERSION } from './package-info.js';
 import type { Settings } from './settings.js';
@@ -35,6 +37,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(cors, { settings });
   await app.register(rateLimit, { settings });
   await app.register(auth, { settings });
+  await app.register(actor, { settings });
   await app.register(configStore, { settings });
   await app.register(openapi, { version: VERSION });
   await app.register(metrics);
@@ -42,6 +45,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
 
   await app.register(healthRoutes);
   await app.register(configRoutes);
+  await app.register(historyRoutes);
   await app.register(deviceConfigRoutes);
   await app.register(ui);
   return app;

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /**
@@ -24,14 +26,26 @@ export interface Settings {
    * times over), at most 256 MiB, well within what one V8 string can hold.
    */
   maxConfigFileBytes: number;
-  /** Bearer tokens that open every route (ADMIN_TOKEN plus ADMIN_TOKENS_FILE); empty: no authentication. */
-  adminTokens: string[];
+  /** Bearer tokens that open every route (ADMIN_TOKEN plus ADMIN_TOKENS_FILE), with the names changes are recorded under; empty: no authentication. */
+  adminTokens: AdminToken[];
   /** Bearer tokens for the device routes (DEVICE_TOKEN); empty: device routes stay open. */
   deviceTokens: string[];
   /** Requests per minute per client address before 429 (RATE_LIMIT_PER_MINUTE); 0: no limit. Loopback is exempt. */
   rateLimitPerMinute: number;
   /** MQTT change notifications; null when MQTT_URL is unset (MQTT off). */
   mqtt: MqttSettings | null;
+  /** Versions kept per config (HISTORY_LIMIT); 0: history off. */
+  historyLimit: number;
+  /** Versions older than this many days are dropped beyond the newest ten (HISTORY_MAX_AGE_DAYS). */
+  historyMaxAgeDays: number;
+  /** Addresses and CIDR ranges of reverse proxies whose `Remote-User` / `X-Forwarded-User` is believed (TRUSTED_PROXIES). */
+  trustedProxies: string[];
+}
+
+export interface AdminToken {
+  /** Who a change made with the token is recorded as: the name given in ADMIN_TOKENS_FILE, else `token-<first 8 hex of its SHA-256>`. */
+  name: string;
+  token: string;
 }
 
 export interface MqttSettings {
@@ -134,10 +148,25 @@ function readAuthSetting(env: Env, variable: string): string | undefined {
   return value;
 }
 
-function readAdminTokens(env: Env, cwd: string): string[] {
-  const tokens: string[] = [];
+const tokenName = (token: string) => `token-${createHash('sha256').update(token).digest('hex').slice(0, 8)}`;
+
+/** A line of ADMIN_TOKENS_FILE: `<token>`, or `<name> <token>`. */
+function readTokenLine(line: string): AdminToken {
+  const parts = line.split(/\s+/);
+  if (parts.length > 2) throw new SettingsError('ADMIN_TOKENS_FILE', 'a line must be `<token>` or `<name> <token>`');
+  const token = checkToken('ADMIN_TOKENS_FILE', parts[parts.length - 1]!);
+  if (parts.length === 1) return { name: tokenName(token), token };
+  if (!/^[\x21-\x7e]{1,64}$/.test(parts[0]!)) throw new SettingsError('ADMIN_TOKENS_FILE', 'a token\'s name must be 1 to 64 visible ASCII characters');
+  return { name: parts[0]!, token };
+}
+
+function readAdminTokens(env: Env, cwd: string): AdminToken[] {
+  const tokens: AdminToken[] = [];
   const single = readAuthSetting(env, 'ADMIN_TOKEN');
-  if (single) tokens.push(checkToken('ADMIN_TOKEN', single));
+  if (single) {
+    const token = checkToken('ADMIN_TOKEN', single);
+    tokens.push({ name: tokenName(token), token });
+  }
   const file = readAuthSetting(env, 'ADMIN_TOKENS_FILE');
   if (file) {
     let text: string;
@@ -146,13 +175,31 @@ function readAdminTokens(env: Env, cwd: string): string[] {
     } catch (error) {
       throw new SettingsError('ADMIN_TOKENS_FILE', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
-    // One token per line; blank lines and # comments are ignored, so old and new tokens can overlap during a rotation.
+    // One token per line, optionally after a name; blank lines and # comments are ignored, so old and new tokens can overlap during a rotation.
     const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
     // An empty file would silently leave the service open: refuse it.
     if (lines.length === 0) throw new SettingsError('ADMIN_TOKENS_FILE', `${file} holds no token`);
-    for (const line of lines) tokens.push(checkToken('ADMIN_TOKENS_FILE', line));
+    for (const line of lines) tokens.push(readTokenLine(line));
   }
-  return [...new Set(tokens)];
+  // A token listed twice keeps its first name.
+  return tokens.filter((each, i) => tokens.findIndex((other) => other.token === each.token) === i);
+}
+
+/** TRUSTED_PROXIES: comma-separated IP addresses and CIDR ranges. */
+function readTrustedProxies(env: Env): string[] {
+  const raw = env.TRUSTED_PROXIES?.trim();
+  if (!raw) return [];
+  return raw.split(',').map((entry) => {
+    const value = entry.trim();
+    const [address, prefix, extra] = value.split('/');
+    const family = isIP(address ?? '');
+    const bits = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new SettingsError('TRUSTED_PROXIES', `expected comma-separated IP addresses or CIDR ranges such as 10.0.0.0/8, got ${JSON.stringify(value)}`);
+    }
+    return value;
+  });
 }
 
 function readDeviceTokens(env: Env): string[] {
@@ -188,5 +235,8 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     deviceTokens: readDeviceTokens(env),
     rateLimitPerMinute: readInteger(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     mqtt: readMqtt(env),
+    historyLimit: readInteger(env, 'HISTORY_LIMIT', 100, 0, 100_000),
+    historyMaxAgeDays: readInteger(env, 'HISTORY_MAX_AGE_DAYS', 365, 1, 36_500),
+    trustedProxies: readTrustedProxies(env),
   };
 }

@@ -5,11 +5,11 @@
  * carries.
  */
 export const ERROR_CATALOGUE = {
-  INVALID_OPERATION: { status: 400, meaning: 'A malformed MAC address, or an operation that cannot apply (renaming a config to its own MAC)' },
+  INVALID_OPERATION: { status: 400, meaning: 'A malformed MAC address, or an operation that cannot apply (renaming a config to its own MAC; 409 to restore a version that records a delete)' },
   VALIDATION_FAILED: { status: 400, meaning: 'The body or a header does not match what the route takes; `details.errors` says where' },
   BAD_REQUEST: { status: 400, meaning: 'Malformed HTTP or URL' },
   UNAUTHORIZED: { status: 401, meaning: 'A token is required and missing or wrong' },
-  RECORD_NOT_FOUND: { status: 404, meaning: 'No such config' },
+  RECORD_NOT_FOUND: { status: 404, meaning: 'No such config, or no such version of it' },
   ROUTE_NOT_FOUND: { status: 404, meaning: 'No such route' },
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'The route exists for other methods, named in `Allow`' },
   REQUEST_TIMEOUT: { status: 408, meaning: 'The request did not arrive in time' },
@@ -92,6 +92,19 @@ export class Unauthorized extends AppError {
 export class RecordNotFound extends AppError {
   constructor(mac: string) {
     super('RECORD_NOT_FOUND', `Config ${mac} was not found`, { mac_address: mac });
+  }
+}
+
+export class VersionNotFound extends AppError {
+  constructor(mac: string, version: number) {
+    super('RECORD_NOT_FOUND', `Version ${version} of config ${mac} was not found`, { mac_address: mac, version });
+  }
+}
+
+/** A version that records a delete or a move holds no config: there is nothing to restore. */
+export class TombstoneNotRestorable extends AppError {
+  constructor(mac: string, version: number) {
+    super('INVALID_OPERATION', `Version ${version} of ${mac} records that the config was deleted or moved away: restore a version before it`, { mac_address: mac, version }, { statusCode: 409 });
   }
 }
 

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export const OPERATIONS = ['list', 'get', 'get_raw', 'save', 'delete', 'rename'] as const;
+export const OPERATIONS = ['list', 'get', 'get_raw', 'save', 'delete', 'rename', 'restore'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 export type OperationStatus = 'success' | 'not_found' | 'invalid_mac' | 'invalid_body' | 'conflict' | 'refused' | 'error';
 
@@ -62,6 +62,31 @@ export function createMetrics(countValidConfigs: () => Promise<number>) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** What the history metrics read: versions as this process records them, and the size of the history. */
+export interface HistorySource {
+  onVersion(listener: (meta: { operation: string }) => void): () => void;
+  readonly catalog: { readonly totalBytes: number };
+}
+
+/** `iot_config_history_versions_total{operation}` and the size of the history on disk, in `registry`. */
+export function registerHistoryMetrics(registry: Registry, history: HistorySource): () => void {
+  const versions = new Counter({
+    name: 'iot_config_history_versions_total',
+    help: 'Versions recorded in the config history by this process, by operation',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'iot_config_history_bytes',
+    help: 'Size of the config history on disk (the versions\' bytes)',
+    registers: [registry],
+    collect() {
+      this.set(history.catalog.totalBytes);
+    },
+  });
+  return history.onVersion((meta) => versions.inc({ operation: meta.operation }));
+}
 
 /** The operation outcome label for a response, from its status and error code. */
 export function operationStatus(statusCode: number, errorCode: string | undefined): OperationStatus {

@@ -66,15 +66,16 @@ export async function fsyncDirectory(dir: string, io: FsCalls): Promise<void> {
 }
 
 /**
- * Writes `bytes` to `dir/name` so that readers only ever see the old file or
- * the new one, and so that the new one survives a crash once this resolves:
- * write a temp file in the state directory's `tmp/` (on the same volume),
- * fsync it, rename it over the target, fsync the directory (see
- * docs/adr/0002-atomic-write.md). On failure the temp file is removed and the
- * target is untouched. Resolves to the stat of the file written, taken before
- * the rename.
+ * Writes `bytes` to `targetDir/name` so that readers only ever see the old
+ * file or the new one, and so that the new one survives a crash once this
+ * resolves: write a temp file in the state directory's `tmp/` (on the same
+ * volume as the config directory `dir`), fsync it, rename it over the target,
+ * fsync the target's directory (see docs/adr/0002-atomic-write.md). On failure
+ * the temp file is removed and the target is untouched. Resolves to the stat
+ * of the file written, taken before the rename. `targetDir` is the config
+ * directory itself or a directory inside its state directory.
  */
-export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array, io: FsCalls): Promise<BigIntStats> {
+export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array, io: FsCalls, targetDir = dir): Promise<BigIntStats> {
   const { path: tempPath, fd } = await createStateFile(dir, 'tmp', tempFileName(name), io);
   let written: BigIntStats;
   try {
@@ -85,11 +86,11 @@ export async function writeFileAtomically(dir: string, name: string, bytes: Uint
     } finally {
       await io.close(fd);
     }
-    await io.rename(tempPath, path.join(dir, name));
+    await io.rename(tempPath, path.join(targetDir, name));
   } catch (error) {
     await io.unlink(tempPath).catch(() => undefined);
     throw error;
   }
-  await fsyncDirectory(dir, io);
+  await fsyncDirectory(targetDir, io);
   return written;
 }

@@ -35,6 +35,16 @@ export interface ConfigIndexOptions {
   listMaxAgeMs: number;
   /** Bound on files read at once while scanning, so a large fleet never runs out of file handles. */
   scanConcurrency: number;
+  /**
+   * Told of the files a scan found changed, added or removed (state null)
+   * other than by this process; `initial` when the index was empty before it.
+   */
+  onFilesChanged?: (changes: FileChange[], initial: boolean) => void;
+}
+
+export interface FileChange {
+  mac: string;
+  state: FileState | null;
 }
 
 /** How long a scan reads synchronously before it lets the event loop turn. */
@@ -212,8 +222,10 @@ export class ConfigIndex {
     if (this.closed) return;
 
     const index = this.indexIfChanged(names, states, startSeq);
+    const changedHere = new Set(this.localChanges.filter((change) => change.seq > startSeq).map((change) => change.mac));
     this.localChanges = [];
     if (index !== null) {
+      this.reportChanges(this.index, index, changedHere, this.scannedAt === -Infinity);
       files.keepOnly(index);
       this.index = index;
       this.sortedMacs = null;
@@ -265,6 +277,15 @@ export class ConfigIndex {
       else index.set(change.mac, change.state);
     }
     return index;
+  }
+
+  private reportChanges(before: Map<string, FileState>, after: Map<string, FileState>, changedHere: Set<string>, initial: boolean): void {
+    const report = this.options.onFilesChanged;
+    if (report === undefined) return;
+    const changes: FileChange[] = [];
+    for (const [mac, state] of after) if (!changedHere.has(mac) && !sameFileState(before.get(mac), state)) changes.push({ mac, state });
+    for (const mac of before.keys()) if (!changedHere.has(mac) && !after.has(mac)) changes.push({ mac, state: null });
+    if (changes.length > 0) report(changes, initial);
   }
 
   private warnAboutSkipped(index: Map<string, FileState>, skipped: SkippedFile[]): void {

@@ -1,18 +1,21 @@
 import fs from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import { checkConditions, inspectConfig, usableDocument, type ConfigDocument, type WriteConditions } from '../domain/config-document.js';
-import { AppError, ConfigTooLarge, InvalidOperation, RecordExists, RecordNotFound, StorageUnavailable } from '../domain/errors.js';
+import { AppError, ConfigTooLarge, InvalidOperation, RecordExists, RecordNotFound, StorageUnavailable, TombstoneNotRestorable, VersionNotFound } from '../domain/errors.js';
+import { isTombstone } from '../domain/history-version.js';
 import { configFileName } from '../domain/mac.js';
 import { fsyncDirectory, writeFileAtomically } from './atomic-file.js';
 import { assertReplaceable, ConfigFiles, type FileState } from './config-files.js';
-import { ConfigIndex, type ConfigListing, type SkippedFile } from './config-index.js';
+import { ConfigHistory, type ChangeOrigin } from './config-history.js';
+import { ConfigIndex, type ConfigListing, type FileChange, type SkippedFile } from './config-index.js';
 import { FsCalls } from './fs-calls.js';
 import { errorCode, exists, storageFailure } from './fs-errors.js';
 import { Leftovers } from './leftovers.js';
 import { KeyedMutex, LockFiles, type LockOptions } from './lock-file.js';
+import { mapWithConcurrency } from './map-with-concurrency.js';
 import { DirectoryHealth, type StorageHealth } from './storage-health.js';
 
-export type { ConfigDocument, ConfigListing, SkippedFile, StorageHealth, WriteConditions };
+export type { ChangeOrigin, ConfigDocument, ConfigListing, SkippedFile, StorageHealth, WriteConditions };
 
 export interface ConfigStoreOptions {
   dir: string;
@@ -35,7 +38,11 @@ export interface ConfigStoreOptions {
    * as unusable without being read, so it cannot fill the memory; a save that big is refused.
    */
   maxFileBytes?: number;
+  /** Versions kept per MAC (0: history off) and their age limit beyond the newest ten. */
+  history?: { limit: number; maxAgeMs: number };
 }
+
+const NO_ACTOR: ChangeOrigin = { actor: null };
 
 export type ChangeEvent =
   | { operation: 'save'; mac: string; etag: string; created: boolean }
@@ -62,6 +69,8 @@ export class ConfigStore {
   private readonly directory: DirectoryHealth;
   private readonly files: ConfigFiles;
   private readonly index: ConfigIndex;
+  /** The version history of every config, recorded by each write under its lock. */
+  readonly history: ConfigHistory;
 
   constructor(options: ConfigStoreOptions) {
     const { dir, logger } = options;
@@ -83,7 +92,10 @@ export class ConfigStore {
       listFreshMs: options.listFreshMs ?? 500,
       listMaxAgeMs: options.listMaxAgeMs ?? 1500,
       scanConcurrency: options.scanConcurrency ?? 64,
+      onFilesChanged: (changes, initial) => this.recordChangesByHand(changes, initial),
     });
+    const history = options.history ?? { limit: 100, maxAgeMs: 365 * 86_400_000 };
+    this.history = new ConfigHistory({ dir, io: this.io, logger, ...history });
   }
 
   /** Creates the default directory if asked to, and warms the index in the background. */
@@ -100,6 +112,7 @@ export class ConfigStore {
     if (this.closed) return;
     await this.io.detectFilesystem(this.dir);
     if (this.closed) return;
+    this.history.start();
     this.refreshListing().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not scan the config directory'));
   }
 
@@ -107,6 +120,7 @@ export class ConfigStore {
   async close(): Promise<void> {
     this.closed = true;
     this.directory.close();
+    this.history.close();
     await this.index.close();
     await this.locks.close().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not remove the idle lock tokens'));
   }
@@ -126,8 +140,8 @@ export class ConfigStore {
     return usableDocument(mac, await this.guard(`read config ${mac}`, () => this.existingFile(mac)));
   }
 
-  /** Writes `bytes` as the config of `mac`, if `conditions` hold. */
-  async save(mac: string, bytes: Buffer, conditions: WriteConditions = {}): Promise<{ document: ConfigDocument; created: boolean }> {
+  /** Writes `bytes` as the config of `mac`, if `conditions` hold, and records the version. */
+  async save(mac: string, bytes: Buffer, conditions: WriteConditions = {}, origin = NO_ACTOR): Promise<{ document: ConfigDocument; created: boolean }> {
     // Never write a file that reads would refuse.
     if (bytes.length > this.maxFileBytes) throw new ConfigTooLarge(mac, this.maxFileBytes);
     const written: FileState = { statKey: '', ...inspectConfig(mac, bytes) };
@@ -140,12 +154,14 @@ export class ConfigStore {
       const writtenStat = await writeFileAtomically(this.dir, configFileName(mac), bytes, this.io);
       const document: ConfigDocument = { mac, etag, bytes, summary };
       this.index.recordLocalChange(mac, await this.files.keyedByStat(mac, written, writtenStat));
+      const operation = origin.operation ?? (current === null ? 'create' : 'update');
+      await this.recordVersion(mac, () => this.history.record(mac, current, { bytes, etag }, operation, origin.actor, origin.restoredFrom ?? null));
       this.emit({ operation: 'save', mac, etag: document.etag, created: current === null });
       return { document, created: current === null };
     });
   }
 
-  async remove(mac: string, conditions: WriteConditions = {}): Promise<void> {
+  async remove(mac: string, conditions: WriteConditions = {}, origin = NO_ACTOR): Promise<void> {
     await this.withWriteLocks([mac], `delete config ${mac}`, async () => {
       const current = await this.existingFile(mac);
       checkConditions(mac, current, conditions);
@@ -153,6 +169,7 @@ export class ConfigStore {
       await this.io.unlink(this.files.pathOf(mac));
       await fsyncDirectory(this.dir, this.io);
       this.index.recordLocalChange(mac, null);
+      await this.recordVersion(mac, () => this.history.record(mac, current, null, 'delete', origin.actor));
       this.emit({ operation: 'delete', mac, etag: null });
     });
   }
@@ -161,7 +178,7 @@ export class ConfigStore {
    * Moves a config to another MAC in one rename(2), holding both MACs' locks,
    * so that there is never both files nor neither.
    */
-  async rename(from: string, to: string, conditions: WriteConditions = {}): Promise<ConfigDocument> {
+  async rename(from: string, to: string, conditions: WriteConditions = {}, origin = NO_ACTOR): Promise<ConfigDocument> {
     if (from === to) throw new InvalidOperation(`The new MAC address ${to} is the config's current one`);
     return this.withWriteLocks([from, to], `rename config ${from} to ${to}`, async () => {
       const current = await this.existingFile(from);
@@ -174,9 +191,25 @@ export class ConfigStore {
       const summary = { ...source.summary, mac_address: to };
       this.index.recordLocalChange(from, null);
       this.index.recordLocalChange(to, { statKey: '', bytes: source.bytes, etag: source.etag, summary, problem: null });
+      await this.recordVersion(from, () => this.history.record(from, current, null, 'rename_from', origin.actor));
+      await this.recordVersion(to, () => this.history.record(to, null, source, 'rename_to', origin.actor));
       this.emit({ operation: 'rename', from, to, etag: source.etag });
       return { mac: to, etag: source.etag, bytes: source.bytes, summary };
     });
+  }
+
+  /**
+   * Writes an old version's exact bytes as the config of `mac` again,
+   * through the save path: a restore is a new version. A tombstone holds no
+   * config to restore.
+   */
+  async restore(mac: string, version: number, conditions: WriteConditions = {}, actor: string | null = null): Promise<ConfigDocument> {
+    const meta = (await this.guard(`read the history of ${mac}`, () => this.history.versions(mac))).find((each) => each.version === version);
+    if (meta === undefined) throw new VersionNotFound(mac, version);
+    if (isTombstone(meta)) throw new TombstoneNotRestorable(mac, version);
+    const bytes = await this.guard(`read version ${version} of ${mac}`, () => this.history.bytesOf(meta));
+    const { document } = await this.save(mac, bytes, conditions, { actor, operation: 'restore', restoredFrom: version });
+    return document;
   }
 
   /**
@@ -197,6 +230,37 @@ export class ConfigStore {
   /** Rescans the directory (one scan at a time; callers during a scan share it). */
   refreshListing(): Promise<void> {
     return this.index.refresh();
+  }
+
+  /**
+   * Records a version of a change already made. The change stands even when
+   * its version cannot be written (a full disk): the history then takes the
+   * config as it is at its next change, as it does a change made by hand.
+   */
+  private async recordVersion(mac: string, record: () => Promise<void>): Promise<void> {
+    try {
+      await record();
+    } catch (error) {
+      this.logger.error({ err: error, mac }, 'Could not record a version of a config in its history');
+    }
+  }
+
+  /**
+   * Records as `external` the changes a scan found that no write recorded:
+   * made by hand, or by a writer that crashed before its version. Each is
+   * looked at under the config's lock, once any write in progress is over.
+   */
+  private recordChangesByHand(changes: FileChange[], initial: boolean): void {
+    if (!this.history.enabled || this.closed) return;
+    const look = async () => {
+      await this.history.ready();
+      if (!initial) for (const { mac } of changes) this.history.markStale(mac);
+      const differing = changes.filter(({ mac, state }) => this.history.mayDiffer(mac, state));
+      await mapWithConcurrency(differing, 4, ({ mac }) =>
+        this.withWriteLocks([mac], `record a change of ${mac} made outside the service`, async () => this.history.reconcile(mac, await this.files.load(mac))),
+      );
+    };
+    look().catch((error: unknown) => this.logger.warn({ err: error }, 'Could not record the changes made outside the service in the history'));
   }
 
   private emit(event: ChangeEvent): void {

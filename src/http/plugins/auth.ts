@@ -15,6 +15,10 @@ import { secondsLeft, WindowCounter } from '../window-counter.js';
 export type Access = 'admin' | 'device' | 'public';
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** The name of the admin token the request was let in with, or null (no token needed, or a device token). */
+    adminTokenName: string | null;
+  }
   interface FastifyContextConfig {
     /** Who may call this route; see {@link Access}. Unmarked routes follow `defaultAccess`. */
     access?: Access;
@@ -29,16 +33,21 @@ const WINDOW_MS = 60_000;
 const digest = (token: string): Buffer => createHash('sha256').update(token).digest();
 
 /**
- * True when `presented` is one of the tokens whose digests are `known`.
+ * The index of `presented` among the tokens whose digests are `known`, or -1.
  * Digests have one length, so timingSafeEqual never throws and the time
  * taken does not depend on how much of a token was right; every entry is
  * compared, so it does not depend on which one matched either.
  */
-export function tokenMatches(presented: string, known: readonly Buffer[]): boolean {
+export function tokenIndex(presented: string, known: readonly Buffer[]): number {
   const candidate = digest(presented);
-  let matched = false;
-  for (const entry of known) matched = timingSafeEqual(candidate, entry) || matched;
+  let matched = -1;
+  for (let i = 0; i < known.length; i++) if (timingSafeEqual(candidate, known[i]!)) matched = i;
   return matched;
+}
+
+/** True when `presented` is one of the tokens whose digests are `known`. */
+export function tokenMatches(presented: string, known: readonly Buffer[]): boolean {
+  return tokenIndex(presented, known) >= 0;
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */
@@ -70,6 +79,7 @@ export function defaultAccess(method: string, url: string | undefined): Access {
 export default fp(
   async function auth(app: FastifyInstance, options: { settings: Settings }) {
     const { adminTokens, deviceTokens } = options.settings;
+    app.decorateRequest('adminTokenName', null);
 
     // The OpenAPI document states each route's access and its 401 and 429 answers, whether or not tokens are set here.
     app.addHook('onRoute', (route) => {
@@ -92,7 +102,7 @@ export default fp(
     if (adminTokens.length === 0) {
       app.log.warn('Only DEVICE_TOKEN is set: the admin API stays open; set ADMIN_TOKEN to protect it');
     }
-    const admin = adminTokens.map(digest);
+    const admin = adminTokens.map(({ token }) => digest(token));
     const device = [...admin, ...deviceTokens.map(digest)];
 
     // An address over the limit of failed attempts is refused before its token is even checked, so a guess made
@@ -117,13 +127,18 @@ export default fp(
       return deviceTokens.length === 0 ? null : device;
     };
 
-    /** Whether the route is open, or the token valid and the address not blocked for failed attempts. It counts nothing. */
-    const grantsAccess = (access: Access, ip: string | undefined, authorization: string | undefined): boolean => {
+    /**
+     * Whether the route is open, or the token valid and the address not blocked for failed attempts. It counts
+     * nothing. An admin token's name is kept on the request: changes are recorded under it.
+     */
+    const grantsAccess = (request: FastifyRequest, access: Access): boolean => {
       const accepted = acceptedTokens(access);
       if (accepted === null) return true;
-      if (blockedWindow(ip) !== undefined) return false;
-      const token = bearerToken(authorization);
-      return token !== null && tokenMatches(token, accepted);
+      if (blockedWindow(request.ip) !== undefined) return false;
+      const token = bearerToken(request.headers.authorization);
+      const index = token === null ? -1 : tokenIndex(token, accepted);
+      if (index < admin.length && index >= 0) request.adminTokenName = adminTokens[index]!.name;
+      return index >= 0;
     };
 
     /** Throws the 401 or 429 for a request its route's access refuses. */
@@ -131,7 +146,7 @@ export default fp(
       // routeOptions is a getter that builds a new object: read once.
       const { config, url } = request.routeOptions;
       const access = config.access ?? defaultAccess(request.method, url);
-      if (grantsAccess(access, request.ip, request.headers.authorization)) return;
+      if (grantsAccess(request, access)) return;
 
       // Refused: blocked, or a token missing or wrong.
       refuseIfBlocked(request);

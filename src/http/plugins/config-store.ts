@@ -16,6 +16,7 @@ export default fp(
       dir: options.settings.configsDir,
       createDir: !options.settings.configsDirFromEnv,
       maxFileBytes: options.settings.maxConfigFileBytes,
+      history: { limit: options.settings.historyLimit, maxAgeMs: options.settings.historyMaxAgeDays * 86_400_000 },
       logger: app.log,
     });
     app.decorate('configStore', store);

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createMetrics, type Metrics, type Operation } from '../metrics.js';
+import { createMetrics, registerHistoryMetrics, type Metrics, type Operation } from '../metrics.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,6 +21,11 @@ export default fp(
   async function metrics(app: FastifyInstance) {
     const metrics = createMetrics(() => app.configStore.countValidConfigs());
     app.decorate('metrics', metrics);
+    const stopCounting = registerHistoryMetrics(metrics.registry, app.configStore.history);
+    app.addHook('onClose', (_app, done) => {
+      stopCounting();
+      done();
+    });
     app.decorateReply('errorCode', undefined);
 
     app.addHook('onResponse', (request, reply, done) => {

@@ -5,6 +5,15 @@ import fp from 'fastify-plugin';
 import { ConfigListResponseSchema, ConfigResponseSchema, ConfigSummarySchema, RenameConfigRequestSchema, SaveConfigRequestSchema, SkippedFileSchema } from '../schemas/configs.js';
 import { ErrorResponseSchema, FieldErrorSchema } from '../schemas/errors.js';
 import { HealthResponseSchema, LivenessResponseSchema } from '../schemas/health.js';
+import {
+  AuditEntrySchema,
+  AuditResponseSchema,
+  DeletedConfigSchema,
+  DeletedConfigsResponseSchema,
+  HistoryResponseSchema,
+  HistoryVersionContentSchema,
+  HistoryVersionSchema,
+} from '../schemas/history.js';
 import { PAGE_ROUTE_CONFIG } from './security.js';
 
 /** Shared schemas (one source for validation, serialisation and docs) and the OpenAPI document with Swagger UI at /api/docs. */
@@ -21,6 +30,13 @@ export default fp(
       RenameConfigRequestSchema,
       HealthResponseSchema,
       LivenessResponseSchema,
+      HistoryVersionSchema,
+      HistoryResponseSchema,
+      HistoryVersionContentSchema,
+      DeletedConfigSchema,
+      DeletedConfigsResponseSchema,
+      AuditEntrySchema,
+      AuditResponseSchema,
     ]) {
       app.addSchema(schema);
     }
@@ -45,6 +61,7 @@ export default fp(
         },
         tags: [
           { name: 'configs', description: 'Admin API' },
+          { name: 'history', description: 'Versions of configs, restore and the audit log (admin)' },
           { name: 'devices', description: 'What devices fetch' },
           { name: 'operations', description: 'Health and metrics' },
         ],

@@ -84,7 +84,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { document } = await store.save(mac, bytes, {
         ...writeConditions(request.headers),
         allowOverwrite: request.body.allow_overwrite ?? true,
-      });
+      }, { actor: request.actor });
       return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(wrappedConfig(document));
     },
   );
@@ -102,7 +102,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await store.remove(parseMac(request.params.mac), writeConditions(request.headers));
+      await store.remove(parseMac(request.params.mac), writeConditions(request.headers), { actor: request.actor });
       return reply.code(204).send(null);
     },
   );
@@ -127,7 +127,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const from = parseMac(request.params.mac);
       const to = parseMac(request.body.new_mac_address, 'new MAC address');
-      const document = await store.rename(from, to, writeConditions(request.headers));
+      const document = await store.rename(from, to, writeConditions(request.headers), { actor: request.actor });
       return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(wrappedConfig(document));
     },
   );

@@ -36,14 +36,18 @@ export const HistoryResponseSchema = Type.Object(
   { $id: 'HistoryResponse' },
 );
 
+// Query strings are not coerced (see server-options.ts): numbers are given as patterns.
+const LIMIT = { pattern: '^([1-9][0-9]{0,2}|1000)$', description: 'Most returned, from 1 to 1000 (default 100)' };
+const VERSION_NUMBER = '^[1-9][0-9]{0,9}$';
+
 export const HistoryQuerySchema = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Most versions returned' })),
-  before: Type.Optional(Type.Integer({ minimum: 1, description: 'Only versions older than this version number (for paging)' })),
+  limit: Type.Optional(Type.String(LIMIT)),
+  before: Type.Optional(Type.String({ pattern: VERSION_NUMBER, description: 'Only versions older than this version number (for paging)' })),
 });
 
 export const HistoryVersionParamsSchema = Type.Object({
   mac: Type.String({ description: 'MAC address in any accepted form' }),
-  version: Type.String({ pattern: '^[0-9]{1,10}(\\.json)?$', description: 'A version number; `<n>.json` answers the stored bytes as they were' }),
+  version: Type.String({ pattern: '^[1-9][0-9]{0,9}(\\.json)?$', description: 'A version number; `<n>.json` answers the stored bytes as they were' }),
 });
 
 export const HistoryVersionContentSchema = Type.Object(
@@ -84,7 +88,7 @@ export const AuditQuerySchema = Type.Object({
   operation: Type.Optional(operation),
   since: Type.Optional(Type.String({ format: 'date-time', description: 'Only changes at or after this time' })),
   until: Type.Optional(Type.String({ format: 'date-time', description: 'Only changes before this time' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Most entries returned' })),
+  limit: Type.Optional(Type.String(LIMIT)),
   cursor: Type.Optional(Type.String({ description: 'The `next_cursor` of the previous page' })),
 });
 
