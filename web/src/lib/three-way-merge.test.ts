@@ -40,6 +40,14 @@ describe('mergeThreeWay', () => {
     expect(JSON.parse(resolveMerge(merge, ['mine'])!)).toEqual({ ...BASE, numLeds: 90, interval: 60 });
   });
 
+  it('keeps a conflict to the lines changed on both sides, combining their neighbours', () => {
+    const theirs = text({ ...BASE, numLeds: 144, interval: 60 });
+    const mine = text({ ...BASE, numLeds: 90, logLevel: 'debug' });
+    const merge = mergeThreeWay(text(BASE), theirs, mine);
+    expect(merge.conflicts).toBe(1);
+    expect(JSON.parse(resolveMerge(merge, ['mine'])!)).toEqual({ ...BASE, numLeds: 90, logLevel: 'debug', interval: 60 });
+  });
+
   it('a conflict where lines were added on one side is not combined line by line', () => {
     const theirs = text({ deviceName: 'A', extra: 1, numLeds: 1 });
     const mine = text({ deviceName: 'B', numLeds: 1 });

@@ -25,34 +25,35 @@ export function mergeThreeWay(base: string, theirs: string, mine: string): Three
     if (last?.kind === 'clean') last.lines.push(...added);
     else hunks.push({ kind: 'clean', lines: [...added] });
   };
+  const pushConflict = (mine: string[], base: string[], theirs: string[]) => {
+    const last = hunks.at(-1);
+    if (last?.kind === 'conflict') {
+      last.mine.push(...mine);
+      last.base.push(...base);
+      last.theirs.push(...theirs);
+    } else hunks.push({ kind: 'conflict', mine: [...mine], base: [...base], theirs: [...theirs] });
+  };
   for (const region of diff3Merge<string>(lines(mine), lines(base), lines(theirs), { excludeFalseConflicts: true })) {
     if (region.ok) {
       pushClean(region.ok);
       continue;
     }
     const { a, o, b } = region.conflict!;
-    const combined = combineInPlaceEdits(o, a, b);
-    if (combined) pushClean(combined);
-    else hunks.push({ kind: 'conflict', mine: a, base: o, theirs: b });
+    if (a.length !== o.length || b.length !== o.length) {
+      pushConflict(a, o, b);
+      continue;
+    }
+    // diff3 counts edits to neighbouring lines as one conflict, and a JSON config's keys sit on neighbouring lines.
+    // Where neither side added or removed lines, the lines pair up one to one: each is taken from the side that
+    // changed it, and only a line changed differently by both is left to choose.
+    for (const [index, original] of o.entries()) {
+      const ours = a[index]!;
+      const other = b[index]!;
+      if (ours !== original && other !== original && ours !== other) pushConflict([ours], [original], [other]);
+      else pushClean([ours !== original ? ours : other]);
+    }
   }
   return { hunks, conflicts: hunks.filter((hunk) => hunk.kind === 'conflict').length };
-}
-
-/**
- * diff3 counts edits to neighbouring lines as one conflict (a JSON config's keys sit on neighbouring lines). When
- * neither side added or removed lines there, the lines pair up one to one, so each can be taken from whichever side
- * changed it; null when some line was changed differently by both.
- */
-function combineInPlaceEdits(base: string[], mine: string[], theirs: string[]): string[] | null {
-  if (mine.length !== base.length || theirs.length !== base.length) return null;
-  const combined: string[] = [];
-  for (const [index, original] of base.entries()) {
-    const ours = mine[index]!;
-    const other = theirs[index]!;
-    if (ours !== original && other !== original && ours !== other) return null;
-    combined.push(ours !== original ? ours : other);
-  }
-  return combined;
 }
 
 /** The merged text with each conflict resolved as chosen; null while a conflict has no choice. */
