@@ -27,6 +27,7 @@ export function HistoryPanel({
   restoreBlocked,
   onRestored,
   onStale,
+  refreshKey,
 }: {
   mac: string;
   etag: string | null;
@@ -35,6 +36,8 @@ export function HistoryPanel({
   restoreBlocked: string | null;
   onRestored: (restored: Tagged<ConfigResponse>, version: number) => void;
   onStale: (failure: ApiError) => void;
+  /** Changes when the page learns the config changed elsewhere (a refused save): the list is loaded again. */
+  refreshKey?: unknown;
 }) {
   const api = useApi();
   const loadVersion = useVersionLoader(mac);
@@ -65,7 +68,7 @@ export function HistoryPanel({
     };
   }, [api, mac, linked]);
   // Every write of the page changes the ETag, and adds a version to show.
-  useEffect(load, [load, etag]);
+  useEffect(load, [load, etag, refreshKey]);
 
   const showOlder = async () => {
     try {

@@ -91,11 +91,11 @@ export function AuditLogPage() {
       <form className="card audit-filters" onSubmit={apply} aria-label="Filters" data-testid="audit-filters">
         <label className="field" htmlFor={`${formId}-mac`}>
           <span className="field-label">Device (MAC)</span>
-          <input className="input input-mono" placeholder="aa:bb:cc:dd:ee:ff" autoComplete="off" spellCheck={false} {...field('mac')} />
+          <input className="input input-mono" placeholder="Any device" autoComplete="off" spellCheck={false} {...field('mac')} />
         </label>
         <label className="field" htmlFor={`${formId}-actor`}>
           <span className="field-label">Who</span>
-          <input className="input" placeholder="Exact name" autoComplete="off" {...field('actor')} />
+          <input className="input" placeholder="Anyone" autoComplete="off" {...field('actor')} />
         </label>
         <label className="field" htmlFor={`${formId}-operation`}>
           <span className="field-label">What</span>

@@ -545,6 +545,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         restoreBlocked={dirty ? 'Save or discard your changes to restore.' : null}
         onRestored={afterRestore}
         onStale={onStale}
+        refreshKey={merge ?? conflict?.currentEtag}
       />
 
 
