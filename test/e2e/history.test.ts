@@ -141,6 +141,14 @@ describe('version history', () => {
     await page.getByTestId('delete').click();
     await page.getByTestId('confirm-delete').click();
     await eventually(() => readStored(dir, MAC)).toBeNull();
+    // The page of a deleted config still has its history, down to the delete.
+    await page.goto(`/devices/${MAC}?version=3`);
+    await page.getByTestId('not-found').waitFor();
+    await eventually(() => page.getByTestId('version-title').textContent()).toBe('Version 3: Deleted');
+    // A phone shows the unified difference: all of version 2 removed.
+    await eventually(() => page.getByTestId('version-viewer').locator('.cm-deletedChunk').first().textContent()).toContain('"numLeds": 144');
+    await page.getByTestId('compare-with').selectOption('none');
+    await page.getByTestId('version-tombstone').waitFor();
 
     await page.getByRole('link', { name: 'Deleted' }).click();
     const row = page.locator(`[data-testid=deleted-row][data-mac="${MAC}"]`);

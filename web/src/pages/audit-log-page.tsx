@@ -177,10 +177,9 @@ export function AuditLogPage() {
                     <Link
                       to={`/devices/${entry.mac_address}?version=${entry.version}`}
                       className="btn btn-ghost btn-sm"
-                      aria-label={`Changes of version ${entry.version} of ${entry.mac_address}`}
                       data-testid="audit-diff-link"
                     >
-                      Version {entry.version}: changes
+                      Version {entry.version}: changes<span className="visually-hidden"> of {entry.mac_address}</span>
                     </Link>
                   </td>
                 </tr>

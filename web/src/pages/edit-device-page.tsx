@@ -541,7 +541,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
       <HistoryPanel
         mac={mac}
         etag={etag}
-        currentText={problem === null ? baseline : null}
+        currentText={baseline}
         restoreBlocked={dirty ? 'Save or discard your changes to restore.' : null}
         onRestored={afterRestore}
         onStale={onStale}
