@@ -280,6 +280,22 @@ describe('three-way merge of a refused save', () => {
     expect(problems).toEqual([]);
   });
 
+  it('a conflict can be settled by hand in the editor, where its markers keep Save off until they are gone', async () => {
+    const theirs = { ...V1, numLeds: 144 };
+    const mine = { ...V1, numLeds: 90 };
+    const { dir, me } = await race(theirs, mine);
+    const { page, problems } = me;
+    await page.getByTestId('merge-edit').click();
+    await eventually(() => page.getByTestId('merge-panel').count()).toBe(0);
+    await eventually(() => page.getByTestId('json-status').getAttribute('data-valid')).toBe('false');
+    expect(await page.getByTestId('save').isDisabled()).toBe(true);
+    const settled = { ...V1, numLeds: 100 };
+    await setEditorText(page, pretty(settled));
+    await page.getByTestId('save').click();
+    await eventually(() => readStored(dir, MAC)).toEqual(settled);
+    expect(problems).toEqual([]);
+  });
+
   it('without the opened version in the history, falls back to the two-way comparison', async () => {
     const running = await startApp({ env: { HISTORY_LIMIT: '0' } });
     await putConfig(running.baseUrl, MAC, V1);

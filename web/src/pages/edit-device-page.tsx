@@ -20,6 +20,7 @@ import { FormatJsonButton } from '../components/format-json-button.js';
 import { HistoryPanel } from '../components/history-panel.js';
 import { loadMergeBase, MergePanel } from '../components/merge-panel.js';
 import { useUndoSave } from '../components/use-undo-save.js';
+import { hasConflictMarkers } from '../lib/three-way-merge.js';
 
 /** A config as loaded for editing. `problem`: why the stored file cannot be used (then `text` is its raw text, if it was read), or null. */
 interface Loaded {
@@ -440,7 +441,12 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
           onSave={(merged) => void save(adoptMerged(merged), false, merged)}
           onEditByHand={(merged) => {
             adoptMerged(merged);
-            toast('success', 'The merged text is in the editor: remove any conflict markers, then save.');
+            toast(
+              'success',
+              hasConflictMarkers(merged)
+                ? 'The merged text is in the editor: settle each conflict between the <<<<<<< and >>>>>>> lines, remove the markers, then save.'
+                : 'The merged text is in the editor: check it, then save.',
+            );
           }}
           onCompareTwoWays={() => {
             setMerge(null);
