@@ -17,13 +17,22 @@ export interface VersionMeta {
   restoredFrom: number | null;
 }
 
-/** Longest actor kept: with its percent-encoding it must fit in a file name of 255 bytes. */
+/** Longest actor kept, in characters; fewer when they are not ASCII, as the encoded actor must fit in a file name. */
 export const MAX_ACTOR_LENGTH = 64;
+const MAX_ENCODED_ACTOR_LENGTH = 150;
 
-/** An actor as it is kept: control characters dropped, at most {@link MAX_ACTOR_LENGTH} characters. */
+/** An actor as it is kept: control characters dropped, at most {@link MAX_ACTOR_LENGTH} characters and 150 once percent-encoded. */
 export function normaliseActor(actor: string): string {
   // eslint-disable-next-line no-control-regex
-  return [...actor.replace(/[\u0000-\u001f\u007f]/g, '')].slice(0, MAX_ACTOR_LENGTH).join('').trim();
+  const characters = [...actor.replace(/[\u0000-\u001f\u007f]/g, '').trim()].slice(0, MAX_ACTOR_LENGTH);
+  let kept = '';
+  let encodedLength = 0;
+  for (const character of characters) {
+    encodedLength += encodeURIComponent(character).length;
+    if (encodedLength > MAX_ENCODED_ACTOR_LENGTH) break;
+    kept += character;
+  }
+  return kept.trim();
 }
 
 /** A tombstone records that the config is gone from this MAC: a delete, a move away, or a file removed by hand. */

@@ -252,10 +252,17 @@ export class ConfigStore {
    */
   private recordChangesByHand(changes: FileChange[], initial: boolean): void {
     if (!this.history.enabled || this.closed) return;
+    // Marked at once, so that an audit asked for after this scan reads these MACs' versions again.
+    if (!initial) for (const { mac } of changes) this.history.markStale(mac);
     const look = async () => {
       await this.history.ready();
-      if (!initial) for (const { mac } of changes) this.history.markStale(mac);
-      const differing = changes.filter(({ mac, state }) => this.history.mayDiffer(mac, state));
+      const candidates = [...changes];
+      if (initial) {
+        // A first scan sees no removal: a config removed while no replica looked is found by its history.
+        const present = new Set(changes.map(({ mac }) => mac));
+        for (const mac of this.history.catalog.macs()) if (!present.has(mac)) candidates.push({ mac, state: null });
+      }
+      const differing = candidates.filter(({ mac, state }) => this.history.mayDiffer(mac, state));
       await mapWithConcurrency(differing, 4, ({ mac }) =>
         this.withWriteLocks([mac], `record a change of ${mac} made outside the service`, async () => this.history.reconcile(mac, await this.files.load(mac))),
       );

@@ -14,14 +14,16 @@ export function isLiveLockToken(name: string): boolean {
  * What is left in the config directory `dir`, sorted: its names, with the
  * files of the service's state directory in place of that directory, as
  * `.iot-config/<part>/<name>`. The idle lock tokens of live processes are
- * left out (those of dead ones are leftovers, and stay): so a directory the
- * service left clean gives its configs alone.
+ * left out (those of dead ones are leftovers, and stay), and so is the
+ * version history (`.iot-config/history/`), which tests read on its own: so a
+ * directory the service left clean gives its configs alone.
  */
 export async function namesIn(dir: string): Promise<string[]> {
   const names = (await fs.readdir(dir)).filter((name) => name !== STATE_DIR_NAME);
   const state = await fs.readdir(path.join(dir, STATE_DIR_NAME), { recursive: true, withFileTypes: true }).catch(() => []);
   for (const entry of state) {
-    if (!entry.isDirectory()) names.push(path.relative(dir, path.join(entry.parentPath, entry.name)));
+    const name = path.relative(dir, path.join(entry.parentPath, entry.name));
+    if (!entry.isDirectory() && !name.startsWith(path.join(STATE_DIR_NAME, 'history', path.sep))) names.push(name);
   }
   return names.filter((name) => !isLiveLockToken(path.basename(name))).sort();
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { leftoversIn } from '../helpers/stored-names.js';
+import { verifyHistory } from './crash-history.js';
 import { checkEnvelope, figures, json, macOf, putBody, randomInt, request, storedBytes, violation } from './lib/client.js';
 import { Service } from './lib/service.js';
 
@@ -199,6 +200,7 @@ export async function crashPhase(root: string, cycles: number, log: (line: strin
       await verifyRename(dir, renamed, cycle);
       service = await Service.start({ ESP32_CONFIGS_DIR: dir });
       await verifyAfterRestart(service, dir, expectations, renamed, cycle);
+      await verifyHistory(service.port, dir, cycle);
     }
   } finally {
     await service.kill('SIGKILL');

@@ -77,14 +77,14 @@ describe('atomic writes', () => {
     expect(JSON.parse(await fs.readFile(path.join(dir, `${MAC}.json`), 'utf8'))).toEqual({ deviceName: 'old' });
   });
 
-  it('fsyncs the temp file before the rename and the directory after it', async () => {
+  it('fsyncs the temp file before the rename and the directory after it, for the config and then its version', async () => {
     const store = await newStore();
     const calls: string[] = [];
     const opened = openedFiles();
     const realFsync = FsCalls.prototype.fsync;
     vi.spyOn(FsCalls.prototype, 'fsync').mockImplementation(async function (this: FsCalls, fd) {
       const name = opened.get(fd);
-      calls.push(`fsync ${name?.endsWith('.tmp') ? 'temp' : name === path.basename(store.dir) ? 'dir' : 'other'}`);
+      calls.push(`fsync ${name?.endsWith('.tmp') ? 'temp' : name === path.basename(store.dir) ? 'dir' : name === MAC ? 'history dir' : 'other'}`);
       return realFsync.call(this, fd);
     });
     const realRename = FsCalls.prototype.rename;
@@ -93,7 +93,7 @@ describe('atomic writes', () => {
       return realRename.call(this, from, to);
     });
     await store.save(MAC, bytesOf({ a: 1 }));
-    expect(calls).toEqual(['fsync temp', 'rename', 'fsync dir']);
+    expect(calls).toEqual(['fsync temp', 'rename', 'fsync dir', 'fsync temp', 'rename', 'fsync history dir']);
   });
 
   it('50 concurrent PUTs to one MAC leave a file equal to one of the 50 bodies', async () => {

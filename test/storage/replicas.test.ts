@@ -5,6 +5,7 @@ import { tempDir } from '../helpers/app.js';
 import { freePort } from '../helpers/free-port.js';
 import { spawnServer, waitForServer, type ServerProcess } from '../helpers/server-process.js';
 import { namesIn } from '../helpers/stored-names.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const MAC = 'aa-bb-cc-dd-ee-ff';
 
@@ -62,5 +63,31 @@ describe('three server processes sharing one directory', () => {
     expect(seen).toBe(true);
     expect(Date.now() - started).toBeLessThanOrEqual(2000);
     expect(await namesIn(dir)).toEqual([`${MAC}.json`]);
+  });
+
+  it('leave one linear history, one version per 200, in the order the file was replaced', async () => {
+    const dir = await tempDir();
+    const replicas = await startReplicas(dir, 3);
+    const saved: string[] = [];
+    // Unconditional writers and If-Match racers at once, spread over the processes.
+    for (let round = 0; round < 3; round++) {
+      const base = round === 0 ? undefined : (await fetch(`${replicas[0]!.url}/api/configs/${MAC}`)).headers.get('etag')!;
+      const writers = Array.from({ length: 18 }, (_, i) => put(replicas[i % 3]!, { round, writer: i }, base !== undefined && i % 2 === 0 ? { 'if-match': base } : {}));
+      for (const response of await Promise.all(writers)) if (response.status === 200) saved.push(response.headers.get('etag')!);
+    }
+    const history = (await (await fetch(`${replicas[2]!.url}/api/configs/${MAC}/history?limit=1000`)).json()) as { versions: { version: number; etag: string }[] };
+    const versions = history.versions.reverse();
+    expect(versions.map((v) => v.version)).toEqual(versions.map((_, i) => i + 1));
+    expect(versions.map((v) => v.etag).sort()).toEqual([...saved].sort());
+    // The newest version is what the file holds now.
+    expect(versions[versions.length - 1]!.etag).toBe((await fetch(`${replicas[1]!.url}/api/configs/${MAC}`)).headers.get('etag'));
+    // Each replica's audit log shows every version, those written by the others too: at once for one MAC, within
+    // a list's rescan for the fleet.
+    for (const replica of replicas) {
+      const audit = (await (await fetch(`${replica.url}/api/audit?mac=${MAC}&limit=1000`)).json()) as { entries: unknown[] };
+      expect(audit.entries).toHaveLength(saved.length);
+    }
+    const fleetAudit = async () => ((await (await fetch(`${replicas[0]!.url}/api/audit?limit=1000`)).json()) as { entries: unknown[] }).entries.length;
+    await waitUntil(async () => (await fleetAudit()) === saved.length, 'the fleet audit to show every version', 3000);
   });
 });

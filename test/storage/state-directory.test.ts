@@ -48,13 +48,15 @@ describe('the state directory', () => {
 
     expect((await fs.readdir(dir)).sort()).toEqual([STATE_DIR_NAME, `${THIRD}.json`]);
     const { root, tmp, locks } = statePaths(dir);
-    expect((await fs.readdir(root)).sort()).toEqual(['locks', 'tmp']);
+    expect((await fs.readdir(root)).sort()).toEqual(['history', 'locks', 'tmp']);
     expect(await fs.readdir(tmp)).toEqual([]);
     const idle = await fs.readdir(locks);
     expect(idle.length).toBeGreaterThan(0);
     expect(idle.filter((name) => !isLiveLockToken(name))).toEqual([]);
-    // Temp files in tmp/, tokens and locks in locks/: nothing else was ever made in the config directory.
+    // Temp files in tmp/, tokens and locks in locks/ (versions are renamed into history/ from tmp/): nothing else
+    // was ever made in the config directory.
     expect(new Set(made.map((file) => path.dirname(file)))).toEqual(new Set([tmp, locks]));
+    expect((await fs.readdir(path.join(root, 'history'))).sort()).toEqual([MAC, OTHER, THIRD].sort());
 
     // Listed neither as a config nor as a skipped file.
     await app.configStore.refreshListing();

@@ -191,11 +191,13 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { mac, actor, operation, since, until, cursor } = request.query;
-      // Changes other replicas made are noticed by the list's scan.
-      await store.list();
+      const macAddress = mac === undefined ? undefined : parseMac(mac);
+      // Changes other replicas made are noticed by the list's scan; one MAC's are read from disk.
+      if (macAddress === undefined) await store.list();
+      else await history.versions(macAddress);
       await history.refreshStale();
       const page = history.catalog.audit({
-        mac: mac === undefined ? undefined : parseMac(mac),
+        mac: macAddress,
         actor,
         operation,
         since: timeOf(since, 'since'),
