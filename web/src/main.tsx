@@ -40,6 +40,16 @@ const router = createBrowserRouter([
         lazy: () => import('./pages/edit-device-page.js').then((page) => ({ Component: page.EditDeviceRoute })),
         hydrateFallbackElement: <PageLoading />,
       },
+      {
+        path: 'audit',
+        lazy: () => import('./pages/audit-log-page.js').then((page) => ({ Component: page.AuditLogPage })),
+        hydrateFallbackElement: <PageLoading />,
+      },
+      {
+        path: 'deleted',
+        lazy: () => import('./pages/deleted-page.js').then((page) => ({ Component: page.DeletedPage })),
+        hydrateFallbackElement: <PageLoading />,
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -37,6 +37,29 @@ describe('ApiClient', () => {
     expect(calls[1]!.init.body).toBe('{"content":{},"allow_overwrite":false}');
   });
 
+  it('asks for history, audit pages and restores with only the filters given, and If-Match on a restore', async () => {
+    const calls: { url: string; init: RequestInit }[] = [];
+    const client = new ApiClient(new MemoryStore(), async (url, init) => {
+      calls.push({ url: String(url), init: init! });
+      return new Response('{"entries":[],"next_cursor":null}', { status: 200, headers: { etag: '"v9"' } });
+    });
+    await client.getHistory('aa-bb-cc-dd-ee-ff', { limit: 50, before: 7 });
+    await client.getHistory('aa-bb-cc-dd-ee-ff');
+    await client.listAudit({ mac: 'aa-bb-cc-dd-ee-ff', actor: '', operation: 'delete', since: '2026-12-01T00:00:00.000Z', cursor: 'a b' });
+    const restored = await client.restoreVersion('aa-bb-cc-dd-ee-ff', 3, '"v8"');
+    await client.restoreVersion('aa-bb-cc-dd-ee-ff', 2);
+    expect(calls.map((call) => `${call.init.method} ${call.url}`)).toEqual([
+      'GET /api/configs/aa-bb-cc-dd-ee-ff/history?limit=50&before=7',
+      'GET /api/configs/aa-bb-cc-dd-ee-ff/history',
+      'GET /api/audit?mac=aa-bb-cc-dd-ee-ff&operation=delete&since=2026-12-01T00%3A00%3A00.000Z&cursor=a+b',
+      'POST /api/configs/aa-bb-cc-dd-ee-ff/history/3/restore',
+      'POST /api/configs/aa-bb-cc-dd-ee-ff/history/2/restore',
+    ]);
+    expect((calls[3]!.init.headers as Record<string, string>)['if-match']).toBe('"v8"');
+    expect((calls[4]!.init.headers as Record<string, string>)['if-match']).toBeUndefined();
+    expect(restored.etag).toBe('"v9"');
+  });
+
   it('turns an error envelope into an ApiError, and a network failure or foreign error page too', async () => {
     const failing = new ApiClient(new MemoryStore(), async () => envelope(409, 'RECORD_EXISTS', 'Config for x already exists'));
     const error = await failing.listConfigs().catch((caught: unknown) => caught);

@@ -7,9 +7,32 @@ import type {
   SkippedFileSchema,
 } from '../../../src/http/schemas/configs.js';
 import type { ErrorResponse } from '../../../src/http/schemas/errors.js';
+import type {
+  AuditEntry,
+  AuditResponse,
+  DeletedConfig,
+  HistoryOperation,
+  HistoryResponse,
+  HistoryVersion,
+  HistoryVersionContent,
+} from '../../../src/http/schemas/history.js';
 
 // Types come from the service's TypeBox schemas, never copied by hand.
 export type { ConfigResponse, ErrorResponse };
+export type { AuditEntry, DeletedConfig, HistoryOperation, HistoryVersion, HistoryVersionContent };
+/** The history response; its schema refers to the version schema by $ref, which Static leaves as unknown. */
+export type VersionList = Omit<HistoryResponse, 'versions'> & { versions: HistoryVersion[] };
+export type AuditPage = Omit<AuditResponse, 'entries'> & { entries: AuditEntry[] };
+/** The audit filters as the API takes them; absent or empty ones are not sent. */
+export interface AuditQuery {
+  mac?: string;
+  actor?: string;
+  operation?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string;
+}
 export type ConfigSummary = Static<typeof ConfigSummarySchema>;
 export type SkippedFile = Static<typeof SkippedFileSchema>;
 /** The list response; its schema refers to the item schemas by $ref, which Static leaves as unknown. */
@@ -110,6 +133,27 @@ export class ApiClient {
     });
   }
 
+  getHistory(mac: string, options: { limit?: number; before?: number } = {}): Promise<VersionList> {
+    return this.request<VersionList>('GET', `/api/configs/${encodeURIComponent(mac)}/history${queryString(options)}`).then((r) => r.body);
+  }
+
+  getVersion(mac: string, version: number): Promise<HistoryVersionContent> {
+    return this.request<HistoryVersionContent>('GET', `/api/configs/${encodeURIComponent(mac)}/history/${version}`).then((r) => r.body);
+  }
+
+  /** Writes an old version's bytes again; `ifMatch` is the ETag the config has now (none when it is deleted). */
+  restoreVersion(mac: string, version: number, ifMatch?: string | null): Promise<Tagged<ConfigResponse>> {
+    return this.request<ConfigResponse>('POST', `/api/configs/${encodeURIComponent(mac)}/history/${version}/restore`, { ifMatch });
+  }
+
+  listDeleted(): Promise<DeletedConfig[]> {
+    return this.request<DeletedConfig[]>('GET', '/api/history/deleted').then((r) => r.body);
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditPage> {
+    return this.request<AuditPage>('GET', `/api/audit${queryString({ ...query })}`).then((r) => r.body);
+  }
+
   private async request<T>(
     method: string,
     path: string,
@@ -154,6 +198,13 @@ export class ApiClient {
     });
     return this.pendingPrompt;
   }
+}
+
+function queryString(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== '') search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
 }
 
 function parseEnvelope(text: string, response: Response): Partial<ErrorResponse> {

@@ -12,12 +12,15 @@ export function Dialog({
   children,
   testId,
   tone = 'default',
+  className = '',
 }: {
   title: string;
   onClose: () => void;
   children: ReactNode;
   testId: string;
   tone?: 'default' | 'danger';
+  /** Extra classes, such as `dialog-wide` for one that shows a difference. */
+  className?: string;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -51,7 +54,7 @@ export function Dialog({
   return (
     <dialog
       ref={ref}
-      className={`dialog dialog-${tone}`}
+      className={`dialog dialog-${tone} ${className}`.trim()}
       aria-labelledby={titleId}
       data-testid={testId}
       onCancel={(event) => {

@@ -7,8 +7,18 @@ import { editorTheme } from './editor-theme.js';
 
 const readOnly = [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), json(), editorTheme];
 
-/** The stored config next to (or merged into) the person's own version, read-only. */
-export function DiffView({ stored, mine, layout }: { stored: string; mine: string; layout: 'split' | 'unified' }) {
+/** The stored config next to (or merged into) the person's own version, read-only; `labels` name the two sides otherwise. */
+export function DiffView({
+  stored,
+  mine,
+  layout,
+  labels = ['Stored now', 'Your version'],
+}: {
+  stored: string;
+  mine: string;
+  layout: 'split' | 'unified';
+  labels?: readonly [string, string];
+}) {
   const host = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -34,13 +44,13 @@ export function DiffView({ stored, mine, layout }: { stored: string; mine: strin
     <div className="diff" data-testid="diff-view" data-layout={layout}>
       {layout === 'split' ? (
         <div className="diff-labels" aria-hidden="true">
-          <span>Stored now</span>
-          <span>Your version</span>
+          <span>{labels[0]}</span>
+          <span>{labels[1]}</span>
         </div>
       ) : (
         <div className="diff-legend" aria-hidden="true">
-          <span className="legend-stored">Stored now</span>
-          <span className="legend-mine">Your version</span>
+          <span className="legend-stored">{labels[0]}</span>
+          <span className="legend-mine">{labels[1]}</span>
         </div>
       )}
       <div ref={host} className="diff-host" />

@@ -121,3 +121,11 @@ export const KeyIcon = (p: IconProps) => (
     <path d="m10.7 12.3 9.8-9.8M17 6l3 3M15 8l2 2" />
   </Icon>
 );
+
+/** A clock with a turning-back arrow: history, restore, undo. */
+export const HistoryIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M3 12a9 9 0 1 0 3-6.7L3 8" />
+    <path d="M3 3v5h5M12 7v5l3 2" />
+  </Icon>
+);

@@ -22,6 +22,8 @@ export function Layout({ children }: { children?: ReactNode }) {
             <NavLink to="/devices" end>
               Devices
             </NavLink>
+            <NavLink to="/audit">Audit log</NavLink>
+            <NavLink to="/deleted">Deleted</NavLink>
             <a href="/api/docs" target="_blank" rel="noreferrer">
               API docs
             </a>

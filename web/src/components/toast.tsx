@@ -2,20 +2,29 @@ import { createContext, useCallback, useContext, useEffect, useRef, useState, ty
 import { CheckIcon, XIcon } from './icons.js';
 
 type ToastKind = 'success' | 'error';
+/** A button in the toast (Undo); clicking it dismisses the toast. */
+export interface ToastAction {
+  label: string;
+  run: () => void;
+}
 interface Toast {
   id: number;
   kind: ToastKind;
   message: string;
+  action?: ToastAction;
 }
+type ShowToast = (kind: ToastKind, message: string, action?: ToastAction) => void;
 
-const ToastContext = createContext<(kind: ToastKind, message: string) => void>(() => undefined);
+const ToastContext = createContext<ShowToast>(() => undefined);
 
-export function useToast(): (kind: ToastKind, message: string) => void {
+export function useToast(): ShowToast {
   return useContext(ToastContext);
 }
 
 /** How long a toast stays unless it is hovered or focused; an error gives more to read, and maybe a reason to act. */
 const TOAST_MS: Record<ToastKind, number> = { success: 4000, error: 12000 };
+/** A toast with an action stays longer: the person needs time to decide and reach the button. */
+const ACTION_TOAST_MS = 10000;
 
 /** Brief messages in a live region, each gone after a few seconds. */
 export function ToastProvider({ children }: { children: ReactNode }) {
@@ -24,9 +33,9 @@ export function ToastProvider({ children }: { children: ReactNode }) {
 
   const dismiss = useCallback((id: number) => setToasts((all) => all.filter((toast) => toast.id !== id)), []);
 
-  const show = useCallback((kind: ToastKind, message: string) => {
+  const show = useCallback<ShowToast>((kind, message, action) => {
     const id = nextId.current++;
-    setToasts((all) => [...all.slice(-2), { id, kind, message }]);
+    setToasts((all) => [...all.slice(-2), { id, kind, message, action }]);
   }, []);
 
   return (
@@ -45,7 +54,7 @@ export function ToastProvider({ children }: { children: ReactNode }) {
 function ToastItem({ toast, dismiss }: { toast: Toast; dismiss: (id: number) => void }) {
   const [hovered, setHovered] = useState(false);
   const [focused, setFocused] = useState(false);
-  const remaining = useRef(TOAST_MS[toast.kind]);
+  const remaining = useRef(toast.action ? Math.max(ACTION_TOAST_MS, TOAST_MS[toast.kind]) : TOAST_MS[toast.kind]);
 
   useEffect(() => {
     if (hovered || focused) return;
@@ -69,6 +78,19 @@ function ToastItem({ toast, dismiss }: { toast: Toast; dismiss: (id: number) => 
     >
       {toast.kind === 'success' ? <CheckIcon className="toast-icon" /> : <XIcon className="toast-icon" />}
       <span>{toast.message}</span>
+      {toast.action && (
+        <button
+          type="button"
+          className="toast-action"
+          onClick={() => {
+            dismiss(toast.id);
+            toast.action!.run();
+          }}
+          data-testid="toast-action"
+        >
+          {toast.action.label}
+        </button>
+      )}
       <button type="button" className="toast-close" aria-label="Dismiss" onClick={() => dismiss(toast.id)}>
         <XIcon />
       </button>

@@ -17,6 +17,10 @@ import { useUnsavedChangesGuard } from '../components/unsaved-changes-guard.js';
 import { useSaveShortcut } from '../components/use-save-shortcut.js';
 import { checkConfigText, normaliseMac, storedContentText, summarizeConfig } from '../lib/config-text.js';
 import { FormatJsonButton } from '../components/format-json-button.js';
+import { HistoryPanel } from '../components/history-panel.js';
+import { loadMergeBase, MergePanel } from '../components/merge-panel.js';
+import { useUndoSave } from '../components/use-undo-save.js';
+import { hasConflictMarkers } from '../lib/three-way-merge.js';
 
 /** A config as loaded for editing. `problem`: why the stored file cannot be used (then `text` is its raw text, if it was read), or null. */
 interface Loaded {
@@ -127,6 +131,8 @@ function EditDevicePage({ mac }: { mac: string }) {
           </div>
         </div>
       )}
+      {/* A deleted config keeps its history: its versions can be seen and brought back from here. */}
+      {state.status === 'missing' && <HistoryPanel mac={mac} etag={null} currentText={null} restoreBlocked={null} onRestored={load} onStale={load} />}
       {state.status === 'error' && <ErrorAlert error={state.error} title={`The config of ${mac} could not be loaded`} onRetry={load} />}
       {state.status === 'ready' && <DeviceEditor mac={mac} initial={state.loaded} fetchLatest={fetchLatest} />}
     </section>
@@ -163,6 +169,8 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
   const saveFailed = (failure: ApiError) => setError({ failure, title: 'The config was not saved', of: 'save' });
   const loadFailed = (failure: ApiError) => setError({ failure, title: 'The stored version could not be loaded', of: 'load' });
   const [conflict, setConflict] = useState<Conflict | null>(null);
+  // A refused save merged three ways: the version the editor was opened from, and the stored one now.
+  const [merge, setMerge] = useState<{ base: string; theirs: Loaded } | null>(null);
   const [dialog, setDialog] = useState<'rename' | 'delete' | null>(null);
   const renameNoteId = useId();
   // For answers that arrive after the person left the page: nothing to show them on.
@@ -184,7 +192,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
   }
   const { allowNextNavigation, guardDialog } = useUnsavedChangesGuard(dirty);
   // During a conflict the panel's buttons decide: a plain save would send the stale ETag again and only fail again.
-  const canSave = check.valid && dirty && !saving && conflict === null;
+  const canSave = check.valid && dirty && !saving && conflict === null && merge === null;
   // The title shows the stored name, so it does not flicker while typing.
   const stored = useMemo(() => {
     const parsed = checkConfigText(baseline);
@@ -199,6 +207,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
     setEtag(loaded.etag);
     setProblem(loaded.problem);
     setConflict(null);
+    setMerge(null);
   };
 
   /**
@@ -215,6 +224,37 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
     setEtag(stored.etag);
     setProblem(null);
     setConflict(null);
+    setMerge(null);
+  };
+  const undoSave = useUndoSave(mac, applySaved, (failure) => onStale(failure));
+  const afterRestore = (restored: Tagged<ConfigResponse>, version: number) => {
+    showStored({ text: storedContentText(restored.text), etag: restored.etag, problem: null });
+    toast('success', `Restored version ${version} of ${mac}`);
+  };
+
+  /** Opens the three-way merge of a refused save; false when the opened version is not in the history. */
+  const startMerge = async (openedEtag: string, mine: string): Promise<boolean> => {
+    try {
+      const [base, theirs] = await Promise.all([loadMergeBase(api, mac, openedEtag), fetchLatest()]);
+      if (base === null || theirs.problem !== null || !mounted.current) return false;
+      // The diff is of the text now in the editor, so typing on while the answers came stays in the merge.
+      if (latestText.current !== mine) return false;
+      setMerge({ base, theirs });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  /** Takes a merged text into the editor, on top of the stored version (whose ETag the next save sends). */
+  const adoptMerged = (merged: string) => {
+    if (!merge) return null;
+    const { theirs } = merge;
+    setBaseline(theirs.text);
+    setEtag(theirs.etag);
+    onEdit(merged);
+    editorRef.current?.setText(merged);
+    setMerge(null);
+    return theirs.etag;
   };
 
   /** Someone else changed (current ETag) or deleted (null) the config since it was loaded here. */
@@ -263,17 +303,21 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
   };
 
   /** Saves with If-Match; `recreate` stores the config again after someone deleted it (create-only). */
-  const save = async (ifMatch: string | null = etag, recreate = false) => {
-    if (!check.valid) return;
+  const save = async (ifMatch: string | null = etag, recreate = false, sentText = text) => {
+    if (!checkConfigText(sentText).valid) return;
     setSaving(true);
     setError(null);
     try {
-      const sentText = text;
-      applySaved(await api.saveConfig(mac, sentText, recreate ? { allowOverwrite: false } : { ifMatch }), sentText);
-      toast('success', `Saved ${mac}`);
+      const saved = await api.saveConfig(mac, sentText, recreate ? { allowOverwrite: false } : { ifMatch });
+      applySaved(saved, sentText);
+      const savedEtag = saved.etag;
+      toast('success', `Saved ${mac}`, savedEtag ? { label: 'Undo', run: () => void undoSave(savedEtag, sentText) } : undefined);
     } catch (caught) {
       const failure = asApiError(caught);
-      if (failure.code === 'PRECONDITION_FAILED') startConflict(currentEtagOf(failure));
+      if (failure.code === 'PRECONDITION_FAILED') {
+        const merged = !recreate && ifMatch !== null && ifMatch === etag && currentEtagOf(failure) !== null && (await startMerge(ifMatch, sentText));
+        if (!merged) startConflict(currentEtagOf(failure));
+      }
       else if (recreate && failure.code === 'RECORD_EXISTS') await conflictWithRecreated();
       else saveFailed(failure);
     } finally {
@@ -388,6 +432,29 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         </div>
       )}
 
+      {merge && (
+        <MergePanel
+          base={merge.base}
+          theirs={merge.theirs.text}
+          mine={text}
+          saving={saving}
+          onSave={(merged) => void save(adoptMerged(merged), false, merged)}
+          onEditByHand={(merged) => {
+            adoptMerged(merged);
+            toast(
+              'success',
+              hasConflictMarkers(merged)
+                ? 'The merged text is in the editor: settle each conflict between the <<<<<<< and >>>>>>> lines, remove the markers, then save.'
+                : 'The merged text is in the editor: check it, then save.',
+            );
+          }}
+          onCompareTwoWays={() => {
+            setMerge(null);
+            startConflict(merge.theirs.etag, merge.theirs);
+          }}
+        />
+      )}
+
       {conflict && (
         <div className="alert alert-warning conflict" role="alert" data-testid="conflict-panel">
           <AlertIcon className="alert-icon" />
@@ -476,6 +543,16 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
       </div>
 
       <ConfigEditorPanel initialText={initial.text} check={check} dirty={dirty} onChange={onEdit} editorRef={editorRef} />
+
+      <HistoryPanel
+        mac={mac}
+        etag={etag}
+        currentText={baseline}
+        restoreBlocked={dirty ? 'Save or discard your changes to restore.' : null}
+        onRestored={afterRestore}
+        onStale={onStale}
+        refreshKey={merge ?? conflict?.currentEtag}
+      />
 
 
       {dialog === 'delete' && (
