@@ -1,7 +1,9 @@
 /** What made a version of a config (see docs/history.md). */
 export type HistoryOperation = 'create' | 'update' | 'delete' | 'rename_from' | 'rename_to' | 'restore' | 'external' | 'import';
 
-const OPERATIONS: ReadonlySet<string> = new Set<HistoryOperation>(['create', 'update', 'delete', 'rename_from', 'rename_to', 'restore', 'external', 'import']);
+const OPERATION_NAMES: ReadonlyMap<string, HistoryOperation> = new Map(
+  (['create', 'update', 'delete', 'rename_from', 'rename_to', 'restore', 'external', 'import'] as const).map((name) => [name, name]),
+);
 
 /** Everything known of a version but its bytes; all of it is in the version file's name. */
 export interface VersionMeta {
@@ -60,7 +62,7 @@ export function versionFileName(meta: Omit<VersionMeta, 'mac'>): string {
 /** The version a file name describes, or null when it is not a version file's name. */
 export function parseVersionFileName(mac: string, name: string): VersionMeta | null {
   const match = NAME.exec(name);
-  if (match === null || !OPERATIONS.has(match[3]!)) return null;
+  if (match === null || !OPERATION_NAMES.has(match[3]!)) return null;
   let actor: string | null = null;
   if (match[7] !== '') {
     try {
@@ -74,10 +76,12 @@ export function parseVersionFileName(mac: string, name: string): VersionMeta | n
     mac,
     version: Number(match[1]),
     at: Number(match[2]),
-    operation: match[3] as HistoryOperation,
+    // The constant, not the slice of the name: a large history holds one string per operation, not one per version.
+    operation: OPERATION_NAMES.get(match[3]!)!,
     restoredFrom: restoredFrom === 0 ? null : restoredFrom,
     size: Number(match[5]),
-    etag: match[6] === '-' ? null : `"${match[6]}"`,
+    // Joined into a string of its own: a template would keep the whole file name alive for each version held.
+    etag: match[6] === '-' ? null : ['"', match[6], '"'].join(''),
     actor,
   };
 }

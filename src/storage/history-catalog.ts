@@ -118,13 +118,14 @@ export class HistoryCatalog {
     if (query.after !== undefined) i = lastBefore(source, query.after);
     else if (query.until !== undefined) i = lastBefore(source, { at: query.until, mac: '', version: 0 });
     const entries: VersionMeta[] = [];
+    const { since = -Infinity, until = Infinity, actor, operation } = query;
+    // A filter that matches little reads the whole timeline: the loop stays to plain comparisons.
+    const anyDropped = this.dropped.size > 0;
     for (; i >= 0; i--) {
       const meta = source[i]!;
-      if (query.since !== undefined && meta.at < query.since) break;
-      if (this.dropped.has(meta)) continue;
-      if (query.until !== undefined && meta.at >= query.until) continue;
-      if (query.actor !== undefined && meta.actor !== query.actor) continue;
-      if (query.operation !== undefined && meta.operation !== query.operation) continue;
+      if (meta.at < since) break;
+      if (meta.at >= until || (actor !== undefined && meta.actor !== actor) || (operation !== undefined && meta.operation !== operation)) continue;
+      if (anyDropped && this.dropped.has(meta)) continue;
       if (entries.length === query.limit) return { entries, more: true };
       entries.push(meta);
     }

@@ -89,11 +89,20 @@ export class HistoryFolders {
   }
 }
 
+/** One string per actor, shared by all of the actor's versions: a large history has few actors and many versions. */
+const actors = new Map<string, string>();
+
 function parseNames(mac: string, names: readonly string[]): VersionMeta[] {
   const versions: VersionMeta[] = [];
   for (const name of names) {
     const meta = parseVersionFileName(mac, name);
-    if (meta !== null) versions.push(meta);
+    if (meta === null) continue;
+    if (meta.actor !== null) {
+      const known = actors.get(meta.actor);
+      if (known === undefined) actors.set(meta.actor, meta.actor);
+      else meta.actor = known;
+    }
+    versions.push(meta);
   }
   return versions.sort((a, b) => a.version - b.version || a.at - b.at);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseVersionFileName } from '../../src/domain/history-version.js';
+import { parseVersionFileName, versionFileName } from '../../src/domain/history-version.js';
 import { buildTestApp, MAC, sampleContent, tempDir } from '../helpers/app.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
@@ -129,6 +129,34 @@ describe('history', () => {
     const off = await buildTestApp({ HISTORY_LIMIT: '0' });
     await put(off.app, { n: 1 });
     expect(await versionFiles(off.dir)).toEqual([]);
+  });
+
+  it('drops versions older than HISTORY_MAX_AGE_DAYS beyond the newest ten, without a write', async () => {
+    const dir = await tempDir();
+    const first = await buildTestApp({ ESP32_CONFIGS_DIR: dir });
+    for (let i = 1; i <= 15; i++) await put(first.app, { n: i });
+    await first.app.close();
+    // Versions 1 to 12 made two years ago.
+    const twoYearsAgo = Date.now() - 730 * 86_400_000;
+    for (const { name, meta } of (await versionFiles(dir)).filter(({ meta }) => meta.version <= 12)) {
+      const old = versionFileName({ ...meta, at: twoYearsAgo + meta.version });
+      await fs.rename(path.join(dir, '.iot-config', 'history', MAC, name), path.join(dir, '.iot-config', 'history', MAC, old));
+    }
+    const { app } = await buildTestApp({ ESP32_CONFIGS_DIR: dir, HISTORY_MAX_AGE_DAYS: '30' });
+    await waitUntil(async () => (await versionFiles(dir)).length === 10, 'old versions pruned after the start');
+    expect((await historyOf(app)).map((v) => v.version)).toEqual([15, 14, 13, 12, 11, 10, 9, 8, 7, 6]);
+  });
+
+  it('counts versions by operation and the history\'s size in the metrics', async () => {
+    const { app } = await buildTestApp();
+    await put(app, { n: 1 });
+    await put(app, { n: 22 });
+    await app.inject({ method: 'DELETE', url: `/api/configs/${MAC}` });
+    const text = (await app.inject('/metrics')).body;
+    expect(text).toMatch(/^iot_config_history_versions_total\{operation="create"\} 1$/m);
+    expect(text).toMatch(/^iot_config_history_versions_total\{operation="update"\} 1$/m);
+    expect(text).toMatch(/^iot_config_history_versions_total\{operation="delete"\} 1$/m);
+    expect(text).toMatch(/^iot_config_history_bytes 27$/m);
   });
 
   it('survives a restart', async () => {
