@@ -56,6 +56,7 @@ export class ConfigHistory {
   private pruneTimer: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<(meta: VersionMeta) => void>();
   private readonly stale = new Set<string>();
+  private closed = false;
 
   constructor(private readonly options: ConfigHistoryOptions) {
     this.folders = new HistoryFolders(options.dir, options.io);
@@ -76,6 +77,7 @@ export class ConfigHistory {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.pruneTimer);
   }
 
@@ -128,10 +130,7 @@ export class ConfigHistory {
     try {
       const versions = await this.versions(mac);
       if (recordable(before) && versions[versions.length - 1]?.etag !== before.etag) {
-        const baseline = await this.stageVersion(mac, versions, { bytes: before.bytes, etag: before.etag }, 'external', null, null);
-        await baseline.staged.place();
-        await this.folders.sync(mac);
-        versions.push(this.added(baseline.meta));
+        versions.push(await this.write(mac, versions, { bytes: before.bytes, etag: before.etag }, 'external', null, null));
       }
       const { meta, staged } = await this.stageVersion(mac, versions, after, operation, actor, restoredFrom);
       let placed = false;
@@ -184,7 +183,9 @@ export class ConfigHistory {
         for (const mac of this.catalog.macs()) if (!present.has(mac)) candidates.push({ mac, state: null });
       }
       const differing = candidates.filter(({ mac, state }) => this.mayDiffer(mac, state));
-      await mapWithConcurrency(differing, 4, ({ mac }) => lockAndLoad(mac, (current) => this.reconcile(mac, current)));
+      await mapWithConcurrency(differing, 4, async ({ mac }) => {
+        if (!this.closed) await lockAndLoad(mac, (current) => this.reconcile(mac, current));
+      });
     };
     look().catch((error: unknown) => this.options.logger.warn({ err: error }, 'Could not record the changes made outside the service in the history'));
   }
