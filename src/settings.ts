@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseDuration } from './domain/duration.js';
 
 /**
  * Settings are read from the environment once, at start-up, into this typed
@@ -32,6 +33,19 @@ export interface Settings {
   rateLimitPerMinute: number;
   /** MQTT change notifications; null when MQTT_URL is unset (MQTT off). */
   mqtt: MqttSettings | null;
+  /** Device fetch tracking (docs/device-sync.md). */
+  deviceSync: DeviceSyncSettings;
+}
+
+export interface DeviceSyncSettings {
+  /** FETCH_TRACKING: record device fetches (default true); off, every config shows `never_fetched`. */
+  enabled: boolean;
+  /** DEVICE_SILENT_AFTER: a device that has not fetched for longer is `silent`. */
+  silentAfterMs: number;
+  /** METRICS_PER_DEVICE: a last-fetch gauge per MAC, costly in Prometheus for a large fleet. */
+  metricsPerDevice: boolean;
+  /** MQTT_HA_DISCOVERY: Home Assistant discovery configs for each device's sync state sensor. */
+  haDiscovery: boolean;
 }
 
 export interface MqttSettings {
@@ -68,6 +82,26 @@ function readInteger(env: Env, name: string, fallback: number, min: number, max:
     throw new SettingsError(name, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return Number(raw);
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new SettingsError(name, `expected true or false, got ${JSON.stringify(env[name])}`);
+}
+
+function readDeviceSync(env: Env): DeviceSyncSettings {
+  const raw = env.DEVICE_SILENT_AFTER?.trim() || '24h';
+  const silentAfterMs = parseDuration(raw);
+  if (silentAfterMs === null) throw new SettingsError('DEVICE_SILENT_AFTER', `expected a duration such as 90s, 15m, 24h or 7d, got ${JSON.stringify(raw)}`);
+  return {
+    enabled: readBoolean(env, 'FETCH_TRACKING', true),
+    silentAfterMs,
+    metricsPerDevice: readBoolean(env, 'METRICS_PER_DEVICE', false),
+    haDiscovery: readBoolean(env, 'MQTT_HA_DISCOVERY', false),
+  };
 }
 
 function readOrigins(env: Env): string[] {
@@ -188,5 +222,6 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     deviceTokens: readDeviceTokens(env),
     rateLimitPerMinute: readInteger(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),
     mqtt: readMqtt(env),
+    deviceSync: readDeviceSync(env),
   };
 }

@@ -75,7 +75,8 @@ export async function fsyncDirectory(dir: string, io: FsCalls): Promise<void> {
  * the rename.
  */
 export async function writeFileAtomically(dir: string, name: string, bytes: Uint8Array, io: FsCalls): Promise<BigIntStats> {
-  const { path: tempPath, fd } = await createStateFile(dir, 'tmp', tempFileName(name), io);
+  // `name` may lie in a subdirectory of `dir` (a state file): the temp file is named for its last part.
+  const { path: tempPath, fd } = await createStateFile(dir, 'tmp', tempFileName(path.basename(name)), io);
   let written: BigIntStats;
   try {
     try {
@@ -90,6 +91,6 @@ export async function writeFileAtomically(dir: string, name: string, bytes: Uint
     await io.unlink(tempPath).catch(() => undefined);
     throw error;
   }
-  await fsyncDirectory(dir, io);
+  await fsyncDirectory(path.dirname(path.join(dir, name)), io);
   return written;
 }

@@ -189,7 +189,7 @@ describe('API docs', () => {
     const doc = res.json();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/api/configs', '/api/configs/{mac}', '/api/configs/{mac}.json', '/api/configs/{mac}/rename', '/api/health', '/api/health/live', '/esp32/config/{mac}.json', '/metrics'].sort(),
+      ['/api/configs', '/api/configs/{mac}', '/api/configs/{mac}.json', '/api/configs/{mac}/rename', '/api/devices/unknown', '/api/health', '/api/health/live', '/esp32/config/{mac}.json', '/metrics'].sort(),
     );
     const put = doc.paths['/api/configs/{mac}'].put;
     expect(put.requestBody.content['application/json'].schema).toBeDefined();

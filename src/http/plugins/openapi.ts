@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ConfigListResponseSchema, ConfigResponseSchema, ConfigSummarySchema, RenameConfigRequestSchema, SaveConfigRequestSchema, SkippedFileSchema } from '../schemas/configs.js';
+import { UnknownDeviceSchema, UnknownDevicesResponseSchema } from '../schemas/device-sync.js';
 import { ErrorResponseSchema, FieldErrorSchema } from '../schemas/errors.js';
 import { HealthResponseSchema, LivenessResponseSchema } from '../schemas/health.js';
 import { PAGE_ROUTE_CONFIG } from './security.js';
@@ -21,6 +22,8 @@ export default fp(
       RenameConfigRequestSchema,
       HealthResponseSchema,
       LivenessResponseSchema,
+      UnknownDeviceSchema,
+      UnknownDevicesResponseSchema,
     ]) {
       app.addSchema(schema);
     }
