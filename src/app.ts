@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import auth from './http/plugins/auth.js';
 import configStore from './http/plugins/config-store.js';
 import cors from './http/plugins/cors.js';
+import deviceStatus from './http/plugins/device-status.js';
 import deviceSync from './http/plugins/device-sync.js';
 import errorHandler from './http/plugins/error-handler.js';
 import metrics from './http/plugins/metrics.js';
@@ -42,6 +43,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(metrics);
   await app.register(mqtt, { settings });
   await app.register(deviceSync, { settings });
+  await app.register(deviceStatus, { settings });
 
   await app.register(healthRoutes);
   await app.register(configRoutes);

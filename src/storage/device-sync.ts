@@ -1,3 +1,4 @@
+import type { ConfigSummary } from '../domain/config-summary.js';
 import { fetchView, silentAt, SYNC_STATES, syncState, type FetchRecord, type FetchView, type SyncState } from '../domain/sync-state.js';
 import type { ConfigListing } from './config-index.js';
 import type { FetchRecords } from './fetch-records.js';
@@ -14,6 +15,7 @@ export interface UnknownDevice {
 /** One config's sync state, with what it was derived from. */
 export interface ConfigSyncState {
   mac: string;
+  summary: ConfigSummary;
   etag: string;
   state: SyncState;
   record: FetchRecord | undefined;
@@ -39,9 +41,10 @@ export class DeviceSync {
   *states(listing: ConfigListing, now = Date.now()): Generator<ConfigSyncState> {
     const etags = listing.etags ?? [];
     for (let i = 0; i < listing.configs.length; i++) {
-      const mac = listing.configs[i]!.mac_address;
+      const summary = listing.configs[i]!;
+      const mac = summary.mac_address;
       const record = this.records.get(mac);
-      yield { mac, etag: etags[i]!, state: syncState(etags[i]!, record, now, this.silentAfterMs), record };
+      yield { mac, summary, etag: etags[i]!, state: syncState(etags[i]!, record, now, this.silentAfterMs), record };
     }
   }
 
