@@ -40,6 +40,11 @@ const router = createBrowserRouter([
         lazy: () => import('./pages/edit-device-page.js').then((page) => ({ Component: page.EditDeviceRoute })),
         hydrateFallbackElement: <PageLoading />,
       },
+      {
+        path: 'devices/unknown',
+        lazy: () => import('./pages/unknown-devices-page.js').then((page) => ({ Component: page.UnknownDevicesPage })),
+        hydrateFallbackElement: <PageLoading />,
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -6,10 +6,11 @@ import type {
   RenameConfigRequest,
   SkippedFileSchema,
 } from '../../../src/http/schemas/configs.js';
+import type { UnknownDevice } from '../../../src/http/schemas/device-sync.js';
 import type { ErrorResponse } from '../../../src/http/schemas/errors.js';
 
 // Types come from the service's TypeBox schemas, never copied by hand.
-export type { ConfigResponse, ErrorResponse };
+export type { ConfigResponse, ErrorResponse, UnknownDevice };
 export type ConfigSummary = Static<typeof ConfigSummarySchema>;
 export type SkippedFile = Static<typeof SkippedFileSchema>;
 /** The list response; its schema refers to the item schemas by $ref, which Static leaves as unknown. */
@@ -75,6 +76,11 @@ export class ApiClient {
 
   listConfigs(): Promise<ConfigListResponse> {
     return this.request<ConfigListResponse>('GET', '/api/configs').then((r) => r.body);
+  }
+
+  /** MACs that fetched a config they do not have. */
+  listUnknownDevices(): Promise<UnknownDevice[]> {
+    return this.request<UnknownDevice[]>('GET', '/api/devices/unknown').then((r) => r.body);
   }
 
   getConfig(mac: string): Promise<Tagged<ConfigResponse>> {

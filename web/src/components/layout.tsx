@@ -22,6 +22,10 @@ export function Layout({ children }: { children?: ReactNode }) {
             <NavLink to="/devices" end>
               Devices
             </NavLink>
+            <NavLink to="/devices/unknown" end data-testid="nav-unknown-devices" aria-label="Unknown devices" title="Unknown devices">
+              <AlertIcon className="nav-icon" />
+              <span className="nav-label">Unknown devices</span>
+            </NavLink>
             <a href="/api/docs" target="_blank" rel="noreferrer">
               API docs
             </a>
