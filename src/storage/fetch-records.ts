@@ -19,6 +19,8 @@ export interface FetchRecordsOptions {
   /** A replica's file not written for this long is removed: the replica is gone. */
   pruneAfterMs?: number;
   io?: FsCalls;
+  /** MACs recorded at most: fetches of random MACs (404s) must not grow the memory and the files without end. */
+  maxRecords?: number;
 }
 
 const FETCHES = 'fetches';
@@ -55,16 +57,24 @@ export class FetchRecords {
   private flushing: Promise<void> | null = null;
   private polling: Promise<void> | null = null;
   private readonly warnedFiles = new Set<string>();
+  private readonly maxRecords: number;
+  private warnedFull = false;
 
   constructor(private readonly options: FetchRecordsOptions) {
     this.io = options.io ?? new FsCalls();
     this.flushMs = options.flushMs ?? 5_000;
     this.pollMs = options.pollMs ?? 2_000;
     this.pruneAfterMs = options.pruneAfterMs ?? 30 * DAY_MS;
+    this.maxRecords = options.maxRecords ?? 100_000;
   }
 
   /** Records one fetch answered with `result`; `etag` is the one sent or proven (null for a 404). Never waits, never writes. */
   record(mac: string, result: FetchResult, etag: string | null, client: string, userAgent: string | null): void {
+    if (this.merged.size >= this.maxRecords && !this.merged.has(mac)) {
+      if (!this.warnedFull) this.options.logger.warn({ maxRecords: this.maxRecords }, 'Device fetch records are full: fetches of new MACs are not recorded');
+      this.warnedFull = true;
+      return;
+    }
     const merged = recordFetch(this.merged.get(mac), result, etag, Date.now(), client, userAgent);
     this.merged.set(mac, merged);
     this.own.set(mac, { ...merged, count: (this.own.get(mac)?.count ?? 0) + 1 });

@@ -109,3 +109,14 @@ describe('fetch records on disk', () => {
     expect(await fs.readdir(fetchesDir(dir))).toEqual(['corrupt.json']);
   });
 });
+
+describe('fetch records in memory', () => {
+  it('stop taking new MACs once full, and keep counting the known ones', async () => {
+    const dir = await tempDir();
+    const r = records(dir, { maxRecords: 2 });
+    for (const mac of ['aa-00-00-00-00-01', 'aa-00-00-00-00-02', 'aa-00-00-00-00-03']) r.record(mac, 404, null, '10.0.0.1', null);
+    r.record('aa-00-00-00-00-01', 404, null, '10.0.0.1', null);
+    expect([...r.all().keys()]).toEqual(['aa-00-00-00-00-01', 'aa-00-00-00-00-02']);
+    expect(r.get('aa-00-00-00-00-01')?.count).toBe(2);
+  });
+});
