@@ -100,6 +100,8 @@ export interface ServiceOptions {
   logLevel: 'warn' | 'info';
   /** The checkout whose built server runs (default: this one); another one for the baseline. */
   serverRoot?: string;
+  /** Settings other than the defaults, e.g. FETCH_TRACKING=false. */
+  env?: Record<string, string>;
 }
 
 /** Starts a built service as `npm start` runs it, on a free loopback port. */
@@ -112,6 +114,7 @@ export async function startService(repoRoot: string, configsDir: string, logDir:
     LOG_LEVEL: options.logLevel,
     // Every other setting at its default, the per-client request limit included: its check runs on every request
     // (the load comes from loopback, which it exempts, so none is refused).
+    ...options.env,
   };
   return startNodeServer(repoRoot, options.name, logDir, port, 'dist/server/server.js', [], env, options.serverRoot);
 }

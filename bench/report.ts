@@ -9,9 +9,10 @@ export interface ScenarioResult {
   label: string;
   /**
    * Which server: the service (at LOG_LEVEL=warn), the service at its default LOG_LEVEL=info, the baseline
-   * (another checkout's build, with --baseline), nginx, or a reference server (bench/reference-server.mjs).
+   * (another checkout's build, with --baseline), nginx, a reference server (bench/reference-server.mjs), or the
+   * service with FETCH_TRACKING=false (bench/fetch-tracking.ts).
    */
-  target: 'service' | 'service-info' | 'baseline' | 'nginx' | ReferenceKind;
+  target: 'service' | 'service-info' | 'baseline' | 'nginx' | 'tracking-off' | ReferenceKind;
   fleet: number;
   runs: Measurement[];
   /** Median of each figure over the runs, taken figure by figure. */
