@@ -100,7 +100,7 @@ export interface ServiceOptions {
   logLevel: 'warn' | 'info';
   /** The checkout whose built server runs (default: this one); another one for the baseline. */
   serverRoot?: string;
-  /** Settings of a variant (e.g. `HISTORY_LIMIT=0`); every other setting stays at its default. */
+  /** Settings of a variant (e.g. `HISTORY_LIMIT=0`, `FETCH_TRACKING=false`); every other setting stays at its default. */
   env?: Record<string, string>;
 }
 

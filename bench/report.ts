@@ -9,10 +9,10 @@ export interface ScenarioResult {
   label: string;
   /**
    * Which server: the service (at LOG_LEVEL=warn), the service at its default LOG_LEVEL=info, the baseline
-   * (another checkout's build, with --baseline), the service with its history off, nginx, or a reference server
-   * (bench/reference-server.mjs).
+   * (another checkout's build, with --baseline), the service with its history off, the service with
+   * FETCH_TRACKING=false (bench/fetch-tracking.ts), nginx, or a reference server (bench/reference-server.mjs).
    */
-  target: 'service' | 'service-info' | 'baseline' | 'history-off' | 'nginx' | ReferenceKind;
+  target: 'service' | 'service-info' | 'baseline' | 'history-off' | 'tracking-off' | 'nginx' | ReferenceKind;
   fleet: number;
   runs: Measurement[];
   /** Median of each figure over the runs, taken figure by figure. */

@@ -15,6 +15,7 @@
  *   npm run bench -- --compare old.json   also print deltas against an earlier run
  *   npm run bench -- --baseline ../old    also measure another checkout's built server (../old/dist/server/server.js) in the same rounds
  *   npm run bench -- --only 'raw|list'    only the scenarios whose id matches (ids: see the JSON)
+ *   npm run bench -- --only fetch         only the cost of device fetch tracking (bench/fetch-tracking.ts)
  *   npm run bench -- --save-latest        write bench/latest-results.json even with --quick or --only
  *   npm run bench -- --dir /mnt/configs   generate the fleets on that volume (default: the system's temp directory)
  *   npm run bench -- --connections 30     keep-alive connections per scenario (default 10)
@@ -33,6 +34,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Request, RequestParams } from 'autocannon';
+import { FETCH_TRACKING_IDS, measureFetchTracking } from './fetch-tracking.js';
 import { storedBytes, writeFleet, type Fleet } from './fleet.js';
 import { ABSENT_ACTOR, writeHistory } from './history.js';
 import { measureBootStorm, measureLoad, type LoadSpec, type Measurement, type Timing } from './load.js';
@@ -857,6 +859,25 @@ async function main(): Promise<void> {
       }
     }
 
+    // Phase 4: what recording device fetches costs them, and a boot storm recorded in full (bench/fetch-tracking.ts).
+    const trackingTargets: TargetCheck[] = [];
+    if (FETCH_TRACKING_IDS.some(selected)) {
+      const tracking = await measureFetchTracking({
+        fleet200,
+        fleet10k,
+        connections: CONNECTIONS,
+        repetitions,
+        selected,
+        log,
+        copyOfFleet,
+        startReadyService: async (fleet, options, dir) => (await startReadyService(fleet, workDir, options, dir)).server,
+        runScenarios,
+        measureBootStorm,
+      });
+      scenarios.push(...tracking.scenarios);
+      trackingTargets.push(...tracking.targets);
+    }
+
     // Each figure over nginx's for the same request in the same round (see perRoundRatio).
     const ratios: Record<string, RoundRatio> = {};
     const nginxRawOne = scenarios.find((s) => s.id === 'nginx-raw-one');
@@ -898,7 +919,7 @@ async function main(): Promise<void> {
       scenarios,
       startup,
       ratios,
-      targets: targetChecks(scenarios, ratios, startup),
+      targets: [...targetChecks(scenarios, ratios, startup), ...trackingTargets],
     };
 
     const resultsDir = path.join(repoRoot, 'bench/results');

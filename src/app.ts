@@ -4,6 +4,8 @@ import actor from './http/plugins/actor.js';
 import auth from './http/plugins/auth.js';
 import configStore from './http/plugins/config-store.js';
 import cors from './http/plugins/cors.js';
+import deviceStatus from './http/plugins/device-status.js';
+import deviceSync from './http/plugins/device-sync.js';
 import errorHandler from './http/plugins/error-handler.js';
 import metrics from './http/plugins/metrics.js';
 import mqtt from './http/plugins/mqtt.js';
@@ -15,6 +17,7 @@ import security from './http/plugins/security.js';
 import ui from './http/plugins/ui.js';
 import configRoutes from './http/routes/configs.js';
 import deviceConfigRoutes from './http/routes/device-configs.js';
+import deviceSyncRoutes from './http/routes/device-sync.js';
 import healthRoutes from './http/routes/health.js';
 import historyRoutes from './http/routes/history.js';
 import { serverOptions } from './http/server-options.js';
@@ -42,11 +45,14 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(openapi, { version: VERSION });
   await app.register(metrics);
   await app.register(mqtt, { settings });
+  await app.register(deviceSync, { settings });
+  await app.register(deviceStatus, { settings });
 
   await app.register(healthRoutes);
   await app.register(configRoutes);
   await app.register(historyRoutes);
   await app.register(deviceConfigRoutes);
+  await app.register(deviceSyncRoutes);
   await app.register(ui);
   return app;
 }

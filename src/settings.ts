@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { parseDuration } from './domain/duration.js';
 
 /**
  * Settings are read from the environment once, at start-up, into this typed
@@ -40,12 +41,25 @@ export interface Settings {
   historyMaxAgeDays: number;
   /** Addresses and CIDR ranges of reverse proxies whose `Remote-User` / `X-Forwarded-User` is believed (TRUSTED_PROXIES). */
   trustedProxies: string[];
+  /** Device fetch tracking (docs/device-sync.md). */
+  deviceSync: DeviceSyncSettings;
 }
 
 export interface AdminToken {
   /** Who a change made with the token is recorded as: the name given in ADMIN_TOKENS_FILE, else `token-<first 8 hex of its SHA-256>`. */
   name: string;
   token: string;
+}
+
+export interface DeviceSyncSettings {
+  /** FETCH_TRACKING: record device fetches (default true); off, every config shows `never_fetched`. */
+  enabled: boolean;
+  /** DEVICE_SILENT_AFTER: a device that has not fetched for longer is `silent`. */
+  silentAfterMs: number;
+  /** METRICS_PER_DEVICE: a last-fetch gauge per MAC, costly in Prometheus for a large fleet. */
+  metricsPerDevice: boolean;
+  /** MQTT_HA_DISCOVERY: Home Assistant discovery configs for each device's sync state sensor. */
+  haDiscovery: boolean;
 }
 
 export interface MqttSettings {
@@ -82,6 +96,26 @@ function readInteger(env: Env, name: string, fallback: number, min: number, max:
     throw new SettingsError(name, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return Number(raw);
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new SettingsError(name, `expected true or false, got ${JSON.stringify(env[name])}`);
+}
+
+function readDeviceSync(env: Env): DeviceSyncSettings {
+  const raw = env.DEVICE_SILENT_AFTER?.trim() || '24h';
+  const silentAfterMs = parseDuration(raw);
+  if (silentAfterMs === null) throw new SettingsError('DEVICE_SILENT_AFTER', `expected a duration such as 90s, 15m, 24h or 7d, got ${JSON.stringify(raw)}`);
+  return {
+    enabled: readBoolean(env, 'FETCH_TRACKING', true),
+    silentAfterMs,
+    metricsPerDevice: readBoolean(env, 'METRICS_PER_DEVICE', false),
+    haDiscovery: readBoolean(env, 'MQTT_HA_DISCOVERY', false),
+  };
 }
 
 function readOrigins(env: Env): string[] {
@@ -238,5 +272,6 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     historyLimit: readInteger(env, 'HISTORY_LIMIT', 100, 0, 100_000),
     historyMaxAgeDays: readInteger(env, 'HISTORY_MAX_AGE_DAYS', 365, 1, 36_500),
     trustedProxies: readTrustedProxies(env),
+    deviceSync: readDeviceSync(env),
   };
 }

@@ -20,6 +20,8 @@ export interface OutgoingMessage {
   /** The topic with the MAC replaced by `+`: a metric label of bounded cardinality. */
   topicLabel: string;
   payload: string;
+  /** Kept by the broker for later subscribers (a device's sync status); change notifications are not. */
+  retain?: boolean;
 }
 
 export interface ConfigTopics {

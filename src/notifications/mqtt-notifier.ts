@@ -35,6 +35,8 @@ export class MqttNotifier {
   private client: MqttClient | null = null;
   private isConnected = false;
   private readonly queue: OutgoingMessage[] = [];
+  /** Retained states to send once the queue is empty, newest per topic (see publishState). */
+  private readonly retainedStates = new Map<string, OutgoingMessage>();
   private inFlight: OutgoingMessage[] = [];
   /** Failed connection attempts since the last successful one. */
   private failures = 0;
@@ -81,7 +83,24 @@ export class MqttNotifier {
 
   /** Queues the messages for one stored change; they are sent once connected. Never throws, never waits. */
   notify(event: ChangeEvent): void {
-    const messages = messagesForChange(this.topics, event);
+    this.publish(messagesForChange(this.topics, event));
+  }
+
+  /**
+   * Sets the retained state of each message's topic. States are kept apart from the queue of changes, newest per
+   * topic, and sent after it: during an outage a topic's state may change many times, and only the last one is worth
+   * sending. Never throws, never waits.
+   */
+  publishState(messages: OutgoingMessage[]): void {
+    if (this.state === 'closed') return;
+    for (const message of messages) {
+      this.retainedStates.delete(message.topic);
+      this.retainedStates.set(message.topic, { ...message, retain: true });
+    }
+    this.pump();
+  }
+
+  private publish(messages: OutgoingMessage[]): void {
     if (this.state === 'closed') {
       this.drop(messages.length, 'the notifier is closed');
       return;
@@ -175,9 +194,11 @@ export class MqttNotifier {
     const wasConnected = this.isConnected;
     this.client = null;
     this.isConnected = false;
-    // Unacknowledged messages go back to the front, in their order, to be resent on the next connection.
+    // Unacknowledged messages go back to the front, in their order, to be resent on the next connection; a state
+    // goes back unless a newer one for its topic came meanwhile.
     if (this.inFlight.length > 0) {
-      this.queue.unshift(...this.inFlight);
+      this.queue.unshift(...this.inFlight.filter((message) => !message.retain));
+      for (const message of this.inFlight) if (message.retain && !this.retainedStates.has(message.topic)) this.retainedStates.set(message.topic, message);
       this.inFlight = [];
     }
     client.end(true);
@@ -211,13 +232,13 @@ export class MqttNotifier {
     const client = this.client;
     if (client !== null && this.isConnected) {
       const window = Math.min(this.options.maxInFlight, client.serverProperties?.receiveMaximum ?? Infinity);
-      while (this.inFlight.length < window && this.queue.length > 0) {
-        const message = this.queue.shift()!;
+      while (this.inFlight.length < window && (this.queue.length > 0 || this.retainedStates.size > 0)) {
+        const message = this.queue.shift() ?? this.nextState();
         this.inFlight.push(message);
         client.publish(
           message.topic,
           message.payload,
-          { qos: 1, retain: false, properties: { contentType: 'application/json', payloadFormatIndicator: true } },
+          { qos: 1, retain: message.retain ?? false, properties: { contentType: 'application/json', payloadFormatIndicator: true } },
           (error) => this.onPublishResult(client, message, error),
         );
       }
@@ -238,6 +259,12 @@ export class MqttNotifier {
     }
     this.options.onPublished?.(message.topicLabel, error ? 'error' : 'success');
     this.pump();
+  }
+
+  private nextState(): OutgoingMessage {
+    const [topic, message] = this.retainedStates.entries().next().value!;
+    this.retainedStates.delete(topic);
+    return message;
   }
 
   private drop(count: number, why: string): void {

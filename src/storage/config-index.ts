@@ -20,6 +20,8 @@ export interface ConfigListing {
   /** Changes whenever the listing does: a cache key for anything derived from it. */
   version: number;
   configs: readonly ConfigSummary[];
+  /** The ETag of each config, in the order of `configs`. */
+  etags?: readonly string[];
   skipped: readonly SkippedFile[];
 }
 
@@ -139,16 +141,19 @@ export class ConfigIndex {
   current(): ConfigListing {
     if (this.sortedListing === null) {
       const configs: ConfigSummary[] = [];
+      const etags: string[] = [];
       const skipped: SkippedFile[] = [...this.skippedNames];
       // Canonical MACs are ASCII: the default sort orders them as comparing them with < does.
       this.sortedMacs ??= [...this.index.keys()].sort();
       for (const mac of this.sortedMacs) {
         const state = this.index.get(mac)!;
-        if (state.summary !== null) configs.push(state.summary);
-        else skipped.push({ filename: configFileName(mac), reason: state.problem ?? 'unusable' });
+        if (state.summary !== null) {
+          configs.push(state.summary);
+          etags.push(state.etag!);
+        } else skipped.push({ filename: configFileName(mac), reason: state.problem ?? 'unusable' });
       }
       skipped.sort(byFilename);
-      this.sortedListing = { version: this.version, configs, skipped };
+      this.sortedListing = { version: this.version, configs, etags, skipped };
     }
     return this.sortedListing;
   }

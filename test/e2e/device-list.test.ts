@@ -314,8 +314,8 @@ describe('device list', () => {
     await row.getByTestId('delete-device').waitFor({ state: 'visible' });
     await row.getByTestId('edit-device').waitFor({ state: 'visible' });
     // The header row stays in the accessibility tree, so each cell keeps its column's name.
-    expect(await page.getByRole('columnheader').count()).toBe(5);
-    expect(await row.getByRole('cell').count()).toBe(5);
+    expect(await page.getByRole('columnheader').count()).toBe(6);
+    expect(await row.getByRole('cell').count()).toBe(6);
     // And in sight, as the sort buttons above the cards, which work by touch, under a label saying so.
     expect(await sortLabel(page)).toBe('"Sort by" / ""');
     const byName = page.getByTestId('sort-device_name');

@@ -22,7 +22,7 @@ describe('when the service fails the UI', () => {
     const failed = page.getByTestId('route-error');
     await failed.waitFor();
     expect(await failed.getByRole('heading', { level: 1 }).textContent()).toBe('This page could not be loaded');
-    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).isVisible()).toBe(true);
+    expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices', exact: true }).isVisible()).toBe(true);
     expect(await page.getByText('Unexpected Application Error').count()).toBe(0);
     await screenshot(page, 'route-error');
 

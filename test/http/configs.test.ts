@@ -316,7 +316,8 @@ describe('GET /api/configs/:mac', () => {
       const res = await app.inject(`/api/configs/${form}`);
       expect(res.statusCode).toBe(200);
       expect(res.headers.etag).toBe(put.headers.etag);
-      expect(res.json()).toEqual(put.json());
+      // The answer to a GET adds the device's sync state to the saved config's fields.
+      expect(res.json()).toEqual({ ...put.json(), fetch: { state: 'never_fetched' } });
     }
   });
 
@@ -455,7 +456,7 @@ describe('device routes: GET /api/configs/:mac.json and /esp32/config/:mac.json'
       const notModified = await app.inject({ url: `/esp32/config/${MAC}.json`, headers: { 'if-none-match': put.headers.etag as string } });
       expect(notModified.statusCode).toBe(304);
       const wrapped = await app.inject(`/api/configs/${MAC}`);
-      expect(wrapped.json()).toEqual(put.json());
+      expect(wrapped.json()).toEqual({ ...put.json(), fetch: expect.objectContaining({ state: 'in_sync', etag: put.headers.etag }) });
       expect(wrapped.headers.etag).toBe(put.headers.etag);
       expect(pooledLstat).toHaveBeenCalledTimes(3);
       expect(slowLstatSync).toHaveBeenCalledTimes(3);
@@ -600,9 +601,9 @@ describe('GET /api/configs', () => {
     const body = res.json();
     expect(body.count).toBe(3);
     expect(body.configs).toEqual([
-      { mac_address: 'aa-00-00-00-00-01', device_name: 'aa-00-00-00-00-01', device_entity_id: null, enable_ota: false },
-      { mac_address: 'bb-00-00-00-00-01', device_name: 'bb-00-00-00-00-01', device_entity_id: null, enable_ota: false },
-      { mac_address: 'cc-00-00-00-00-01', device_name: 'cc-00-00-00-00-01', device_entity_id: null, enable_ota: false },
+      { mac_address: 'aa-00-00-00-00-01', device_name: 'aa-00-00-00-00-01', device_entity_id: null, enable_ota: false, fetch: { state: 'never_fetched' } },
+      { mac_address: 'bb-00-00-00-00-01', device_name: 'bb-00-00-00-00-01', device_entity_id: null, enable_ota: false, fetch: { state: 'never_fetched' } },
+      { mac_address: 'cc-00-00-00-00-01', device_name: 'cc-00-00-00-00-01', device_entity_id: null, enable_ota: false, fetch: { state: 'never_fetched' } },
     ]);
     expect(body.skipped.map((s: { filename: string }) => s.filename)).toEqual([
       'AA-00-00-00-00-02.json',

@@ -203,6 +203,7 @@ describe('API docs', () => {
         '/api/history/deleted',
         '/esp32/config/{mac}.json',
         '/metrics',
+        '/api/devices/unknown',
       ].sort(),
     );
     const put = doc.paths['/api/configs/{mac}'].put;

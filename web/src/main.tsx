@@ -50,6 +50,11 @@ const router = createBrowserRouter([
         lazy: () => import('./pages/deleted-page.js').then((page) => ({ Component: page.DeletedPage })),
         hydrateFallbackElement: <PageLoading />,
       },
+      {
+        path: 'devices/unknown',
+        lazy: () => import('./pages/unknown-devices-page.js').then((page) => ({ Component: page.UnknownDevicesPage })),
+        hydrateFallbackElement: <PageLoading />,
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -2,13 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Settings } from '../../settings.js';
 import { createMqttMetrics } from '../../notifications/mqtt-metrics.js';
+import type { OutgoingMessage } from '../../notifications/config-messages.js';
 import type { MqttNotifier } from '../../notifications/mqtt-notifier.js';
 import type { MqttStatus } from '../../notifications/mqtt-options.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** MQTT change notifications: whether they are on and the broker is connected. */
-    mqtt: { status(): MqttStatus };
+    mqtt: {
+      status(): MqttStatus;
+      /** Sets retained states on the notifier's connection (see MqttNotifier.publishState); nothing when MQTT is off. */
+      publishState(messages: OutgoingMessage[]): void;
+      /** The topic prefix; null when MQTT is off. */
+      topicPrefix: string | null;
+    };
   }
 }
 
@@ -24,7 +31,7 @@ export default fp(
     let notifier: MqttNotifier | null = null;
     const status = (): MqttStatus => ({ enabled: notifier !== null, connected: notifier?.connected ?? false });
     const metrics = createMqttMetrics(app.metrics.registry, { status, queueDepth: () => notifier?.queueDepth ?? 0 });
-    app.decorate('mqtt', { status });
+    app.decorate('mqtt', { status, publishState: (messages: OutgoingMessage[]) => notifier?.publishState(messages), topicPrefix: settings?.topicPrefix ?? null });
     if (settings === null) return;
 
     // Loaded only when MQTT is on: a service without a broker does not carry the MQTT client library in memory.

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ConfigListResponseSchema, ConfigResponseSchema, ConfigSummarySchema, RenameConfigRequestSchema, SaveConfigRequestSchema, SkippedFileSchema } from '../schemas/configs.js';
+import { UnknownDeviceSchema, UnknownDevicesResponseSchema } from '../schemas/device-sync.js';
 import { ErrorResponseSchema, FieldErrorSchema } from '../schemas/errors.js';
 import { HealthResponseSchema, LivenessResponseSchema } from '../schemas/health.js';
 import {
@@ -37,6 +38,8 @@ export default fp(
       DeletedConfigsResponseSchema,
       AuditEntrySchema,
       AuditResponseSchema,
+      UnknownDeviceSchema,
+      UnknownDevicesResponseSchema,
     ]) {
       app.addSchema(schema);
     }

@@ -35,29 +35,40 @@ export function configResponseBody(document: ConfigDocument): Buffer {
 const LIST_HEAD = Buffer.from('{"configs":[');
 const COMMA = Buffer.from(',');
 
+/** Members added to each summary of the list, and the key of their current values. */
+export interface ListExtras {
+  /** Compared with `===` to the key the kept body was built with: another key rebuilds the body. */
+  key(): unknown;
+  /** JSON members, each led by a comma (`,"name":value`), to add to `listing.configs[index]`. */
+  members(listing: ConfigListing, index: number): Buffer;
+}
+
 /**
  * The body of GET /api/configs, the same bytes as `JSON.stringify({ configs, count, skipped })`, built once per
- * version of the listing (one builder per app: versions are counted per store) and sent as bytes. Each summary's
- * JSON is kept as bytes while its config is unchanged, so a save re-encodes one summary, not the fleet (see
- * docs/adr/0006-list-index.md).
+ * version of the listing (one builder per app: versions are counted per store) and of the `extras`, and sent as
+ * bytes. Each summary's JSON is kept as bytes while its config is unchanged, so a save re-encodes one summary, not
+ * the fleet (see docs/adr/0006-list-index.md).
  */
-export function listResponseBodies(): (listing: ConfigListing) => Buffer {
+export function listResponseBodies(extras?: ListExtras): (listing: ConfigListing) => Buffer {
   const summaryBytes = new WeakMap<ConfigSummary, Buffer>();
   const bytesOf = (summary: ConfigSummary): Buffer => {
     let bytes = summaryBytes.get(summary);
     if (bytes === undefined) summaryBytes.set(summary, (bytes = keptText(JSON.stringify(summary))));
     return bytes;
   };
-  let current: { version: number; body: Buffer } | null = null;
+  let current: { version: number; extrasKey: unknown; body: Buffer } | null = null;
   return (listing) => {
-    if (current?.version !== listing.version) {
+    const extrasKey = extras?.key();
+    if (current?.version !== listing.version || current.extrasKey !== extrasKey) {
       const parts: Buffer[] = [LIST_HEAD];
       listing.configs.forEach((summary, i) => {
         if (i > 0) parts.push(COMMA);
-        parts.push(bytesOf(summary));
+        const bytes = bytesOf(summary);
+        if (extras === undefined) parts.push(bytes);
+        else parts.push(bytes.subarray(0, -1), extras.members(listing, i), CLOSE);
       });
       parts.push(Buffer.from(`],"count":${listing.configs.length},"skipped":${JSON.stringify(listing.skipped)}}`));
-      current = { version: listing.version, body: Buffer.concat(parts) };
+      current = { version: listing.version, extrasKey, body: Buffer.concat(parts) };
     }
     return current.body;
   };

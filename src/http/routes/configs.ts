@@ -12,6 +12,7 @@ import {
 } from '../schemas/configs.js';
 import { configResponseBody, JSON_CONTENT_TYPE, listResponseBodies, wrappedConfig } from './config-body.js';
 import { writeConditions } from './http-conditions.js';
+import { syncListExtras, withFetch } from './sync-body.js';
 
 const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the stored bytes (less a leading UTF-8 byte-order mark)' } };
 
@@ -19,7 +20,7 @@ const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the st
 const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const store = app.configStore;
 
-  const serialisedList = listResponseBodies();
+  const serialisedList = listResponseBodies(syncListExtras(app.deviceSync));
 
   app.get(
     '/api/configs',
@@ -29,7 +30,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['configs'],
         summary: 'List every config',
         description:
-          'Summaries of every valid config, sorted by MAC. Files that are not valid configs are listed in `skipped` with the reason. The list is complete or the request fails with 503.',
+          'Summaries of every valid config, sorted by MAC, each with the sync state of its device in `fetch`. Files that are not valid configs are listed in `skipped` with the reason. The list is complete or the request fails with 503.',
         response: { 200: { $ref: 'ConfigListResponse' }, ...errorResponses(503, 500) },
       },
     },
@@ -43,6 +44,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['configs'],
         summary: 'Read a config with its summary',
+        description: 'The config, its summary fields and, in `fetch`, whether its device has fetched the current version.',
         params: MacParamsSchema,
         response: {
           200: { $ref: 'ConfigResponse', headers: etagHeader },
@@ -52,7 +54,8 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const document = await store.read(parseMac(request.params.mac));
-      return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(configResponseBody(document));
+      const body = withFetch(configResponseBody(document), app.deviceSync.view(document.mac, document.etag));
+      return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(body);
     },
   );
 

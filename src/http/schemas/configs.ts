@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { DeviceFetchSchema } from './device-sync.js';
 
 export const MacParamsSchema = Type.Object({
   mac: Type.String({
@@ -18,10 +19,10 @@ const summaryFields = {
   enable_ota: Type.Union([Type.Boolean(), Type.Null()], { description: 'The content\'s `enableOTA` when it is a boolean, else null' }),
 };
 
-export const ConfigSummarySchema = Type.Object(summaryFields, { $id: 'ConfigSummary' });
+export const ConfigSummarySchema = Type.Object({ ...summaryFields, fetch: Type.Optional(DeviceFetchSchema) }, { $id: 'ConfigSummary' });
 
 export const ConfigResponseSchema = Type.Object(
-  { ...summaryFields, content: ConfigContentSchema },
+  { ...summaryFields, content: ConfigContentSchema, fetch: Type.Optional(DeviceFetchSchema) },
   { $id: 'ConfigResponse', description: 'A config with its summary fields' },
 );
 

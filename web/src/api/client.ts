@@ -6,6 +6,7 @@ import type {
   RenameConfigRequest,
   SkippedFileSchema,
 } from '../../../src/http/schemas/configs.js';
+import type { UnknownDevice } from '../../../src/http/schemas/device-sync.js';
 import type { ErrorResponse } from '../../../src/http/schemas/errors.js';
 import type {
   AuditEntry,
@@ -18,7 +19,6 @@ import type {
 } from '../../../src/http/schemas/history.js';
 
 // Types come from the service's TypeBox schemas, never copied by hand.
-export type { ConfigResponse, ErrorResponse };
 export type { AuditEntry, DeletedConfig, HistoryOperation, HistoryVersion, HistoryVersionContent };
 /** The history response; its schema refers to the version schema by $ref, which Static leaves as unknown. */
 export type VersionList = Omit<HistoryResponse, 'versions'> & { versions: HistoryVersion[] };
@@ -33,6 +33,7 @@ export interface AuditQuery {
   limit?: number;
   cursor?: string;
 }
+export type { ConfigResponse, ErrorResponse, UnknownDevice };
 export type ConfigSummary = Static<typeof ConfigSummarySchema>;
 export type SkippedFile = Static<typeof SkippedFileSchema>;
 /** The list response; its schema refers to the item schemas by $ref, which Static leaves as unknown. */
@@ -98,6 +99,11 @@ export class ApiClient {
 
   listConfigs(): Promise<ConfigListResponse> {
     return this.request<ConfigListResponse>('GET', '/api/configs').then((r) => r.body);
+  }
+
+  /** MACs that fetched a config they do not have. */
+  listUnknownDevices(): Promise<UnknownDevice[]> {
+    return this.request<UnknownDevice[]>('GET', '/api/devices/unknown').then((r) => r.body);
   }
 
   getConfig(mac: string): Promise<Tagged<ConfigResponse>> {

@@ -1,6 +1,7 @@
 import type { ConfigSummary } from '../api/client.js';
+import { SYNC_ORDER, syncStateOf, type SyncState } from './sync-status.js';
 
-export type SortKey = 'mac_address' | 'device_name' | 'device_entity_id' | 'enable_ota';
+export type SortKey = 'mac_address' | 'device_name' | 'device_entity_id' | 'enable_ota' | 'status';
 export type SortDirection = 'asc' | 'desc';
 export interface SortOrder {
   key: SortKey;
@@ -8,18 +9,24 @@ export interface SortOrder {
 }
 
 export const DEFAULT_SORT: SortOrder = { key: 'mac_address', direction: 'asc' };
-const SORT_KEYS: readonly SortKey[] = ['mac_address', 'device_name', 'device_entity_id', 'enable_ota'];
+const SORT_KEYS: readonly SortKey[] = ['mac_address', 'device_name', 'device_entity_id', 'enable_ota', 'status'];
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
 /** Canonical MACs are lowercase hex of one width: code-point order is their numeric order. */
 const compareMacs = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-function compareValues(key: SortKey, a: string | boolean, b: string | boolean): number {
+function compareValues(key: SortKey, a: string | boolean | number, b: string | boolean | number): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
   if (typeof a === 'boolean' || typeof b === 'boolean') return Number(a) - Number(b);
   // The collator's numeric mode would read a MAC's digit runs as decimal numbers: 00-0e-1a before 00-07-0d.
-  if (key === 'mac_address') return compareMacs(a, b);
-  return collator.compare(a, b);
+  if (key === 'mac_address') return compareMacs(String(a), String(b));
+  return collator.compare(String(a), String(b));
+}
+
+/** The value a column sorts by; the status sorts by what needs a look first. */
+function valueOf(config: ConfigSummary, key: SortKey): string | boolean | number | null {
+  return key === 'status' ? SYNC_ORDER.indexOf(syncStateOf(config.fetch)) : config[key];
 }
 
 /**
@@ -29,8 +36,8 @@ function compareValues(key: SortKey, a: string | boolean, b: string | boolean): 
 export function sortConfigs(configs: readonly ConfigSummary[], order: SortOrder): ConfigSummary[] {
   const sign = order.direction === 'asc' ? 1 : -1;
   return [...configs].sort((a, b) => {
-    const x = a[order.key];
-    const y = b[order.key];
+    const x = valueOf(a, order.key);
+    const y = valueOf(b, order.key);
     if (x === null || y === null) {
       if (x !== y) return x === null ? 1 : -1;
     } else {
@@ -77,6 +84,7 @@ export function matchesSearch(config: ConfigSummary, query: string): boolean {
   return [config.device_name, config.device_entity_id].some((field) => field?.toLowerCase().includes(needle));
 }
 
-export function filterConfigs(configs: readonly ConfigSummary[], query: string): ConfigSummary[] {
-  return configs.filter((config) => matchesSearch(config, query));
+/** The configs that match the search text and, when one is given, are in the sync state `status`. */
+export function filterConfigs(configs: readonly ConfigSummary[], query: string, status: SyncState | null = null): ConfigSummary[] {
+  return configs.filter((config) => matchesSearch(config, query) && (status === null || syncStateOf(config.fetch) === status));
 }

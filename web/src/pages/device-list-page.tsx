@@ -22,6 +22,9 @@ import { PageHeading } from '../components/page-heading.js';
 import { useToast } from '../components/toast.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
 import { macFromFileName } from '../lib/config-text.js';
+import { SyncStatusBadge } from '../components/sync-status-badge.js';
+import { SyncStatusFilter } from '../components/sync-status-filter.js';
+import { isSyncState } from '../lib/sync-status.js';
 import { filterConfigs, nextSortOrder, parseSortOrder, sortConfigs, type SortKey, type SortOrder } from '../lib/device-list.js';
 
 const SORT_STORAGE_KEY = 'iot-config-manager.device-sort';
@@ -71,6 +74,7 @@ const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'device_name', label: 'Device name' },
   { key: 'device_entity_id', label: 'Entity ID' },
   { key: 'enable_ota', label: 'OTA' },
+  { key: 'status', label: 'Status' },
 ];
 
 function readStoredSort(): SortOrder {
@@ -86,6 +90,8 @@ export function DeviceListPage() {
   const toast = useToast();
   const [searchParams, setSearchParams] = useSearchParams();
   const urlQuery = searchParams.get('q') ?? '';
+  const urlStatus = searchParams.get('status');
+  const statusFilter = isSyncState(urlStatus) ? urlStatus : null;
   // The box has its own state: fed only from the URL, fast typing would lose keys while each navigation lands.
   const [query, setQueryText] = useState(urlQuery);
   const navigationType = useNavigationType();
@@ -129,15 +135,18 @@ export function DeviceListPage() {
 
   const setQuery = (value: string) => {
     setQueryText(value);
-    setSearchParams(value ? { q: value } : {}, { replace: true });
+    setSearchParams({ ...(value ? { q: value } : {}), ...(statusFilter ? { status: statusFilter } : {}) }, { replace: true });
+  };
+  const setStatusFilter = (status: string | null) => {
+    setSearchParams({ ...(query ? { q: query } : {}), ...(status ? { status } : {}) }, { replace: true });
   };
 
   const rows = useMemo(
-    () => (state.status === 'ready' ? sortConfigs(filterConfigs(state.list.configs, query), sort) : []),
-    [state, query, sort],
+    () => (state.status === 'ready' ? sortConfigs(filterConfigs(state.list.configs, query, statusFilter), sort) : []),
+    [state, query, statusFilter, sort],
   );
   // How many rows "Show more" has opened, for this search and order only: a new one starts at the first page again.
-  const rowsKey = `${sort.key} ${sort.direction} ${query}`;
+  const rowsKey = `${sort.key} ${sort.direction} ${statusFilter ?? ''} ${query}`;
   const [savedView] = useState(() => readView(locationKey));
   const [opened, setOpened] = useState(() => ({ rowsKey, limit: savedView?.rowsKey === rowsKey ? savedView.limit : ROWS_PER_PAGE }));
   if (opened.rowsKey !== rowsKey) setOpened({ rowsKey, limit: ROWS_PER_PAGE });
@@ -224,6 +233,7 @@ export function DeviceListPage() {
             data-testid="search"
           />
         </label>
+        <SyncStatusFilter value={statusFilter} onChange={setStatusFilter} />
         {state.status === 'ready' && (
           <p className="count muted" data-testid="device-count" aria-live="polite">
             {rows.length === state.list.count
@@ -258,11 +268,16 @@ export function DeviceListPage() {
 
       {state.status === 'ready' && state.list.count > 0 && rows.length === 0 && (
         <div className="empty-state card" data-testid="no-matches">
-          <h2>
-            No device matches “<bdi>{query}</bdi>”
-          </h2>
+          <h2>{query ? <>No device matches “<bdi>{query}</bdi>”</> : 'No device has this status'}</h2>
           <p className="muted">Search by any part of the MAC address (any format), the device name or the entity ID.</p>
-          <button type="button" className="btn btn-secondary" onClick={() => setQuery('')}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            onClick={() => {
+              setQueryText('');
+              setSearchParams({}, { replace: true });
+            }}
+          >
             Clear search
           </button>
         </div>
@@ -315,6 +330,9 @@ export function DeviceListPage() {
                   </td>
                   <td data-label="OTA">
                     <OtaBadge value={config.enable_ota} />
+                  </td>
+                  <td data-label="Status">
+                    <SyncStatusBadge fetch={config.fetch} />
                   </td>
                   <td className="actions-cell">
                     <div className="row-actions">

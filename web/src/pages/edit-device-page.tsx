@@ -4,6 +4,7 @@ import { asApiError, type ApiError, type ConfigResponse, type Tagged } from '../
 import { useApi } from '../api/api-context.js';
 import { ConfigEditorPanel } from '../components/config-editor-panel.js';
 import { DeleteDialog } from '../components/delete-dialog.js';
+import { DeviceSyncStatus } from '../components/device-sync-status.js';
 import { DiffView } from '../components/diff-view.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { AlertIcon, CopyIcon, RenameIcon, SaveIcon, TrashIcon } from '../components/icons.js';
@@ -391,6 +392,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
               </>
             )}
           </p>
+          {etag !== null && <DeviceSyncStatus mac={mac} etag={etag} />}
         </div>
         <div className="header-actions">
           <div className="header-buttons">
