@@ -76,8 +76,16 @@ export function startFlags(repoRoot: string): string[] {
   return match?.[1]?.trim().split(/\s+/).filter(Boolean) ?? [];
 }
 
+/** The variables `npm start` sets when they are not set already (`VAR=${VAR:-value}` before `exec node`). */
+export function startEnv(repoRoot: string): Record<string, string> {
+  const start = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts?.start ?? '';
+  const env: Record<string, string> = {};
+  for (const [, name, fallback] of start.matchAll(/\b(\w+)=\$\{(?:\w+):-([^}]*)\}/g)) env[name!] = process.env[name!] ?? fallback!;
+  return env;
+}
+
 /**
- * Starts `script` under Node with the flags `npm start` uses, its output in `<logDir>/<name>-<port>.log`:
+ * Starts `script` under Node with the flags and variables `npm start` uses, its output in `<logDir>/<name>-<port>.log`:
  * the service and the reference servers run alike, so that they compare alike. `serverRoot` is the checkout
  * the script belongs to (another one for the baseline); the flags are always this checkout's.
  */
@@ -86,7 +94,7 @@ function startNodeServer(repoRoot: string, name: string, logDir: string, port: n
   const fd = openSync(logFile, 'w');
   const child = spawn(process.execPath, [...startFlags(repoRoot), path.join(serverRoot, script), ...args], {
     cwd: serverRoot,
-    env: { ...process.env, NODE_ENV: 'production', ...env },
+    env: { ...process.env, ...startEnv(repoRoot), NODE_ENV: 'production', ...env },
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
