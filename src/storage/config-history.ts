@@ -69,7 +69,8 @@ export class ConfigHistory {
 
   /** Loads the history into memory in the background, and prunes old versions now and then. */
   start(): void {
-    this.loading ??= this.loadAll().catch((error: unknown) => this.options.logger.warn({ err: error }, 'Could not load the config history'));
+    if (this.loading !== null) return;
+    this.loading = this.loadAll().catch((error: unknown) => this.options.logger.warn({ err: error }, 'Could not load the config history'));
     if (this.enabled) {
       this.pruneTimer = setInterval(() => void this.pruneAll(), this.options.pruneEveryMs ?? 3_600_000).unref();
       void this.loading.then(() => this.pruneAll());

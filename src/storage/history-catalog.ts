@@ -1,4 +1,5 @@
 import { compareByTime, isTombstone, type HistoryOperation, type VersionMeta } from '../domain/history-version.js';
+import { lastBefore, Timeline } from './history-timeline.js';
 
 export interface AuditQuery {
   mac?: string;
@@ -21,14 +22,18 @@ export interface AuditPage {
 
 /**
  * Every version of every config, in memory, as the version files' names
- * describe them: per MAC in version order, and in one timeline in time order
- * for the fleet's audit log. Versions dropped from a MAC are only marked in
- * the timeline, and swept once they are a quarter of it, so that pruning one
- * version never costs a pass over a large fleet's history.
+ * describe them: per MAC in version order, and in time order for the
+ * fleet's audit log, in one timeline and in one per actor and per
+ * operation, so that a filter on either reads only what it may match.
+ * Versions dropped from a MAC are only marked in the timelines, and swept
+ * once they are a quarter of them, so that pruning one version never costs a
+ * pass over a large fleet's history.
  */
 export class HistoryCatalog {
   private readonly byMac = new Map<string, VersionMeta[]>();
-  private timeline: VersionMeta[] = [];
+  private readonly all = new Timeline();
+  private readonly byActor = new Map<string | null, Timeline>();
+  private readonly byOperation = new Map<HistoryOperation, Timeline>();
   private readonly dropped = new Set<VersionMeta>();
   private bytes = 0;
 
@@ -53,18 +58,27 @@ export class HistoryCatalog {
     return versions?.[versions.length - 1];
   }
 
-  /** Takes in a whole load of the history at once: one sort instead of one insertion per version. */
+  /** Takes in a whole load of the history at once: one sort per timeline instead of one insertion per version. */
   load(perMac: ReadonlyMap<string, VersionMeta[]>): void {
+    const added: VersionMeta[] = [];
     for (const [mac, versions] of perMac) {
       for (const old of this.byMac.get(mac) ?? []) this.drop(old);
       this.byMac.set(mac, versions);
       for (const meta of versions) {
-        this.timeline.push(meta);
+        added.push(meta);
         this.bytes += meta.size;
       }
     }
     this.sweep();
-    this.timeline.sort(compareByTime);
+    this.all.insertAll(added);
+    const byActor = new Map<string | null, VersionMeta[]>();
+    const byOperation = new Map<HistoryOperation, VersionMeta[]>();
+    for (const meta of added) {
+      listIn(byActor, meta.actor).push(meta);
+      listIn(byOperation, meta.operation).push(meta);
+    }
+    for (const [actor, metas] of byActor) timelineIn(this.byActor, actor).insertAll(metas);
+    for (const [operation, metas] of byOperation) timelineIn(this.byOperation, operation).insertAll(metas);
   }
 
   /** Makes the versions of `mac` what is on disk now (as one directory listing found them, in version order). */
@@ -113,13 +127,12 @@ export class HistoryCatalog {
 
   /** A page of the fleet's changes matching `query`, newest first. */
   audit(query: AuditQuery): AuditPage {
-    const source = query.mac === undefined ? this.timeline : this.versionsOf(query.mac);
+    const source = this.sourceFor(query);
     let i = source.length - 1;
     if (query.after !== undefined) i = lastBefore(source, query.after);
     else if (query.until !== undefined) i = lastBefore(source, { at: query.until, mac: '', version: 0 });
     const entries: VersionMeta[] = [];
     const { since = -Infinity, until = Infinity, actor, operation } = query;
-    // A filter that matches little reads the whole timeline: the loop stays to plain comparisons.
     const anyDropped = this.dropped.size > 0;
     for (; i >= 0; i--) {
       const meta = source[i]!;
@@ -132,12 +145,20 @@ export class HistoryCatalog {
     return { entries, more: false };
   }
 
+  /** The smallest list in time order that holds every version `query` may match. */
+  private sourceFor(query: AuditQuery): readonly VersionMeta[] {
+    if (query.mac !== undefined) return this.versionsOf(query.mac);
+    const candidates = [this.all.entries];
+    if (query.actor !== undefined) candidates.push(this.byActor.get(query.actor)?.entries ?? []);
+    if (query.operation !== undefined) candidates.push(this.byOperation.get(query.operation)?.entries ?? []);
+    return candidates.reduce((smallest, each) => (each.length < smallest.length ? each : smallest));
+  }
+
   private insert(meta: VersionMeta): void {
     this.bytes += meta.size;
-    const last = this.timeline[this.timeline.length - 1];
-    // Versions are made now: appending is the rule, and another replica's version seen late the exception.
-    if (last === undefined || compareByTime(last, meta) <= 0) this.timeline.push(meta);
-    else this.timeline.splice(lastBefore(this.timeline, meta) + 1, 0, meta);
+    this.all.insert(meta);
+    timelineIn(this.byActor, meta.actor).insert(meta);
+    timelineIn(this.byOperation, meta.operation).insert(meta);
   }
 
   private drop(meta: VersionMeta): void {
@@ -146,12 +167,12 @@ export class HistoryCatalog {
   }
 
   private sweepIfWorthIt(): void {
-    if (this.dropped.size > 1000 && this.dropped.size * 4 > this.timeline.length) this.sweep();
+    if (this.dropped.size > 1000 && this.dropped.size * 4 > this.all.entries.length) this.sweep();
   }
 
   private sweep(): void {
     if (this.dropped.size === 0) return;
-    this.timeline = this.timeline.filter((meta) => !this.dropped.has(meta));
+    for (const timeline of [this.all, ...this.byActor.values(), ...this.byOperation.values()]) timeline.sweep(this.dropped);
     this.dropped.clear();
   }
 }
@@ -161,14 +182,14 @@ function keyOf(meta: VersionMeta): string {
   return `${meta.version}.${meta.at}`;
 }
 
-/** Index of the last entry of `sorted` (in time order) that comes before `point`, or -1. */
-function lastBefore(sorted: readonly VersionMeta[], point: Pick<VersionMeta, 'at' | 'mac' | 'version'>): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (compareByTime(sorted[mid]!, point as VersionMeta) < 0) low = mid + 1;
-    else high = mid;
-  }
-  return low - 1;
+function listIn<K>(lists: Map<K, VersionMeta[]>, key: K): VersionMeta[] {
+  let list = lists.get(key);
+  if (list === undefined) lists.set(key, (list = []));
+  return list;
+}
+
+function timelineIn<K>(timelines: Map<K, Timeline>, key: K): Timeline {
+  let timeline = timelines.get(key);
+  if (timeline === undefined) timelines.set(key, (timeline = new Timeline()));
+  return timeline;
 }
