@@ -1,0 +1,28 @@
+import type { ConfigStore } from '../storage/config-store.js';
+import { readArchive } from './archive-reader.js';
+import { planImport, sortEntries, type ImportMode, type ImportReport } from './import-plan.js';
+import { applyImport, assertConfirmed } from './import-runner.js';
+
+export interface ImportRequest {
+  dryRun: boolean;
+  mode: ImportMode;
+  confirm: number | undefined;
+  ifUnchangedSince: number | undefined;
+  ifMatchManifest: boolean;
+  maxImportBytes: number;
+  actor: string | null;
+}
+
+/**
+ * Imports an archive: reads it (refusing a hostile one whole), plans against the configs as they are, and,
+ * unless it is a dry run, applies the plan. Nothing is written before the archive has been read to its end.
+ */
+export async function runImport(store: ConfigStore, body: Buffer, request: ImportRequest): Promise<{ dry_run: boolean; mode: ImportMode } & ImportReport> {
+  const files = await readArchive(body, { maxTotalBytes: request.maxImportBytes, maxEntryBytes: store.maxFileBytes });
+  const entries = sortEntries(files, store.maxFileBytes);
+  const plan = await planImport(store, entries, { mode: request.mode, ifUnchangedSince: request.ifUnchangedSince, ifMatchManifest: request.ifMatchManifest });
+  const head = { dry_run: request.dryRun, mode: request.mode };
+  if (request.dryRun) return { ...head, ...plan.report };
+  assertConfirmed(plan, request.confirm);
+  return { ...head, ...(await applyImport(store, plan, request.actor)) };
+}
