@@ -32,7 +32,7 @@ describe.skipIf(process.platform !== 'linux')('a fleet of 10,000 configs', () =>
       await Promise.all(Array.from({ length: Math.min(500, CONFIGS - start) }, (_, k) => fs.writeFile(path.join(source, `${macOf(start + k)}.json`), contentOf(start + k))));
     }
     const exporter = await startServer(source);
-    expect((await (await fetch(`${exporter.url}/api/configs`)).json()).configs).toHaveLength(CONFIGS);
+    expect(((await (await fetch(`${exporter.url}/api/configs`)).json()) as { configs: unknown[] }).configs).toHaveLength(CONFIGS);
     const beforeExport = await memoryOf(exporter);
     let started = performance.now();
     const response = await fetch(`${exporter.url}/api/export`);
