@@ -159,6 +159,14 @@ describe('import', () => {
     expect(await snapshotTree(dir)).toEqual(before);
   });
 
+  it('adds both texts of one update to a dry run asked for its diff', async () => {
+    const { app } = await buildTestApp();
+    await put(app, MAC, { deviceName: 'now' });
+    const archive = await makeTar([{ name: `${MAC}.json`, body: '{"deviceName": "archived"}' }]);
+    const response = await postImport(app, archive, `dry_run=true&diff=${MAC.toUpperCase()}`);
+    expect(response.json().diff).toEqual({ mac_address: MAC, current_text: '{\n  "deviceName": "now"\n}\n', archive_text: '{"deviceName": "archived"}' });
+  });
+
   it('answers 415 for another content type', async () => {
     const { app } = await buildTestApp();
     const response = await postImport(app, await makeTar([]), '', 'text/plain');

@@ -76,6 +76,7 @@ const transferRoutes: FastifyPluginAsyncTypebox<{ settings: Settings }> = async 
           ifMatchManifest: ifMatch === 'manifest',
           maxImportBytes: settings.maxImportBytes,
           actor: request.actor ?? null,
+          diff: request.query.diff,
         });
       },
     );
