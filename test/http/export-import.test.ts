@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +26,7 @@ describe('export', () => {
     await fs.writeFile(path.join(dir, `${OTHER}.json`), '{"n": 1.50, "n": 2}\n');
     await fs.writeFile(path.join(dir, `${THIRD}.json`), '[1, 2]');
     await fs.writeFile(path.join(dir, 'notes.txt'), 'not a config');
+    await fs.symlink('/etc/passwd', path.join(dir, 'aa-bb-cc-dd-ee-01.json'));
     const response = await app.inject('/api/export');
     expect(response.headers['content-type']).toBe('application/gzip');
     expect(response.headers['content-disposition']).toMatch(/^attachment; filename="iot-configs-\d{8}T\d{6}Z\.tar\.gz"$/);
@@ -38,6 +40,28 @@ describe('export', () => {
     const mine = manifest.configs.find((each: { mac_address: string }) => each.mac_address === MAC);
     expect(mine.etag).toBe((await app.inject(`/api/configs/${MAC}`)).headers.etag);
     expect(mine.valid).toBe(true);
+    // A symbolic link is never followed: named in the manifest, not exported.
+    expect(manifest.skipped).toEqual([{ file: 'aa-bb-cc-dd-ee-01.json', reason: expect.stringMatching(/symbolic link/) }]);
+  });
+
+  it('exports a config saved meanwhile whole, old or new, its manifest from the same bytes', async () => {
+    const { app } = await buildTestApp();
+    for (let i = 0; i < 200; i++) await put(app, `02-00-00-00-00-${i.toString(16).padStart(2, '0')}`, sampleContent(`n${i}`));
+    const texts = ['a', 'b'].map((name) => ({ deviceName: name.repeat(50_000) }));
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) await put(app, MAC, texts[i % 2]);
+    })();
+    for (let round = 0; round < 5; round++) {
+      const files = await listTarGz(await exportOf(app));
+      const bytes = files.get(`configs/${MAC}.json`);
+      if (bytes === undefined) continue;
+      expect(texts).toContainEqual(JSON.parse(bytes.toString()));
+      const entry = JSON.parse(files.get('manifest.json')!.toString()).configs.find((each: { mac_address: string }) => each.mac_address === MAC);
+      expect(entry.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+    writing = false;
+    await writer;
   });
 
   it('adds the version history with include=history', async () => {
