@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { buildTestApp, MAC, sampleContent, tempDir } from '../helpers/app.js';
 import { makeTar, postImport, snapshotTree, type TarEntry } from '../helpers/archives.js';
 
+const run = promisify(execFile);
 const OTHER = '11-22-33-44-55-66';
 const good: TarEntry = { name: `${OTHER}.json`, body: '{"deviceName": "good"}' };
 
@@ -103,5 +106,40 @@ describe('hostile import archives are refused whole, with nothing written', () =
       ],
     });
     expect((await fs.readdir(dir)).filter((name) => name.endsWith('.json')).sort()).toEqual([`${OTHER}.json`, `${MAC}.json`]);
+  });
+});
+
+describe('hostile zip archives are refused too', () => {
+  /** A zip made by the real `zip` tool in `dir` from `files`, with `zip` options. */
+  async function makeZip(files: Record<string, string>, options: string[] = []): Promise<Buffer> {
+    const dir = await tempDir();
+    for (const [name, text] of Object.entries(files)) {
+      await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+      await fs.writeFile(path.join(dir, name), text);
+    }
+    await run('zip', ['-q', '-r', ...options, 'archive.zip', ...Object.keys(files).map((name) => name.split('/')[0]!)], { cwd: dir });
+    return fs.readFile(path.join(dir, 'archive.zip'));
+  }
+
+  it('refuses a symbolic link, `..`, and a bomb', async () => {
+    const { app, dir, unchanged } = await setUp({ MAX_IMPORT_BYTES: String(1_048_576) });
+    const linkDir = await tempDir();
+    await fs.writeFile(path.join(linkDir, `${OTHER}.json`), '{}');
+    await fs.symlink('/etc/passwd', path.join(linkDir, 'aa-bb-cc-dd-ee-01.json'));
+    await run('zip', ['-q', '--symlinks', 'links.zip', `${OTHER}.json`, 'aa-bb-cc-dd-ee-01.json'], { cwd: linkDir });
+    const link = await postImport(app, await fs.readFile(path.join(linkDir, 'links.zip')), '', 'application/zip');
+    expect(link.json()).toMatchObject({ code: 'ARCHIVE_REFUSED', details: { reason: expect.stringMatching(/symbolic link/) } });
+
+    // The name `AA/…` made by zip, turned into `../…` in place: zip itself never writes one.
+    const escaping = await makeZip({ [`${OTHER}.json`]: '{}', 'AA/aa-bb-cc-dd-ee-01.json': '{}' });
+    const patched = Buffer.from(escaping.toString('latin1').replaceAll('AA/', '../'), 'latin1');
+    expect((await postImport(app, patched, '', 'application/zip')).json().code).toBe('ARCHIVE_REFUSED');
+
+    const zeros = ' '.repeat(900_000);
+    const bomb = await makeZip({ [`${OTHER}.json`]: '{}', 'pad/one.json': zeros, 'pad/two.json': zeros });
+    expect(bomb.length).toBeLessThan(100_000);
+    expect((await postImport(app, bomb, '', 'application/zip')).statusCode).toBe(413);
+    await unchanged();
+    expect(await fs.readdir(dir)).not.toContain(`${OTHER}.json`);
   });
 });
