@@ -59,8 +59,8 @@ const transferRoutes: FastifyPluginAsyncTypebox<{ settings: Settings }> = async 
           description:
             'The body is an export or any archive of `<mac>.json` files at any depth (the format is told by its first bytes). `dry_run=true` answers the plan and writes nothing. A hostile archive is refused whole (422 ARCHIVE_REFUSED, 413 over MAX_IMPORT_BYTES). Each write goes through the normal save path and is recorded as an `import` version.',
           querystring: ImportQuerySchema,
-          // No `type: string`: validation would see the parsed Buffer; a format applies to strings only, so it only documents.
-          body: Type.Unsafe<Buffer>({ description: 'The archive', content: Object.fromEntries(ARCHIVE_CONTENT_TYPES.map((type) => [type, { schema: { format: 'binary' } }])) }),
+          // An empty schema per type: validation sees the parsed Buffer, which `type: string` would refuse.
+          body: Type.Unsafe<Buffer>({ description: 'The archive', content: Object.fromEntries(ARCHIVE_CONTENT_TYPES.map((type) => [type, { schema: { description: 'The archive\'s bytes (binary)' } }])) }),
           response: { 200: { $ref: 'ImportResponse' }, ...errorResponses(400, 409, 413, 415, 422, 503, 507, 500) },
         },
       },
