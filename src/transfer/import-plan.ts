@@ -1,9 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { inspectConfig, type StoredConfig } from '../domain/config-document.js';
-import { ArchiveRefused, InvalidOperation } from '../domain/errors.js';
+import { ArchiveRefused, InvalidOperation, StorageUnavailable } from '../domain/errors.js';
 import { configFileName, macFromFileName } from '../domain/mac.js';
 import type { ConfigStore } from '../storage/config-store.js';
+import { errorCode, storageFailure } from '../storage/fs-errors.js';
 import { mapWithConcurrency } from '../storage/map-with-concurrency.js';
 import type { ArchiveFile } from './archive-reader.js';
 import { inSection, macOfEntry, MANIFEST_NAME } from './archive-layout.js';
@@ -109,7 +110,14 @@ async function conflictOf(store: ConfigStore, mac: string, current: StoredConfig
 
 /** The configs in the directory now, by the file names alone. */
 async function storedMacs(store: ConfigStore): Promise<string[]> {
-  const names = await fs.readdir(store.dir);
+  let names: string[];
+  try {
+    names = await fs.readdir(store.dir);
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new StorageUnavailable(`${store.dir} is missing or not a directory`);
+    throw storageFailure(error, store.dir, 'list the config directory');
+  }
   return names.map(macFromFileName).filter((mac): mac is string => mac !== null);
 }
 

@@ -49,3 +49,14 @@ describe('the OpenAPI document', () => {
     expect(importRoute.parameters.map((each: { name: string }) => each.name)).toEqual(expect.arrayContaining(['dry_run', 'mode', 'confirm', 'if_unchanged_since', 'if_match']));
   });
 });
+
+describe('an import into a missing directory', () => {
+  it('answers 503 in the envelope and writes nothing', async () => {
+    const { app, dir } = await buildTestApp();
+    await fs.rm(dir, { recursive: true });
+    const response = await postImport(app, await makeTar([{ name: `${MAC}.json`, body: '{}' }]), 'mode=replace&dry_run=true');
+    expect(response.statusCode).toBe(503);
+    expect(response.json().code).toBe('STORAGE_UNAVAILABLE');
+    await expect(fs.stat(dir)).rejects.toThrow();
+  });
+});
