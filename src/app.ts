@@ -20,6 +20,7 @@ import deviceConfigRoutes from './http/routes/device-configs.js';
 import deviceSyncRoutes from './http/routes/device-sync.js';
 import healthRoutes from './http/routes/health.js';
 import historyRoutes from './http/routes/history.js';
+import transferRoutes from './http/routes/transfer.js';
 import { serverOptions } from './http/server-options.js';
 import { VERSION } from './package-info.js';
 import type { Settings } from './settings.js';
@@ -51,6 +52,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(configRoutes);
   await app.register(historyRoutes);
+  await app.register(transferRoutes, { settings });
   await app.register(deviceConfigRoutes);
   await app.register(deviceSyncRoutes);
   await app.register(ui);

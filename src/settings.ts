@@ -27,6 +27,8 @@ export interface Settings {
    * times over), at most 256 MiB, well within what one V8 string can hold.
    */
   maxConfigFileBytes: number;
+  /** Largest import upload, and largest total it may unpack to (MAX_IMPORT_BYTES). */
+  maxImportBytes: number;
   /** Bearer tokens that open every route (ADMIN_TOKEN plus ADMIN_TOKENS_FILE), with the names changes are recorded under; empty: no authentication. */
   adminTokens: AdminToken[];
   /** Bearer tokens for the device routes (DEVICE_TOKEN); empty: device routes stay open. */
@@ -265,6 +267,7 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     logLevel: logLevel as LogLevel,
     maxBodyBytes,
     maxConfigFileBytes: Math.min(16 * maxBodyBytes, 256 * 1_048_576),
+    maxImportBytes: readInteger(env, 'MAX_IMPORT_BYTES', 256 * 1_048_576, 1024, 1024 * 1_048_576),
     adminTokens: readAdminTokens(env, cwd),
     deviceTokens: readDeviceTokens(env),
     rateLimitPerMinute: readInteger(env, 'RATE_LIMIT_PER_MINUTE', 6000, 0, 10_000_000),

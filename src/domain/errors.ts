@@ -18,6 +18,8 @@ export const ERROR_CATALOGUE = {
   PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The body, or the config once stored, is over its limit; `details.limit_bytes`' },
   URI_TOO_LONG: { status: 414, meaning: 'A URL segment is too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The body is not JSON in UTF-8' },
+  ARCHIVE_REFUSED: { status: 422, meaning: 'An import archive that is unreadable or unsafe (a path leaving it, a link, a device file, a name twice, too many entries); `details.entry` names the entry. Nothing was written' },
+  IMPORT_NOT_CONFIRMED: { status: 409, meaning: 'A replace import would delete configs and `confirm` is not their number; `details.deletions`. Nothing was written' },
   INVALID_STORED_CONFIG: { status: 422, meaning: 'The stored file is not a JSON object; `details.raw` holds its text' },
   RATE_LIMITED: { status: 429, meaning: 'Too many requests, or too many failed authentications; `Retry-After`' },
   HEADERS_TOO_LARGE: { status: 431, meaning: 'The request headers are too large' },
@@ -188,5 +190,38 @@ export class StorageFull extends AppError {
 export class StorageError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('STORAGE_ERROR', message, {}, { cause: options?.cause });
+  }
+}
+
+/** An import archive that cannot be read safely: it is refused whole, before anything is written. */
+export class ArchiveRefused extends AppError {
+  constructor(reason: string, entry: string | null = null) {
+    super('ARCHIVE_REFUSED', `Import archive refused: ${reason}${entry === null ? '' : ` (entry ${JSON.stringify(entry.slice(0, 200))})`}`, { reason, entry });
+  }
+}
+
+/** An import upload, or what it unpacks to, over MAX_IMPORT_BYTES (or one entry over the size of a config file). */
+export class ArchiveTooLarge extends AppError {
+  constructor(what: string, limitBytes: number, setting = 'MAX_IMPORT_BYTES') {
+    super('PAYLOAD_TOO_LARGE', `Import refused: ${what} is over ${limitBytes} bytes (${setting}); nothing was written`, { limit_bytes: limitBytes });
+  }
+}
+
+/** A replace import whose `confirm` is not the number of configs it would delete. */
+export class ImportNotConfirmed extends AppError {
+  constructor(deletions: number, confirm: number | undefined) {
+    const given = confirm === undefined ? 'no confirm was given' : `confirm=${confirm} was given`;
+    super('IMPORT_NOT_CONFIRMED', `This replace import deletes ${deletions} config(s) but ${given}: repeat it with confirm=${deletions} after checking the dry run`, { deletions, confirm: confirm ?? null });
+  }
+}
+
+/** An import stopped by a failed write: each config is old or new, and `details.done` says which were written. */
+export class ImportInterrupted extends AppError {
+  constructor(cause: AppError, done: object, notDone: string[]) {
+    super(cause.code, `Import stopped by a failure, ${notDone.length} change(s) not made: ${cause.message}`, { ...cause.details, done, not_done: notDone }, {
+      statusCode: cause.statusCode,
+      retryAfterSeconds: cause.retryAfterSeconds,
+      cause,
+    });
   }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import { checkConditions, inspectConfig, usableDocument, type ConfigDocument, type WriteConditions } from '../domain/config-document.js';
+import { checkConditions, inspectConfig, usableDocument, type ConfigDocument, type StoredConfig, type WriteConditions } from '../domain/config-document.js';
 import { AppError, ConfigTooLarge, InvalidOperation, RecordExists, RecordNotFound, StorageUnavailable, TombstoneNotRestorable, VersionNotFound } from '../domain/errors.js';
 import { isTombstone } from '../domain/history-version.js';
 import { configFileName } from '../domain/mac.js';
@@ -141,6 +141,11 @@ export class ConfigStore {
   /** The config as it is on disk now. */
   async read(mac: string): Promise<ConfigDocument> {
     return usableDocument(mac, await this.guard(`read config ${mac}`, () => this.existingFile(mac)));
+  }
+
+  /** What `<mac>.json` holds now, usable or not (null: no file): for an import's plan, compared before it writes. */
+  async stateOf(mac: string): Promise<StoredConfig | null> {
+    return this.guard(`read config ${mac}`, () => this.files.load(mac));
   }
 
   /** Writes `bytes` as the config of `mac`, if `conditions` hold, and records the version. */

@@ -15,6 +15,7 @@ import {
   HistoryVersionContentSchema,
   HistoryVersionSchema,
 } from '../schemas/history.js';
+import { ImportResponseSchema } from '../schemas/transfer.js';
 import { PAGE_ROUTE_CONFIG } from './security.js';
 
 /** Shared schemas (one source for validation, serialisation and docs) and the OpenAPI document with Swagger UI at /api/docs. */
@@ -40,6 +41,7 @@ export default fp(
       AuditResponseSchema,
       UnknownDeviceSchema,
       UnknownDevicesResponseSchema,
+      ImportResponseSchema,
     ]) {
       app.addSchema(schema);
     }
@@ -65,6 +67,7 @@ export default fp(
         tags: [
           { name: 'configs', description: 'Admin API' },
           { name: 'history', description: 'Versions of configs, restore and the audit log (admin)' },
+          { name: 'backup', description: 'Export and import of every config (admin)' },
           { name: 'devices', description: 'What devices fetch' },
           { name: 'operations', description: 'Health and metrics' },
         ],

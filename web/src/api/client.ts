@@ -8,6 +8,7 @@ import type {
 } from '../../../src/http/schemas/configs.js';
 import type { UnknownDevice } from '../../../src/http/schemas/device-sync.js';
 import type { ErrorResponse } from '../../../src/http/schemas/errors.js';
+import type { ImportResponse } from '../../../src/http/schemas/transfer.js';
 import type {
   AuditEntry,
   AuditResponse,
@@ -19,6 +20,14 @@ import type {
 } from '../../../src/http/schemas/history.js';
 
 // Types come from the service's TypeBox schemas, never copied by hand.
+export type { ImportResponse };
+/** The options of an import, as the API takes them (see docs/backup.md). */
+export interface ImportQuery {
+  dry_run?: boolean;
+  mode?: 'merge' | 'replace';
+  confirm?: number;
+  diff?: string;
+}
 export type { AuditEntry, DeletedConfig, HistoryOperation, HistoryVersion, HistoryVersionContent };
 /** The history response; its schema refers to the version schema by $ref, which Static leaves as unknown. */
 export type VersionList = Omit<HistoryResponse, 'versions'> & { versions: HistoryVersion[] };
@@ -160,21 +169,34 @@ export class ApiClient {
     return this.request<AuditPage>('GET', `/api/audit${queryString({ ...query })}`).then((r) => r.body);
   }
 
+  /** Every config as a .tar.gz, with the file name the service gave it. */
+  async exportArchive(): Promise<{ blob: Blob; fileName: string }> {
+    const { body, disposition } = await this.request<Blob>('GET', '/api/export', { download: true });
+    return { blob: body, fileName: /filename="([^"]+)"/.exec(disposition ?? '')?.[1] ?? 'iot-configs.tar.gz' };
+  }
+
+  /** Sends an archive to import; a dry run (`dry_run: true`) answers the plan and writes nothing. */
+  importArchive(archive: Blob, query: ImportQuery): Promise<ImportResponse> {
+    const search = queryString({ ...query, dry_run: query.dry_run ? 'true' : undefined });
+    return this.request<ImportResponse>('POST', `/api/import${search}`, { blob: archive }).then((r) => r.body);
+  }
+
   private async request<T>(
     method: string,
     path: string,
-    options: { rawBody?: string; ifMatch?: string | null } = {},
-  ): Promise<Tagged<T>> {
+    options: { rawBody?: string; ifMatch?: string | null; blob?: Blob; download?: boolean } = {},
+  ): Promise<Tagged<T> & { disposition?: string | null }> {
     for (;;) {
       const token = this.tokens.getItem(TOKEN_KEY);
       const headers: Record<string, string> = { accept: 'application/json' };
       if (options.rawBody !== undefined) headers['content-type'] = 'application/json';
+      if (options.blob !== undefined) headers['content-type'] = 'application/octet-stream';
       if (options.ifMatch) headers['if-match'] = options.ifMatch;
       if (token) headers.authorization = `Bearer ${token}`;
 
       let response: Response;
       try {
-        response = await this.fetchImpl(path, { method, headers, body: options.rawBody, cache: 'no-store' });
+        response = await this.fetchImpl(path, { method, headers, body: options.blob ?? options.rawBody, cache: 'no-store' });
       } catch {
         throw new ApiError(0, {
           error: 'Cannot reach the config service. Check your network connection and that the service is running.',
@@ -191,6 +213,7 @@ export class ApiClient {
         }
       }
 
+      if (options.download && response.ok) return { body: (await response.blob()) as T, etag: null, text: '', disposition: response.headers.get('content-disposition') };
       const text = await response.text();
       if (!response.ok) throw new ApiError(response.status, parseEnvelope(text, response));
       return { body: (text ? JSON.parse(text) : null) as T, etag: response.headers.get('etag'), text };

@@ -19,6 +19,7 @@ import {
 import { LoadingPlaceholder } from '../components/loading-placeholder.js';
 import { OtaBadge } from '../components/ota-badge.js';
 import { PageHeading } from '../components/page-heading.js';
+import { TransferActions } from '../components/transfer-actions.js';
 import { useToast } from '../components/toast.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
 import { macFromFileName } from '../lib/config-text.js';
@@ -182,9 +183,12 @@ export function DeviceListPage() {
           <PageHeading>Device Configs</PageHeading>
           <p className="muted">Every ESP32 in the fleet and the config it loads at boot.</p>
         </div>
-        <Link to="/devices/new" className="btn btn-primary" data-testid="new-device">
-          <PlusIcon /> New device
-        </Link>
+        <div className="page-actions">
+          <TransferActions onImported={() => void load(true)} />
+          <Link to="/devices/new" className="btn btn-primary" data-testid="new-device">
+            <PlusIcon /> New device
+          </Link>
+        </div>
       </div>
 
       {state.status === 'ready' && state.list.skipped.length > 0 && (
