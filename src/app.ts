@@ -9,6 +9,7 @@ import metrics from './http/plugins/metrics.js';
 import mqtt from './http/plugins/mqtt.js';
 import openapi from './http/plugins/openapi.js';
 import rateLimit from './http/plugins/rate-limit.js';
+import schemaValidation from './http/plugins/schema-validation.js';
 import requestBody from './http/plugins/request-body.js';
 import requestContext from './http/plugins/request-context.js';
 import security from './http/plugins/security.js';
@@ -17,6 +18,7 @@ import configRoutes from './http/routes/configs.js';
 import deviceConfigRoutes from './http/routes/device-configs.js';
 import healthRoutes from './http/routes/health.js';
 import historyRoutes from './http/routes/history.js';
+import schemaRoutes from './http/routes/schemas.js';
 import { serverOptions } from './http/server-options.js';
 import { VERSION } from './package-info.js';
 import type { Settings } from './settings.js';
@@ -42,10 +44,12 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(openapi, { version: VERSION });
   await app.register(metrics);
   await app.register(mqtt, { settings });
+  await app.register(schemaValidation);
 
   await app.register(healthRoutes);
   await app.register(configRoutes);
   await app.register(historyRoutes);
+  await app.register(schemaRoutes);
   await app.register(deviceConfigRoutes);
   await app.register(ui);
   return app;

@@ -40,6 +40,8 @@ export interface Settings {
   historyMaxAgeDays: number;
   /** Addresses and CIDR ranges of reverse proxies whose `Remote-User` / `X-Forwarded-User` is believed (TRUSTED_PROXIES). */
   trustedProxies: string[];
+  /** The content key whose string value names the JSON Schema a config is checked against (SCHEMA_SELECTOR_KEY). */
+  schemaSelectorKey: string;
 }
 
 export interface AdminToken {
@@ -202,6 +204,12 @@ function readTrustedProxies(env: Env): string[] {
   });
 }
 
+function readSchemaSelectorKey(env: Env): string {
+  const key = env.SCHEMA_SELECTOR_KEY?.trim() || 'deviceType';
+  if (key.length > 128) throw new SettingsError('SCHEMA_SELECTOR_KEY', 'a content key of at most 128 characters, such as deviceType');
+  return key;
+}
+
 function readDeviceTokens(env: Env): string[] {
   const token = readAuthSetting(env, 'DEVICE_TOKEN');
   return token ? [checkToken('DEVICE_TOKEN', token)] : [];
@@ -238,5 +246,6 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     historyLimit: readInteger(env, 'HISTORY_LIMIT', 100, 0, 100_000),
     historyMaxAgeDays: readInteger(env, 'HISTORY_MAX_AGE_DAYS', 365, 1, 36_500),
     trustedProxies: readTrustedProxies(env),
+    schemaSelectorKey: readSchemaSelectorKey(env),
   };
 }

@@ -1,6 +1,7 @@
 import type { ConfigSummary } from '../../domain/config-summary.js';
 import { keptBytes, keptText } from '../../storage/kept-bytes.js';
 import type { ConfigDocument, ConfigListing } from '../../storage/config-store.js';
+import type { ValidationResult } from '../../storage/config-validation.js';
 
 const CLOSE = Buffer.from('}');
 
@@ -39,28 +40,43 @@ const COMMA = Buffer.from(',');
  * The body of GET /api/configs, the same bytes as `JSON.stringify({ configs, count, skipped })`, built once per
  * version of the listing (one builder per app: versions are counted per store) and sent as bytes. Each summary's
  * JSON is kept as bytes while its config is unchanged, so a save re-encodes one summary, not the fleet (see
- * docs/adr/0006-list-index.md).
+ * docs/adr/0006-list-index.md). Each item carries its `validation`, rebuilt when the schemas change.
  */
-export function listResponseBodies(): (listing: ConfigListing) => Buffer {
-  const summaryBytes = new WeakMap<ConfigSummary, Buffer>();
-  const bytesOf = (summary: ConfigSummary): Buffer => {
-    let bytes = summaryBytes.get(summary);
-    if (bytes === undefined) summaryBytes.set(summary, (bytes = keptText(JSON.stringify(summary))));
-    return bytes;
+export function listResponseBodies(): (listing: ConfigListing, validation: FleetValidationView) => Buffer {
+  const summaryBytes = new WeakMap<ConfigSummary, { key: number; bytes: Buffer }>();
+  const bytesOf = (summary: ConfigSummary, validation: FleetValidationView): Buffer => {
+    let entry = summaryBytes.get(summary);
+    if (entry?.key !== validation.version) {
+      const result = validation.resultOf(summary.mac_address);
+      const item = { ...summary, validation: { schema: result.schema, valid: result.valid, error_count: result.errors.length } };
+      summaryBytes.set(summary, (entry = { key: validation.version, bytes: keptText(JSON.stringify(item)) }));
+    }
+    return entry.bytes;
   };
-  let current: { version: number; body: Buffer } | null = null;
-  return (listing) => {
-    if (current?.version !== listing.version) {
+  let current: { version: number; validationVersion: number; body: Buffer } | null = null;
+  return (listing, validation) => {
+    if (current?.version !== listing.version || current.validationVersion !== validation.version) {
       const parts: Buffer[] = [LIST_HEAD];
       listing.configs.forEach((summary, i) => {
         if (i > 0) parts.push(COMMA);
-        parts.push(bytesOf(summary));
+        parts.push(bytesOf(summary, validation));
       });
       parts.push(Buffer.from(`],"count":${listing.configs.length},"skipped":${JSON.stringify(listing.skipped)}}`));
-      current = { version: listing.version, body: Buffer.concat(parts) };
+      current = { version: listing.version, validationVersion: validation.version, body: Buffer.concat(parts) };
     }
     return current.body;
   };
+}
+
+/** What the list needs of the fleet's validation: each config's result, and a version that changes with the schemas. */
+export interface FleetValidationView {
+  version: number;
+  resultOf(mac: string): ValidationResult;
+}
+
+/** A config body with its validation added as the last member. */
+export function withValidation(body: Buffer, validation: ValidationResult): Buffer {
+  return Buffer.concat([body.subarray(0, body.length - 1), Buffer.from(`,"validation":${JSON.stringify(validation)}}`)]);
 }
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';

@@ -1,8 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { formatJsonText, memberText } from '../../domain/json-text.js';
-import { keptText } from '../../storage/kept-bytes.js';
 import { parseMac } from '../../domain/mac.js';
-import { ConfigTooLarge } from '../../domain/errors.js';
 import { errorResponses } from '../schemas/errors.js';
 import {
   ConditionalHeadersSchema,
@@ -10,7 +7,9 @@ import {
   RenameConfigRequestSchema,
   SaveConfigRequestSchema,
 } from '../schemas/configs.js';
-import { configResponseBody, JSON_CONTENT_TYPE, listResponseBodies, wrappedConfig } from './config-body.js';
+import { ValidateQuerySchema, ValidationSchema } from '../schemas/schemas.js';
+import { configResponseBody, JSON_CONTENT_TYPE, listResponseBodies, withValidation, wrappedConfig } from './config-body.js';
+import { configValidation, storedBytes } from './config-validation.js';
 import { writeConditions } from './http-conditions.js';
 
 const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the stored bytes (less a leading UTF-8 byte-order mark)' } };
@@ -33,7 +32,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: { $ref: 'ConfigListResponse' }, ...errorResponses(503, 500) },
       },
     },
-    async (_request, reply) => reply.type(JSON_CONTENT_TYPE).send(serialisedList(await store.list())),
+    async (_request, reply) => reply.type(JSON_CONTENT_TYPE).send(serialisedList(await store.list(), await app.fleetValidation.view())),
   );
 
   app.get(
@@ -52,7 +51,8 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const document = await store.read(parseMac(request.params.mac));
-      return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(configResponseBody(document));
+      const validation = await configValidation(store, document.bytes);
+      return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(withValidation(configResponseBody(document), validation));
     },
   );
 
@@ -67,6 +67,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Stores `content` pretty-printed (2-space indent, keys in the order sent, numbers verbatim) with a trailing newline, atomically and durably: a 200 means the file is on disk. Always 200, never 201, for compatibility.',
         params: MacParamsSchema,
         headers: ConditionalHeadersSchema,
+        querystring: ValidateQuerySchema,
         body: SaveConfigRequestSchema,
         response: {
           200: { $ref: 'ConfigResponse', headers: etagHeader },
@@ -76,16 +77,33 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const mac = parseMac(request.params.mac);
-      // The schema has checked that `content` is an object; store it as the client wrote it.
-      const contentText = memberText(request.rawJsonBody ?? JSON.stringify(request.body), 'content')!;
-      const formatted = formatJsonText(contentText, store.maxFileBytes);
-      if (formatted === undefined) throw new ConfigTooLarge(mac, store.maxFileBytes);
-      const bytes = keptText(`${formatted}\n`);
+      const bytes = storedBytes(mac, request.rawJsonBody ?? JSON.stringify(request.body), store.maxFileBytes);
+      const validate = request.query.validate !== 'false';
       const { document } = await store.save(mac, bytes, {
         ...writeConditions(request.headers),
         allowOverwrite: request.body.allow_overwrite ?? true,
-      }, { actor: request.actor });
+      }, { actor: request.actor }, { validate });
+      if (!validate) request.log.warn({ mac, actor: request.actor }, `Config ${mac} saved with validate=false`);
       return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(wrappedConfig(document));
+    },
+  );
+
+  app.post(
+    '/api/configs/:mac/validate',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['configs'],
+        summary: 'Validate a config without saving it',
+        description: 'The body is PUT\'s. Answers how the content fares against the schema that would apply to it; nothing is written.',
+        params: MacParamsSchema,
+        body: SaveConfigRequestSchema,
+        response: { 200: ValidationSchema, ...errorResponses(400, 413, 415, 503, 500) },
+      },
+    },
+    async (request) => {
+      const mac = parseMac(request.params.mac);
+      return configValidation(store, storedBytes(mac, request.rawJsonBody ?? JSON.stringify(request.body), store.maxFileBytes));
     },
   );
 

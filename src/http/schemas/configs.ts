@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { ValidationSchema, ValidationSummarySchema } from './schemas.js';
 
 export const MacParamsSchema = Type.Object({
   mac: Type.String({
@@ -18,10 +19,10 @@ const summaryFields = {
   enable_ota: Type.Union([Type.Boolean(), Type.Null()], { description: 'The content\'s `enableOTA` when it is a boolean, else null' }),
 };
 
-export const ConfigSummarySchema = Type.Object(summaryFields, { $id: 'ConfigSummary' });
+export const ConfigSummarySchema = Type.Object({ ...summaryFields, validation: Type.Optional(ValidationSummarySchema) }, { $id: 'ConfigSummary' });
 
 export const ConfigResponseSchema = Type.Object(
-  { ...summaryFields, content: ConfigContentSchema },
+  { ...summaryFields, content: ConfigContentSchema, validation: Type.Optional({ ...ValidationSchema, description: 'On GET: how the config fares against its JSON Schema' }) },
   { $id: 'ConfigResponse', description: 'A config with its summary fields' },
 );
 
