@@ -50,6 +50,11 @@ const router = createBrowserRouter([
         lazy: () => import('./pages/deleted-page.js').then((page) => ({ Component: page.DeletedPage })),
         hydrateFallbackElement: <PageLoading />,
       },
+      {
+        path: 'schemas',
+        lazy: () => import('./pages/schemas-page.js').then((page) => ({ Component: page.SchemasPage })),
+        hydrateFallbackElement: <PageLoading />,
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

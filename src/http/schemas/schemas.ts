@@ -79,3 +79,4 @@ export const DryRunResponseSchema = Type.Object({
 
 export type SchemaListItem = Static<typeof SchemaListItemSchema>;
 export type DryRunResponse = Static<typeof DryRunResponseSchema>;
+export type Validation = Static<typeof ValidationSchema>;

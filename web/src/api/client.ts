@@ -7,6 +7,7 @@ import type {
   SkippedFileSchema,
 } from '../../../src/http/schemas/configs.js';
 import type { ErrorResponse } from '../../../src/http/schemas/errors.js';
+import type { DryRunResponse, SchemaListItem, Validation } from '../../../src/http/schemas/schemas.js';
 import type {
   AuditEntry,
   AuditResponse,
@@ -18,7 +19,13 @@ import type {
 } from '../../../src/http/schemas/history.js';
 
 // Types come from the service's TypeBox schemas, never copied by hand.
-export type { ConfigResponse, ErrorResponse };
+export type { ConfigResponse, DryRunResponse, ErrorResponse, SchemaListItem, Validation };
+/** A stored JSON Schema as the service answers it. */
+export interface StoredSchema {
+  name: string;
+  updated_at: string;
+  schema: Record<string, unknown>;
+}
 export type { AuditEntry, DeletedConfig, HistoryOperation, HistoryVersion, HistoryVersionContent };
 /** The history response; its schema refers to the version schema by $ref, which Static leaves as unknown. */
 export type VersionList = Omit<HistoryResponse, 'versions'> & { versions: HistoryVersion[] };
@@ -112,13 +119,37 @@ export class ApiClient {
   saveConfig(
     mac: string,
     contentText: string,
-    options: { ifMatch?: string | null; allowOverwrite?: boolean } = {},
+    options: { ifMatch?: string | null; allowOverwrite?: boolean; validate?: boolean } = {},
   ): Promise<Tagged<ConfigResponse>> {
     const overwrite = options.allowOverwrite === undefined ? '' : `,"allow_overwrite":${options.allowOverwrite}`;
-    return this.request<ConfigResponse>('PUT', `/api/configs/${encodeURIComponent(mac)}`, {
+    const query = options.validate === false ? '?validate=false' : '';
+    return this.request<ConfigResponse>('PUT', `/api/configs/${encodeURIComponent(mac)}${query}`, {
       rawBody: `{"content":${contentText}${overwrite}}`,
       ifMatch: options.ifMatch,
     });
+  }
+
+  /** How `contentText` fares against the schema that would apply to it; nothing is saved. */
+  validateConfig(mac: string, contentText: string, signal?: AbortSignal): Promise<Validation> {
+    return this.request<Validation>('POST', `/api/configs/${encodeURIComponent(mac)}/validate`, { rawBody: `{"content":${contentText}}`, signal }).then((r) => r.body);
+  }
+
+  listSchemas(): Promise<SchemaListItem[]> {
+    return this.request<SchemaListItem[]>('GET', '/api/schemas').then((r) => r.body);
+  }
+
+  getSchema(name: string): Promise<Tagged<StoredSchema>> {
+    return this.request<StoredSchema>('GET', `/api/schemas/${encodeURIComponent(name)}`);
+  }
+
+  /** Saves a schema's text, or with `dryRun` answers which stored configs would fail it. */
+  putSchema(name: string, schemaText: string, options: { ifMatch?: string | null; dryRun?: boolean } = {}): Promise<Tagged<StoredSchema | DryRunResponse>> {
+    const query = options.dryRun ? '?dry_run=true' : '';
+    return this.request<StoredSchema | DryRunResponse>('PUT', `/api/schemas/${encodeURIComponent(name)}${query}`, { rawBody: schemaText, ifMatch: options.ifMatch });
+  }
+
+  async deleteSchema(name: string, ifMatch?: string | null): Promise<void> {
+    await this.request<null>('DELETE', `/api/schemas/${encodeURIComponent(name)}`, { ifMatch });
   }
 
   async deleteConfig(mac: string, ifMatch?: string | null): Promise<void> {
@@ -157,7 +188,7 @@ export class ApiClient {
   private async request<T>(
     method: string,
     path: string,
-    options: { rawBody?: string; ifMatch?: string | null } = {},
+    options: { rawBody?: string; ifMatch?: string | null; signal?: AbortSignal } = {},
   ): Promise<Tagged<T>> {
     for (;;) {
       const token = this.tokens.getItem(TOKEN_KEY);
@@ -168,8 +199,9 @@ export class ApiClient {
 
       let response: Response;
       try {
-        response = await this.fetchImpl(path, { method, headers, body: options.rawBody, cache: 'no-store' });
-      } catch {
+        response = await this.fetchImpl(path, { method, headers, body: options.rawBody, cache: 'no-store', signal: options.signal });
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
         throw new ApiError(0, {
           error: 'Cannot reach the config service. Check your network connection and that the service is running.',
           code: 'NETWORK_ERROR',

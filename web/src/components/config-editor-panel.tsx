@@ -1,3 +1,4 @@
+import type { Extension } from '@codemirror/state';
 import type { Ref } from 'react';
 import { summarizeConfig, type ConfigTextCheck } from '../lib/config-text.js';
 import { CheckIcon, XIcon } from './icons.js';
@@ -11,18 +12,20 @@ export function ConfigEditorPanel({
   dirty,
   onChange,
   editorRef,
+  extensions,
 }: {
   initialText: string;
   check: ConfigTextCheck;
   dirty: boolean;
   onChange: (text: string) => void;
   editorRef: Ref<JsonEditorHandle>;
+  extensions?: Extension[];
 }) {
   const summary = check.valid ? summarizeConfig('', check.content) : null;
   return (
     <div className="editor-layout">
       <div className="card editor-card">
-        <JsonEditor ref={editorRef} initialText={initialText} onChange={onChange} label="Config JSON" />
+        <JsonEditor ref={editorRef} initialText={initialText} onChange={onChange} label="Config JSON" extensions={extensions} />
         <div className={`editor-status ${check.valid ? 'is-valid' : 'is-invalid'}`} data-testid="json-status" data-valid={check.valid}>
           {check.valid ? (
             <span className="status-ok">

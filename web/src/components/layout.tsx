@@ -24,6 +24,7 @@ export function Layout({ children }: { children?: ReactNode }) {
             </NavLink>
             <NavLink to="/audit">Audit log</NavLink>
             <NavLink to="/deleted">Deleted</NavLink>
+            <NavLink to="/schemas">Schemas</NavLink>
             <a href="/api/docs" target="_blank" rel="noreferrer">
               API docs
             </a>

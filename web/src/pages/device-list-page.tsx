@@ -18,6 +18,7 @@ import {
 } from '../components/icons.js';
 import { LoadingPlaceholder } from '../components/loading-placeholder.js';
 import { OtaBadge } from '../components/ota-badge.js';
+import { FailingSchemaFilter, SchemaBadge } from '../components/schema-badge.js';
 import { PageHeading } from '../components/page-heading.js';
 import { useToast } from '../components/toast.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
@@ -86,6 +87,7 @@ export function DeviceListPage() {
   const toast = useToast();
   const [searchParams, setSearchParams] = useSearchParams();
   const urlQuery = searchParams.get('q') ?? '';
+  const failingOnly = searchParams.get('schema') === 'failing';
   // The box has its own state: fed only from the URL, fast typing would lose keys while each navigation lands.
   const [query, setQueryText] = useState(urlQuery);
   const navigationType = useNavigationType();
@@ -129,13 +131,14 @@ export function DeviceListPage() {
 
   const setQuery = (value: string) => {
     setQueryText(value);
-    setSearchParams(value ? { q: value } : {}, { replace: true });
+    setSearchParams(value ? { q: value, ...(failingOnly ? { schema: 'failing' } : {}) } : failingOnly ? { schema: 'failing' } : {}, { replace: true });
   };
 
   const rows = useMemo(
-    () => (state.status === 'ready' ? sortConfigs(filterConfigs(state.list.configs, query), sort) : []),
-    [state, query, sort],
+    () => (state.status === 'ready' ? sortConfigs(filterConfigs(state.list.configs, query), sort).filter((config) => !failingOnly || config.validation?.valid === false) : []),
+    [state, query, sort, failingOnly],
   );
+  const failingCount = state.status === 'ready' ? state.list.configs.filter((config) => config.validation?.valid === false).length : 0;
   // How many rows "Show more" has opened, for this search and order only: a new one starts at the first page again.
   const rowsKey = `${sort.key} ${sort.direction} ${query}`;
   const [savedView] = useState(() => readView(locationKey));
@@ -224,6 +227,7 @@ export function DeviceListPage() {
             data-testid="search"
           />
         </label>
+        <FailingSchemaFilter checked={failingOnly} failing={failingCount} onChange={(checked) => setSearchParams({ ...(query ? { q: query } : {}), ...(checked ? { schema: 'failing' } : {}) }, { replace: true })} />
         {state.status === 'ready' && (
           <p className="count muted" data-testid="device-count" aria-live="polite">
             {rows.length === state.list.count
@@ -309,6 +313,7 @@ export function DeviceListPage() {
                   </td>
                   <td data-label="Device name" data-testid="device-name">
                     {config.device_name || <span className="muted">—</span>}
+                    <SchemaBadge validation={config.validation} />
                   </td>
                   <td data-label="Entity ID" data-testid="device-entity-id">
                     {config.device_entity_id ? <span className="mono">{config.device_entity_id}</span> : <span className="muted">—</span>}
