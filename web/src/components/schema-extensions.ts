@@ -7,25 +7,10 @@ import { hoverTooltip } from '@codemirror/view';
 import type { SyntaxNode } from '@lezer/common';
 import { jsonSyntaxError } from '../../../src/domain/json-text.js';
 import type { Validation } from '../api/client.js';
+import { keyOf as keyIn, VALUE_NODES, valuesOf } from '../lib/json-tree.js';
 import { describeAt, keyHints, pointerSegments, valueHints, type JsonSchema } from '../lib/schema-lookup.js';
 
-const VALUE_NODES = new Set(['Object', 'Array', 'String', 'Number', 'True', 'False', 'Null']);
-
-const keyOf = (state: EditorState, property: SyntaxNode): string | null => {
-  const name = property.getChild('PropertyName');
-  if (name === null) return null;
-  try {
-    return JSON.parse(state.sliceDoc(name.from, name.to)) as string;
-  } catch {
-    return null;
-  }
-};
-
-const valuesOf = (container: SyntaxNode): SyntaxNode[] => {
-  const values: SyntaxNode[] = [];
-  for (let child = container.firstChild; child !== null; child = child.nextSibling) if (VALUE_NODES.has(child.name)) values.push(child);
-  return values;
-};
+const keyOf = (state: EditorState, property: SyntaxNode) => keyIn((from, to) => state.sliceDoc(from, to), property);
 
 /** The JSON pointer segments of the value `node` is in (a property's key counts as its value's place). */
 export function segmentsOf(state: EditorState, node: SyntaxNode): string[] {

@@ -550,7 +550,9 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         </span>
       </div>
 
-      <ConfigEditorPanel initialText={initial.text} check={check} dirty={dirty} onChange={onEdit} editorRef={editorRef} extensions={schemaEditor.extensions} />
+      <ConfigEditorPanel initialText={initial.text} check={check} dirty={dirty} onChange={onEdit} editorRef={editorRef} extensions={schemaEditor.extensions}
+        form={schemaEditor.schema && { schema: schemaEditor.schema.schema, validation: schemaEditor.result, text, onText: (next) => editorRef.current?.setText(next) }}
+      />
 
       <HistoryPanel
         mac={mac}
