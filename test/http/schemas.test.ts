@@ -148,5 +148,8 @@ describe('schemas and validation on save', () => {
     const res = await app.inject({ method: 'POST', url: `/api/configs/${MAC}/history/1/restore` });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('SCHEMA_VIOLATION');
+    const anyway = await app.inject({ method: 'POST', url: `/api/configs/${MAC}/history/1/restore?validate=false` });
+    expect(anyway.statusCode).toBe(200);
+    expect(anyway.json().content).toEqual(bad);
   });
 });
