@@ -36,7 +36,7 @@ export class ConfigValidation {
 
   /** The result for stored bytes, with the schemas as last read (call `schemas.fresh()` first where it matters). */
   resultOf(bytes: Buffer): ValidationResult {
-    if (this.schemas.all().length === 0) return NO_SCHEMA;
+    if (this.schemas.size === 0) return NO_SCHEMA;
     const cached = this.cache.get(bytes);
     if (cached?.version === this.schemas.version) return cached.result;
     const result = this.validate(parsed(bytes));
@@ -55,7 +55,7 @@ export class ConfigValidation {
   /** Throws SchemaViolation, before anything is written, when the config in `bytes` fails its schema. */
   async check(mac: string, bytes: Buffer): Promise<void> {
     await this.schemas.fresh();
-    if (this.schemas.all().length === 0) return;
+    if (this.schemas.size === 0) return;
     const result = this.validate(parsed(bytes));
     if (!result.valid) throw new SchemaViolation(mac, result.schema!, result.errors);
   }

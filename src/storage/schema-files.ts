@@ -72,6 +72,11 @@ export class SchemaFiles {
     return this.schemas.has(name);
   }
 
+  /** Number of usable schemas. */
+  get size(): number {
+    return this.schemas.size;
+  }
+
   /** Every usable schema, sorted by name. */
   all(): StoredSchema[] {
     return [...this.schemas.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -146,6 +151,11 @@ export class SchemaFiles {
     const cached = this.schemas.get(name);
     if (cached?.statKey === statKey) return cached;
     const bytes = await fs.readFile(filePath);
+    // A rename changes the ctime of the file this process just wrote: the same bytes are not compiled again.
+    if (cached !== undefined && cached.etag === etagOf(bytes)) {
+      cached.statKey = statKey;
+      return cached;
+    }
     try {
       const content = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
       const compiled = compileSchema(name, content);
