@@ -12,7 +12,7 @@ export interface ScenarioResult {
    * (another checkout's build, with --baseline), the service with its history off, the service with
    * FETCH_TRACKING=false (bench/fetch-tracking.ts), nginx, or a reference server (bench/reference-server.mjs).
    */
-  target: 'service' | 'service-info' | 'baseline' | 'history-off' | 'tracking-off' | 'nginx' | ReferenceKind;
+  target: 'service' | 'service-info' | 'baseline' | 'history-off' | 'tracking-off' | 'schema-on' | 'nginx' | ReferenceKind;
   fleet: number;
   runs: Measurement[];
   /** Median of each figure over the runs, taken figure by figure. */

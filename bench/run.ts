@@ -38,6 +38,7 @@ import { FETCH_TRACKING_IDS, measureFetchTracking } from './fetch-tracking.js';
 import { storedBytes, writeFleet, type Fleet } from './fleet.js';
 import { ABSENT_ACTOR, writeHistory } from './history.js';
 import { measureBootStorm, measureLoad, type LoadSpec, type Measurement, type Timing } from './load.js';
+import { DEVICE_SCHEMA } from './device-schema.js';
 import { killAllStarted, listenOverflows, startDurableWriter, logTail, nginxVersion, rssMb, startFlags, startNginx, startReference, startService, type ReferenceKind, type RunningServer, type ServiceOptions } from './processes.js';
 import { comparisonReport, LATEST_RESULTS, markdownReport, median, medianOf, type BenchResult, type RoundRatio, type ScenarioResult, type StartupResult, type TargetCheck } from './report.js';
 
@@ -83,6 +84,8 @@ const saveLatest = args['save-latest']! || (!quick && only === null);
 const STORM_DEVICES = 1000;
 /** A save with its version kept may take this many times a save without (issue: history). */
 const SAVE_WITH_HISTORY_MAX = 1.5;
+/** Issue #27: a save checked against a schema takes at most this many times a save without one. */
+const SAVE_WITH_SCHEMA_MAX = 1.2;
 /** The audit query's p99 with 10,000 configs of 100 versions each. */
 const AUDIT_P99_MS = 200;
 const STARTUP_TARGET_MS = 2000;
@@ -203,6 +206,14 @@ async function copyOfFleet(fleet: Fleet, suffix: string): Promise<string> {
   return dir;
 }
 
+/** A copy of the fleet with the schema of device-schema.ts as its `default`, written where the service keeps schemas. */
+async function copyWithSchema(fleet: Fleet): Promise<string> {
+  const dir = await copyOfFleet(fleet, 'schema-on');
+  await fs.mkdir(path.join(dir, '.iot-config', 'schemas'), { recursive: true });
+  await fs.writeFile(path.join(dir, '.iot-config', 'schemas', 'default.json'), `${JSON.stringify(DEVICE_SCHEMA, null, 2)}\n`);
+  return dir;
+}
+
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
 function get(urlPath: string, headers?: Record<string, string>): Request {
@@ -277,6 +288,7 @@ const SERVICE_VARIANTS = {
   'service-info': 'Service at LOG_LEVEL=info',
   baseline: 'Baseline',
   'history-off': 'Service with HISTORY_LIMIT=0',
+  'schema-on': 'Service with a default JSON Schema every config passes',
 } as const;
 
 /** The service's scenario a scenario stands beside: its id without the target's prefix. */
@@ -306,6 +318,8 @@ interface OtherServers {
   mixedOnly: readonly MixedOnlyKind[];
   /** The service with its history off, for the saves: what keeping a version costs. */
   historyOff: boolean;
+  /** The service with a schema every config passes, for the saves: what validating costs. */
+  schemaOn: boolean;
 }
 
 function fleetScenarios(fleet: Fleet, etagOfFirst: string, others: OtherServers): Scenario[] {
@@ -418,6 +432,9 @@ function fleetScenarios(fleet: Fleet, etagOfFirst: string, others: OtherServers)
   scenarios.push({ id: 'put-distinct', label: PUT_DISTINCT_LABEL, target: 'service', fleet: n, spec: spec(putDistinct) });
   if (others.historyOff) {
     scenarios.push({ id: 'history-off-put-distinct', label: `${SERVICE_VARIANTS['history-off']}: ${PUT_DISTINCT_LABEL}`, target: 'history-off', fleet: n, spec: spec(putDistinct) });
+  }
+  if (others.schemaOn) {
+    scenarios.push({ id: 'schema-on-put-distinct', label: `${SERVICE_VARIANTS['schema-on']}: ${PUT_DISTINCT_LABEL}`, target: 'schema-on', fleet: n, spec: spec(putDistinct) });
   }
   if (withMixed && others.references) {
     // What a durable write costs bare Node, for the mixed load's figures: the same answer and bytes stored, with no lock and no checks.
@@ -601,6 +618,16 @@ function targetChecks(scenarios: ScenarioResult[], ratios: Record<string, RoundR
       met: saveCost.median <= SAVE_WITH_HISTORY_MAX,
     });
   }
+  const schemaOn = by('schema-on-put-distinct');
+  const schemaCost = put && schemaOn ? perRoundRatio(put, schemaOn) : undefined;
+  if (put && schemaOn && schemaCost) {
+    checks.push({
+      name: 'Save with a schema, time over without',
+      measured: `${schemaCost.median.toFixed(2)}× (rounds ${schemaCost.min.toFixed(2)}–${schemaCost.max.toFixed(2)}); ${Math.round(schemaOn.median.rps)} vs ${Math.round(put.median.rps)} writes/s, p99 ${schemaOn.median.p99.toFixed(1)} vs ${put.median.p99.toFixed(1)} ms`,
+      goal: `≤ ${SAVE_WITH_SCHEMA_MAX}×`,
+      met: schemaCost.median <= SAVE_WITH_SCHEMA_MAX,
+    });
+  }
   checks.push(...historyChecks(by));
   const mixed = by('mixed');
   if (mixed?.extraRuns && rawRandom) {
@@ -699,6 +726,7 @@ async function main(): Promise<void> {
     if (['raw-one', 'raw-random', 'raw-304', 'wrapped-one', 'list-200', 'put-distinct', 'put-one', ...mixedIds].some(selected)) {
       const serviceInfoDir = selected('raw-one') ? await copyOfFleet(fleet200, 'service-info') : null;
       const historyOffDir = selected('put-distinct') ? await copyOfFleet(fleet200, 'history-off') : null;
+      const schemaOnDir = selected('schema-on-put-distinct') ? await copyWithSchema(fleet200) : null;
     const baselineDir = baselineRoot !== null && ['raw-one', 'raw-random', 'raw-304', 'wrapped-one', 'list-200'].some(selected) ? await copyOfFleet(fleet200, 'baseline') : null;
       const { server } = await startReadyService(fleet200, workDir);
       const nginxServer = nginx ? await startNginx(fleet200.dir, workDir) : undefined;
@@ -715,6 +743,9 @@ async function main(): Promise<void> {
         }
         if (historyOffDir !== null) {
           variants['history-off'] = (await startReadyService(fleet200, workDir, { name: 'history-off', logLevel: 'warn', env: { HISTORY_LIMIT: '0' } }, historyOffDir)).server;
+        }
+        if (schemaOnDir !== null) {
+          variants['schema-on'] = (await startReadyService(fleet200, workDir, { name: 'schema-on', logLevel: 'warn' }, schemaOnDir)).server;
         }
         let baselineEtagOfFirst: string | null = null;
         if (baselineDir !== null) {
@@ -778,6 +809,7 @@ async function main(): Promise<void> {
           baselineEtagOfFirst,
           mixedOnly: mixedOnly.filter((kind) => references[kind] !== undefined),
           historyOff: variants['history-off'] !== undefined,
+          schemaOn: variants['schema-on'] !== undefined,
         });
         scenarios.push(...(await runScenarios(scenarioList, { service: server, nginx: nginxServer, ...variants, ...references })));
       } finally {

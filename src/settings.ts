@@ -45,6 +45,8 @@ export interface Settings {
   trustedProxies: string[];
   /** Device fetch tracking (docs/device-sync.md). */
   deviceSync: DeviceSyncSettings;
+  /** The content key whose string value names the JSON Schema a config is checked against (SCHEMA_SELECTOR_KEY). */
+  schemaSelectorKey: string;
 }
 
 export interface AdminToken {
@@ -238,6 +240,12 @@ function readTrustedProxies(env: Env): string[] {
   });
 }
 
+function readSchemaSelectorKey(env: Env): string {
+  const key = env.SCHEMA_SELECTOR_KEY?.trim() || 'deviceType';
+  if (key.length > 128) throw new SettingsError('SCHEMA_SELECTOR_KEY', 'a content key of at most 128 characters, such as deviceType');
+  return key;
+}
+
 function readDeviceTokens(env: Env): string[] {
   const token = readAuthSetting(env, 'DEVICE_TOKEN');
   return token ? [checkToken('DEVICE_TOKEN', token)] : [];
@@ -276,5 +284,6 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     historyMaxAgeDays: readInteger(env, 'HISTORY_MAX_AGE_DAYS', 365, 1, 36_500),
     trustedProxies: readTrustedProxies(env),
     deviceSync: readDeviceSync(env),
+    schemaSelectorKey: readSchemaSelectorKey(env),
   };
 }

@@ -6,6 +6,8 @@
  */
 export const ERROR_CATALOGUE = {
   INVALID_OPERATION: { status: 400, meaning: 'A malformed MAC address, or an operation that cannot apply (renaming a config to its own MAC; 409 to restore a version that records a delete)' },
+  SCHEMA_VIOLATION: { status: 400, meaning: 'The config fails its JSON Schema; nothing was written. `details.schema` and `details.errors` ([{pointer, message, keyword}]); `?validate=false` saves anyway' },
+  INVALID_SCHEMA: { status: 400, meaning: 'A JSON Schema that does not compile, or a bad schema name; `details.reason` is Ajv\'s message' },
   VALIDATION_FAILED: { status: 400, meaning: 'The body or a header does not match what the route takes; `details.errors` says where' },
   BAD_REQUEST: { status: 400, meaning: 'Malformed HTTP or URL' },
   UNAUTHORIZED: { status: 401, meaning: 'A token is required and missing or wrong' },
@@ -130,6 +132,46 @@ export class PreconditionFailed extends AppError {
       'If-Match': currentEtag === null ? `config ${mac} does not exist` : `config ${mac} has changed (current ETag ${currentEtag})`,
     };
     super('PRECONDITION_FAILED', `Precondition failed: ${messages[failed]}`, { mac_address: mac, current_etag: currentEtag });
+  }
+}
+
+/** One way a config fails its schema: where (a JSON pointer into the config), what, and Ajv's keyword. */
+export interface SchemaError {
+  pointer: string;
+  message: string;
+  keyword: string;
+}
+
+/** A config refused because it fails the schema that applies to it. */
+export class SchemaViolation extends AppError {
+  constructor(mac: string, schema: string, errors: SchemaError[]) {
+    const first = errors[0];
+    const where = first === undefined ? '' : `: ${first.pointer || '/'} ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}`;
+    super('SCHEMA_VIOLATION', `Config ${mac} fails schema ${schema}${where}`, { mac_address: mac, schema, errors });
+  }
+}
+
+/** A JSON Schema that cannot be used: it does not compile, or its name is not allowed. */
+export class InvalidSchema extends AppError {
+  constructor(name: string, reason: string) {
+    super('INVALID_SCHEMA', `Schema ${name} is not usable: ${reason}`, { schema: name, reason });
+  }
+}
+
+/** No schema of that name. */
+export class SchemaNotFound extends AppError {
+  constructor(name: string) {
+    super('RECORD_NOT_FOUND', `Schema ${name} was not found`, { schema: name });
+  }
+}
+
+/** A schema's `If-Match` that does not hold. */
+export class SchemaPreconditionFailed extends AppError {
+  constructor(name: string, currentEtag: string | null) {
+    super('PRECONDITION_FAILED', currentEtag === null ? `Precondition failed: schema ${name} does not exist` : `Precondition failed: schema ${name} has changed (current ETag ${currentEtag})`, {
+      schema: name,
+      current_etag: currentEtag,
+    });
   }
 }
 

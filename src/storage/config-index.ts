@@ -158,6 +158,11 @@ export class ConfigIndex {
     return this.sortedListing;
   }
 
+  /** The bytes of a config as the index holds them, for what is derived from its content (its validation). */
+  bytesOf(mac: string): Buffer | undefined {
+    return this.index.get(mac)?.bytes;
+  }
+
   /** Takes in a write of this process (null: the config was removed), in the index and the file cache at once. */
   recordLocalChange(mac: string, state: FileState | null): void {
     this.changeSeq++;

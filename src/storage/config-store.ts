@@ -8,10 +8,12 @@ import { fsyncDirectory, stageFile } from './atomic-file.js';
 import { assertReplaceable, ConfigFiles, type FileState } from './config-files.js';
 import { ConfigHistory, type ChangeOrigin, type StagedVersion } from './config-history.js';
 import { ConfigIndex, type ConfigListing, type SkippedFile } from './config-index.js';
+import { ConfigValidation } from './config-validation.js';
 import { FsCalls } from './fs-calls.js';
 import { errorCode, exists, storageFailure } from './fs-errors.js';
 import { Leftovers } from './leftovers.js';
 import { KeyedMutex, LockFiles, type LockOptions } from './lock-file.js';
+import { SchemaFiles } from './schema-files.js';
 import { DirectoryHealth, type StorageHealth } from './storage-health.js';
 
 export type { ChangeOrigin, ConfigDocument, ConfigListing, SkippedFile, StorageHealth, WriteConditions };
@@ -39,6 +41,13 @@ export interface ConfigStoreOptions {
   maxFileBytes?: number;
   /** Versions kept per MAC (0: history off) and their age limit beyond the newest ten. */
   history?: { limit: number; maxAgeMs: number };
+  /** The content key whose value names a config's schema (see docs/schemas.md). */
+  schemaSelectorKey?: string;
+}
+
+export interface SaveOptions {
+  /** false: save even when the config fails its schema. */
+  validate?: boolean;
 }
 
 const NO_ACTOR: ChangeOrigin = { actor: null };
@@ -70,6 +79,8 @@ export class ConfigStore {
   private readonly index: ConfigIndex;
   /** The version history of every config, recorded by each write under its lock. */
   readonly history: ConfigHistory;
+  /** The JSON Schemas configs are checked against before they are saved. */
+  readonly validation: ConfigValidation;
 
   constructor(options: ConfigStoreOptions) {
     const { dir, logger } = options;
@@ -99,6 +110,7 @@ export class ConfigStore {
     });
     const history = options.history ?? { limit: 100, maxAgeMs: 365 * 86_400_000 };
     this.history = new ConfigHistory({ dir, io: this.io, logger, ...history });
+    this.validation = new ConfigValidation(new SchemaFiles({ dir, io: this.io, logger }), options.schemaSelectorKey ?? 'deviceType');
   }
 
   /** Creates the default directory if asked to, and warms the index in the background. */
@@ -149,12 +161,13 @@ export class ConfigStore {
   }
 
   /** Writes `bytes` as the config of `mac`, if `conditions` hold, and records the version. */
-  async save(mac: string, bytes: Buffer, conditions: WriteConditions = {}, origin = NO_ACTOR): Promise<{ document: ConfigDocument; created: boolean }> {
+  async save(mac: string, bytes: Buffer, conditions: WriteConditions = {}, origin = NO_ACTOR, options: SaveOptions = {}): Promise<{ document: ConfigDocument; created: boolean }> {
     // Never write a file that reads would refuse.
     if (bytes.length > this.maxFileBytes) throw new ConfigTooLarge(mac, this.maxFileBytes);
     const written: FileState = { statKey: '', ...inspectConfig(mac, bytes) };
     const { summary, etag } = written;
     if (summary === null || etag === null) throw new InvalidOperation('A config must be a JSON object');
+    if (options.validate !== false) await this.guard(`read the schemas for ${mac}`, () => this.validation.check(mac, bytes));
     return this.withWriteLocks([mac], `save config ${mac}`, async () => {
       const current = await this.files.load(mac);
       checkConditions(mac, current, conditions);
@@ -210,12 +223,12 @@ export class ConfigStore {
    * through the save path: a restore is a new version. A tombstone holds no
    * config to restore.
    */
-  async restore(mac: string, version: number, conditions: WriteConditions = {}, actor: string | null = null): Promise<ConfigDocument> {
+  async restore(mac: string, version: number, conditions: WriteConditions = {}, actor: string | null = null, options: SaveOptions = {}): Promise<ConfigDocument> {
     const meta = (await this.guard(`read the history of ${mac}`, () => this.history.versions(mac))).find((each) => each.version === version);
     if (meta === undefined) throw new VersionNotFound(mac, version);
     if (isTombstone(meta)) throw new TombstoneNotRestorable(mac, version);
     const bytes = await this.guard(`read version ${version} of ${mac}`, () => this.history.bytesOf(meta));
-    const { document } = await this.save(mac, bytes, conditions, { actor, operation: 'restore', restoredFrom: version });
+    const { document } = await this.save(mac, bytes, conditions, { actor, operation: 'restore', restoredFrom: version }, options);
     return document;
   }
 
@@ -226,6 +239,11 @@ export class ConfigStore {
    */
   list(): Promise<ConfigListing> {
     return this.index.list();
+  }
+
+  /** The stored bytes of a listed config, as the index holds them. */
+  storedBytes(mac: string): Buffer | undefined {
+    return this.index.bytesOf(mac);
   }
 
   /** Number of valid config files on disk now (rescans first). */

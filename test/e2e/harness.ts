@@ -162,12 +162,12 @@ export interface RecordedCall {
   body: string | null;
 }
 
-/** Every API call that changes something (not GET), as the page sends it. */
+/** Every API call that changes something (not GET, nor the editor's validation as you type), as the page sends it. */
 export function recordWrites(page: Page): RecordedCall[] {
   const calls: RecordedCall[] = [];
   page.on('request', (request) => {
     const url = new URL(request.url());
-    if (!url.pathname.startsWith('/api/') || request.method() === 'GET') return;
+    if (!url.pathname.startsWith('/api/') || request.method() === 'GET' || url.pathname.endsWith('/validate')) return;
     calls.push({ method: request.method(), path: url.pathname, ifMatch: request.headers()['if-match'], body: request.postData() });
   });
   return calls;

@@ -8,6 +8,7 @@ import { makeLstatSyncSlow } from '../helpers/slow-storage.js';
 import { namesIn } from '../helpers/stored-names.js';
 
 const OTHER_MAC = '11-22-33-44-55-66';
+const NO_SCHEMA_ITEM = { schema: null, valid: true, error_count: 0 };
 const fileOf = (dir: string, mac = MAC) => path.join(dir, `${mac}.json`);
 
 async function readStored(dir: string, mac = MAC): Promise<string> {
@@ -316,8 +317,8 @@ describe('GET /api/configs/:mac', () => {
       const res = await app.inject(`/api/configs/${form}`);
       expect(res.statusCode).toBe(200);
       expect(res.headers.etag).toBe(put.headers.etag);
-      // The answer to a GET adds the device's sync state to the saved config's fields.
-      expect(res.json()).toEqual({ ...put.json(), fetch: { state: 'never_fetched' } });
+      // The answer to a GET adds the device's sync state and the validation to the saved config's fields.
+      expect(res.json()).toEqual({ ...put.json(), fetch: { state: 'never_fetched' }, validation: { schema: null, valid: true, errors: [] } });
     }
   });
 
@@ -456,7 +457,11 @@ describe('device routes: GET /api/configs/:mac.json and /esp32/config/:mac.json'
       const notModified = await app.inject({ url: `/esp32/config/${MAC}.json`, headers: { 'if-none-match': put.headers.etag as string } });
       expect(notModified.statusCode).toBe(304);
       const wrapped = await app.inject(`/api/configs/${MAC}`);
-      expect(wrapped.json()).toEqual({ ...put.json(), fetch: expect.objectContaining({ state: 'in_sync', etag: put.headers.etag }) });
+      expect(wrapped.json()).toEqual({
+        ...put.json(),
+        fetch: expect.objectContaining({ state: 'in_sync', etag: put.headers.etag }),
+        validation: { schema: null, valid: true, errors: [] },
+      });
       expect(wrapped.headers.etag).toBe(put.headers.etag);
       expect(pooledLstat).toHaveBeenCalledTimes(3);
       expect(slowLstatSync).toHaveBeenCalledTimes(3);
@@ -601,9 +606,9 @@ describe('GET /api/configs', () => {
     const body = res.json();
     expect(body.count).toBe(3);
     expect(body.configs).toEqual([
-      { mac_address: 'aa-00-00-00-00-01', device_name: 'aa-00-00-00-00-01', device_entity_id: null, enable_ota: false, fetch: { state: 'never_fetched' } },
-      { mac_address: 'bb-00-00-00-00-01', device_name: 'bb-00-00-00-00-01', device_entity_id: null, enable_ota: false, fetch: { state: 'never_fetched' } },
-      { mac_address: 'cc-00-00-00-00-01', device_name: 'cc-00-00-00-00-01', device_entity_id: null, enable_ota: false, fetch: { state: 'never_fetched' } },
+      { mac_address: 'aa-00-00-00-00-01', device_name: 'aa-00-00-00-00-01', device_entity_id: null, enable_ota: false, fetch: { state: 'never_fetched' }, validation: NO_SCHEMA_ITEM },
+      { mac_address: 'bb-00-00-00-00-01', device_name: 'bb-00-00-00-00-01', device_entity_id: null, enable_ota: false, fetch: { state: 'never_fetched' }, validation: NO_SCHEMA_ITEM },
+      { mac_address: 'cc-00-00-00-00-01', device_name: 'cc-00-00-00-00-01', device_entity_id: null, enable_ota: false, fetch: { state: 'never_fetched' }, validation: NO_SCHEMA_ITEM },
     ]);
     expect(body.skipped.map((s: { filename: string }) => s.filename)).toEqual([
       'AA-00-00-00-00-02.json',

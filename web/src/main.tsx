@@ -55,6 +55,11 @@ const router = createBrowserRouter([
         lazy: () => import('./pages/unknown-devices-page.js').then((page) => ({ Component: page.UnknownDevicesPage })),
         hydrateFallbackElement: <PageLoading />,
       },
+      {
+        path: 'schemas',
+        lazy: () => import('./pages/schemas-page.js').then((page) => ({ Component: page.SchemasPage })),
+        hydrateFallbackElement: <PageLoading />,
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -17,6 +17,7 @@ export default fp(
       createDir: !options.settings.configsDirFromEnv,
       maxFileBytes: options.settings.maxConfigFileBytes,
       history: { limit: options.settings.historyLimit, maxAgeMs: options.settings.historyMaxAgeDays * 86_400_000 },
+      schemaSelectorKey: options.settings.schemaSelectorKey,
       logger: app.log,
     });
     app.decorate('configStore', store);

@@ -1,6 +1,7 @@
 import type { ConfigSummary } from '../../domain/config-summary.js';
 import { keptBytes, keptText } from '../../storage/kept-bytes.js';
 import type { ConfigDocument, ConfigListing } from '../../storage/config-store.js';
+import type { ValidationResult } from '../../storage/config-validation.js';
 
 const CLOSE = Buffer.from('}');
 
@@ -45,33 +46,44 @@ export interface ListExtras {
 
 /**
  * The body of GET /api/configs, the same bytes as `JSON.stringify({ configs, count, skipped })`, built once per
- * version of the listing (one builder per app: versions are counted per store) and of the `extras`, and sent as
- * bytes. Each summary's JSON is kept as bytes while its config is unchanged, so a save re-encodes one summary, not
- * the fleet (see docs/adr/0006-list-index.md).
+ * version of the listing (one builder per app: versions are counted per store) and of each of the `extras` (the
+ * devices' fetch state, the configs' validation), and sent as bytes. Each summary's JSON is kept as bytes while its
+ * config is unchanged, so a save re-encodes one summary, not the fleet (see docs/adr/0006-list-index.md).
  */
-export function listResponseBodies(extras?: ListExtras): (listing: ConfigListing) => Buffer {
+export function listResponseBodies(extras: readonly ListExtras[] = []): (listing: ConfigListing) => Buffer {
   const summaryBytes = new WeakMap<ConfigSummary, Buffer>();
   const bytesOf = (summary: ConfigSummary): Buffer => {
     let bytes = summaryBytes.get(summary);
     if (bytes === undefined) summaryBytes.set(summary, (bytes = keptText(JSON.stringify(summary))));
     return bytes;
   };
-  let current: { version: number; extrasKey: unknown; body: Buffer } | null = null;
+  let current: { version: number; extrasKeys: unknown[]; body: Buffer } | null = null;
   return (listing) => {
-    const extrasKey = extras?.key();
-    if (current?.version !== listing.version || current.extrasKey !== extrasKey) {
+    const extrasKeys = extras.map((extra) => extra.key());
+    if (current?.version !== listing.version || extrasKeys.some((key, i) => key !== current!.extrasKeys[i])) {
       const parts: Buffer[] = [LIST_HEAD];
       listing.configs.forEach((summary, i) => {
         if (i > 0) parts.push(COMMA);
         const bytes = bytesOf(summary);
-        if (extras === undefined) parts.push(bytes);
-        else parts.push(bytes.subarray(0, -1), extras.members(listing, i), CLOSE);
+        if (extras.length === 0) parts.push(bytes);
+        else parts.push(bytes.subarray(0, -1), ...extras.map((extra) => extra.members(listing, i)), CLOSE);
       });
       parts.push(Buffer.from(`],"count":${listing.configs.length},"skipped":${JSON.stringify(listing.skipped)}}`));
-      current = { version: listing.version, extrasKey, body: Buffer.concat(parts) };
+      current = { version: listing.version, extrasKeys, body: Buffer.concat(parts) };
     }
     return current.body;
   };
+}
+
+/** What the list needs of the fleet's validation: each config's result, and a version that changes with the schemas. */
+export interface FleetValidationView {
+  version: number;
+  resultOf(mac: string): ValidationResult;
+}
+
+/** A config body with its validation added as the last member. */
+export function withValidation(body: Buffer, validation: ValidationResult): Buffer {
+  return Buffer.concat([body.subarray(0, body.length - 1), Buffer.from(`,"validation":${JSON.stringify(validation)}}`)]);
 }
 
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';

@@ -1,8 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { formatJsonText, memberText } from '../../domain/json-text.js';
-import { keptText } from '../../storage/kept-bytes.js';
 import { parseMac } from '../../domain/mac.js';
-import { ConfigTooLarge } from '../../domain/errors.js';
 import { errorResponses } from '../schemas/errors.js';
 import {
   ConditionalHeadersSchema,
@@ -10,9 +7,12 @@ import {
   RenameConfigRequestSchema,
   SaveConfigRequestSchema,
 } from '../schemas/configs.js';
-import { configResponseBody, JSON_CONTENT_TYPE, listResponseBodies, wrappedConfig } from './config-body.js';
+import { ValidateQuerySchema, ValidationSchema } from '../schemas/schemas.js';
+import { configResponseBody, JSON_CONTENT_TYPE, listResponseBodies, withValidation, wrappedConfig } from './config-body.js';
+import { configValidation, storedBytes } from './config-validation.js';
 import { writeConditions } from './http-conditions.js';
 import { syncListExtras, withFetch } from './sync-body.js';
+import { validationListExtras } from './validation-body.js';
 
 const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the stored bytes (less a leading UTF-8 byte-order mark)' } };
 
@@ -20,7 +20,8 @@ const etagHeader = { ETag: { type: 'string', description: 'Strong ETag of the st
 const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const store = app.configStore;
 
-  const serialisedList = listResponseBodies(syncListExtras(app.deviceSync));
+  const validationMembers = validationListExtras();
+  const serialisedList = listResponseBodies([syncListExtras(app.deviceSync), validationMembers]);
 
   app.get(
     '/api/configs',
@@ -30,11 +31,15 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['configs'],
         summary: 'List every config',
         description:
-          'Summaries of every valid config, sorted by MAC, each with the sync state of its device in `fetch`. Files that are not valid configs are listed in `skipped` with the reason. The list is complete or the request fails with 503.',
+          'Summaries of every valid config, sorted by MAC, each with the sync state of its device in `fetch` and how it fares against its JSON Schema in `validation`. Files that are not valid configs are listed in `skipped` with the reason. The list is complete or the request fails with 503.',
         response: { 200: { $ref: 'ConfigListResponse' }, ...errorResponses(503, 500) },
       },
     },
-    async (_request, reply) => reply.type(JSON_CONTENT_TYPE).send(serialisedList(await store.list())),
+    async (_request, reply) => {
+      const listing = await store.list();
+      validationMembers.use(await app.fleetValidation.view());
+      return reply.type(JSON_CONTENT_TYPE).send(serialisedList(listing));
+    },
   );
 
   app.get(
@@ -54,7 +59,8 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const document = await store.read(parseMac(request.params.mac));
-      const body = withFetch(configResponseBody(document), app.deviceSync.view(document.mac, document.etag));
+      const validation = await configValidation(store, document.bytes);
+      const body = withValidation(withFetch(configResponseBody(document), app.deviceSync.view(document.mac, document.etag)), validation);
       return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(body);
     },
   );
@@ -70,6 +76,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Stores `content` pretty-printed (2-space indent, keys in the order sent, numbers verbatim) with a trailing newline, atomically and durably: a 200 means the file is on disk. Always 200, never 201, for compatibility.',
         params: MacParamsSchema,
         headers: ConditionalHeadersSchema,
+        querystring: ValidateQuerySchema,
         body: SaveConfigRequestSchema,
         response: {
           200: { $ref: 'ConfigResponse', headers: etagHeader },
@@ -79,16 +86,33 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const mac = parseMac(request.params.mac);
-      // The schema has checked that `content` is an object; store it as the client wrote it.
-      const contentText = memberText(request.rawJsonBody ?? JSON.stringify(request.body), 'content')!;
-      const formatted = formatJsonText(contentText, store.maxFileBytes);
-      if (formatted === undefined) throw new ConfigTooLarge(mac, store.maxFileBytes);
-      const bytes = keptText(`${formatted}\n`);
+      const bytes = storedBytes(mac, request.rawJsonBody ?? JSON.stringify(request.body), store.maxFileBytes);
+      const validate = request.query.validate !== 'false';
       const { document } = await store.save(mac, bytes, {
         ...writeConditions(request.headers),
         allowOverwrite: request.body.allow_overwrite ?? true,
-      }, { actor: request.actor });
+      }, { actor: request.actor }, { validate });
+      if (!validate) request.log.warn({ mac, actor: request.actor }, `Config ${mac} saved with validate=false`);
       return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(wrappedConfig(document));
+    },
+  );
+
+  app.post(
+    '/api/configs/:mac/validate',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['configs'],
+        summary: 'Validate a config without saving it',
+        description: 'The body is PUT\'s. Answers how the content fares against the schema that would apply to it; nothing is written.',
+        params: MacParamsSchema,
+        body: SaveConfigRequestSchema,
+        response: { 200: ValidationSchema, ...errorResponses(400, 413, 415, 503, 500) },
+      },
+    },
+    async (request) => {
+      const mac = parseMac(request.params.mac);
+      return configValidation(store, storedBytes(mac, request.rawJsonBody ?? JSON.stringify(request.body), store.maxFileBytes));
     },
   );
 

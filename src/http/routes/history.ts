@@ -5,6 +5,7 @@ import { isTombstone, type VersionMeta } from '../../domain/history-version.js';
 import { parseMac } from '../../domain/mac.js';
 import { errorResponses } from '../schemas/errors.js';
 import { ConditionalHeadersSchema, MacParamsSchema } from '../schemas/configs.js';
+import { ValidateQuerySchema } from '../schemas/schemas.js';
 import { AuditQuerySchema, HistoryQuerySchema, HistoryVersionParamsSchema, RawVersionQuerySchema } from '../schemas/history.js';
 import { JSON_CONTENT_TYPE, wrappedConfig } from './config-body.js';
 import { writeConditions } from './http-conditions.js';
@@ -137,12 +138,14 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Writes the version\'s exact bytes as the config again, through the normal save path (lock, atomic write, MQTT, history): a new version with operation `restore`. `If-Match` applies to the current config. Restoring a deleted config re-creates it; a tombstone cannot be restored (409).',
         params: HistoryVersionParamsSchema,
         headers: ConditionalHeadersSchema,
+        querystring: ValidateQuerySchema,
         response: { 200: { $ref: 'ConfigResponse', headers: etagHeader }, ...errorResponses(400, 404, 409, 412, 503, 507, 500) },
       },
     },
     async (request, reply) => {
       const mac = parseMac(request.params.mac);
-      const document = await store.restore(mac, Number.parseInt(request.params.version, 10), writeConditions(request.headers), request.actor);
+      const validate = request.query.validate !== 'false';
+      const document = await store.restore(mac, Number.parseInt(request.params.version, 10), writeConditions(request.headers), request.actor, { validate });
       return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(wrappedConfig(document));
     },
   );

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DeviceFetchSchema } from './device-sync.js';
+import { ValidationSchema, ValidationSummarySchema } from './schemas.js';
 
 export const MacParamsSchema = Type.Object({
   mac: Type.String({
@@ -19,10 +20,18 @@ const summaryFields = {
   enable_ota: Type.Union([Type.Boolean(), Type.Null()], { description: 'The content\'s `enableOTA` when it is a boolean, else null' }),
 };
 
-export const ConfigSummarySchema = Type.Object({ ...summaryFields, fetch: Type.Optional(DeviceFetchSchema) }, { $id: 'ConfigSummary' });
+export const ConfigSummarySchema = Type.Object(
+  { ...summaryFields, fetch: Type.Optional(DeviceFetchSchema), validation: Type.Optional(ValidationSummarySchema) },
+  { $id: 'ConfigSummary' },
+);
 
 export const ConfigResponseSchema = Type.Object(
-  { ...summaryFields, content: ConfigContentSchema, fetch: Type.Optional(DeviceFetchSchema) },
+  {
+    ...summaryFields,
+    content: ConfigContentSchema,
+    fetch: Type.Optional(DeviceFetchSchema),
+    validation: Type.Optional({ ...ValidationSchema, description: 'On GET: how the config fares against its JSON Schema' }),
+  },
   { $id: 'ConfigResponse', description: 'A config with its summary fields' },
 );
 

@@ -8,6 +8,7 @@ import type {
 } from '../../../src/http/schemas/configs.js';
 import type { UnknownDevice } from '../../../src/http/schemas/device-sync.js';
 import type { ErrorResponse } from '../../../src/http/schemas/errors.js';
+import type { DryRunResponse, SchemaListItem, Validation } from '../../../src/http/schemas/schemas.js';
 import type { ImportResponse } from '../../../src/http/schemas/transfer.js';
 import type {
   AuditEntry,
@@ -20,13 +21,19 @@ import type {
 } from '../../../src/http/schemas/history.js';
 
 // Types come from the service's TypeBox schemas, never copied by hand.
-export type { ImportResponse };
+export type { DryRunResponse, ImportResponse, SchemaListItem, Validation };
 /** The options of an import, as the API takes them (see docs/backup.md). */
 export interface ImportQuery {
   dry_run?: boolean;
   mode?: 'merge' | 'replace';
   confirm?: number;
   diff?: string;
+}
+/** A stored JSON Schema as the service answers it. */
+export interface StoredSchema {
+  name: string;
+  updated_at: string;
+  schema: Record<string, unknown>;
 }
 export type { AuditEntry, DeletedConfig, HistoryOperation, HistoryVersion, HistoryVersionContent };
 /** The history response; its schema refers to the version schema by $ref, which Static leaves as unknown. */
@@ -127,13 +134,37 @@ export class ApiClient {
   saveConfig(
     mac: string,
     contentText: string,
-    options: { ifMatch?: string | null; allowOverwrite?: boolean } = {},
+    options: { ifMatch?: string | null; allowOverwrite?: boolean; validate?: boolean } = {},
   ): Promise<Tagged<ConfigResponse>> {
     const overwrite = options.allowOverwrite === undefined ? '' : `,"allow_overwrite":${options.allowOverwrite}`;
-    return this.request<ConfigResponse>('PUT', `/api/configs/${encodeURIComponent(mac)}`, {
+    const query = options.validate === false ? '?validate=false' : '';
+    return this.request<ConfigResponse>('PUT', `/api/configs/${encodeURIComponent(mac)}${query}`, {
       rawBody: `{"content":${contentText}${overwrite}}`,
       ifMatch: options.ifMatch,
     });
+  }
+
+  /** How `contentText` fares against the schema that would apply to it; nothing is saved. */
+  validateConfig(mac: string, contentText: string, signal?: AbortSignal): Promise<Validation> {
+    return this.request<Validation>('POST', `/api/configs/${encodeURIComponent(mac)}/validate`, { rawBody: `{"content":${contentText}}`, signal }).then((r) => r.body);
+  }
+
+  listSchemas(): Promise<SchemaListItem[]> {
+    return this.request<SchemaListItem[]>('GET', '/api/schemas').then((r) => r.body);
+  }
+
+  getSchema(name: string): Promise<Tagged<StoredSchema>> {
+    return this.request<StoredSchema>('GET', `/api/schemas/${encodeURIComponent(name)}`);
+  }
+
+  /** Saves a schema's text, or with `dryRun` answers which stored configs would fail it. */
+  putSchema(name: string, schemaText: string, options: { ifMatch?: string | null; dryRun?: boolean } = {}): Promise<Tagged<StoredSchema | DryRunResponse>> {
+    const query = options.dryRun ? '?dry_run=true' : '';
+    return this.request<StoredSchema | DryRunResponse>('PUT', `/api/schemas/${encodeURIComponent(name)}${query}`, { rawBody: schemaText, ifMatch: options.ifMatch });
+  }
+
+  async deleteSchema(name: string, ifMatch?: string | null): Promise<void> {
+    await this.request<null>('DELETE', `/api/schemas/${encodeURIComponent(name)}`, { ifMatch });
   }
 
   async deleteConfig(mac: string, ifMatch?: string | null): Promise<void> {
@@ -184,7 +215,7 @@ export class ApiClient {
   private async request<T>(
     method: string,
     path: string,
-    options: { rawBody?: string; ifMatch?: string | null; blob?: Blob; download?: boolean } = {},
+    options: { rawBody?: string; ifMatch?: string | null; blob?: Blob; download?: boolean; signal?: AbortSignal } = {},
   ): Promise<Tagged<T> & { disposition?: string | null }> {
     for (;;) {
       const token = this.tokens.getItem(TOKEN_KEY);
@@ -196,8 +227,9 @@ export class ApiClient {
 
       let response: Response;
       try {
-        response = await this.fetchImpl(path, { method, headers, body: options.blob ?? options.rawBody, cache: 'no-store' });
-      } catch {
+        response = await this.fetchImpl(path, { method, headers, body: options.blob ?? options.rawBody, cache: 'no-store', signal: options.signal });
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
         throw new ApiError(0, {
           error: 'Cannot reach the config service. Check your network connection and that the service is running.',
           code: 'NETWORK_ERROR',

@@ -1,5 +1,7 @@
+import type { Extension } from '@codemirror/state';
 import type { Ref } from 'react';
 import { summarizeConfig, type ConfigTextCheck } from '../lib/config-text.js';
+import { ConfigFormTabs, type FormView } from './config-form-tabs.js';
 import { CheckIcon, XIcon } from './icons.js';
 import { JsonEditor, type JsonEditorHandle } from './json-editor.js';
 import { OtaBadge } from './ota-badge.js';
@@ -11,18 +13,25 @@ export function ConfigEditorPanel({
   dirty,
   onChange,
   editorRef,
+  extensions,
+  form = null,
 }: {
   initialText: string;
   check: ConfigTextCheck;
   dirty: boolean;
   onChange: (text: string) => void;
   editorRef: Ref<JsonEditorHandle>;
+  extensions?: Extension[];
+  /** The Form tab, for a config with a schema. */
+  form?: FormView | null;
 }) {
   const summary = check.valid ? summarizeConfig('', check.content) : null;
   return (
     <div className="editor-layout">
       <div className="card editor-card">
-        <JsonEditor ref={editorRef} initialText={initialText} onChange={onChange} label="Config JSON" />
+        <ConfigFormTabs form={form}>
+          <JsonEditor ref={editorRef} initialText={initialText} onChange={onChange} label="Config JSON" extensions={extensions} />
+        </ConfigFormTabs>
         <div className={`editor-status ${check.valid ? 'is-valid' : 'is-invalid'}`} data-testid="json-status" data-valid={check.valid}>
           {check.valid ? (
             <span className="status-ok">

@@ -1,6 +1,6 @@
 import { json } from '@codemirror/lang-json';
 import { lintGutter, linter, type Diagnostic } from '@codemirror/lint';
-import { EditorState } from '@codemirror/state';
+import { EditorState, type Extension } from '@codemirror/state';
 import { EditorView } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
@@ -30,11 +30,14 @@ export function JsonEditor({
   onChange,
   label,
   ref,
+  extensions = [],
 }: {
   initialText: string;
   onChange: (text: string) => void;
   label: string;
   ref?: Ref<JsonEditorHandle>;
+  /** More extensions (the schema's), fixed for the editor's life like the rest. */
+  extensions?: Extension[];
 }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -65,6 +68,7 @@ export function JsonEditor({
           json(),
           linter(jsonLinter, { delay: 200 }),
           lintGutter(),
+          ...extensions,
           editorTheme,
           EditorView.contentAttributes.of({ 'aria-label': label, 'data-testid': 'json-editor-input' }),
           EditorView.updateListener.of((update) => {

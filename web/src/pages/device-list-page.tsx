@@ -18,6 +18,7 @@ import {
 } from '../components/icons.js';
 import { LoadingPlaceholder } from '../components/loading-placeholder.js';
 import { OtaBadge } from '../components/ota-badge.js';
+import { FailingSchemaFilter, SchemaBadge } from '../components/schema-badge.js';
 import { PageHeading } from '../components/page-heading.js';
 import { TransferActions } from '../components/transfer-actions.js';
 import { useToast } from '../components/toast.js';
@@ -93,6 +94,14 @@ export function DeviceListPage() {
   const urlQuery = searchParams.get('q') ?? '';
   const urlStatus = searchParams.get('status');
   const statusFilter = isSyncState(urlStatus) ? urlStatus : null;
+  const failingOnly = searchParams.get('schema') === 'failing';
+  /** The list's filters in the URL: the search, the sync status and the schema failures. */
+  const setFilters = (filters: { q?: string; status?: string | null; failing?: boolean }) => {
+    const q = filters.q ?? query;
+    const status = filters.status === undefined ? statusFilter : filters.status;
+    const failing = filters.failing ?? failingOnly;
+    setSearchParams({ ...(q ? { q } : {}), ...(status ? { status } : {}), ...(failing ? { schema: 'failing' } : {}) }, { replace: true });
+  };
   // The box has its own state: fed only from the URL, fast typing would lose keys while each navigation lands.
   const [query, setQueryText] = useState(urlQuery);
   const navigationType = useNavigationType();
@@ -136,16 +145,18 @@ export function DeviceListPage() {
 
   const setQuery = (value: string) => {
     setQueryText(value);
-    setSearchParams({ ...(value ? { q: value } : {}), ...(statusFilter ? { status: statusFilter } : {}) }, { replace: true });
+    setFilters({ q: value });
   };
-  const setStatusFilter = (status: string | null) => {
-    setSearchParams({ ...(query ? { q: query } : {}), ...(status ? { status } : {}) }, { replace: true });
-  };
+  const setStatusFilter = (status: string | null) => setFilters({ status });
 
   const rows = useMemo(
-    () => (state.status === 'ready' ? sortConfigs(filterConfigs(state.list.configs, query, statusFilter), sort) : []),
-    [state, query, statusFilter, sort],
+    () =>
+      state.status === 'ready'
+        ? sortConfigs(filterConfigs(state.list.configs, query, statusFilter), sort).filter((config) => !failingOnly || config.validation?.valid === false)
+        : [],
+    [state, query, statusFilter, sort, failingOnly],
   );
+  const failingCount = state.status === 'ready' ? state.list.configs.filter((config) => config.validation?.valid === false).length : 0;
   // How many rows "Show more" has opened, for this search and order only: a new one starts at the first page again.
   const rowsKey = `${sort.key} ${sort.direction} ${statusFilter ?? ''} ${query}`;
   const [savedView] = useState(() => readView(locationKey));
@@ -238,6 +249,7 @@ export function DeviceListPage() {
           />
         </label>
         <SyncStatusFilter value={statusFilter} onChange={setStatusFilter} />
+        <FailingSchemaFilter checked={failingOnly} failing={failingCount} onChange={(checked) => setFilters({ failing: checked })} />
         {state.status === 'ready' && (
           <p className="count muted" data-testid="device-count" aria-live="polite">
             {rows.length === state.list.count
@@ -328,6 +340,7 @@ export function DeviceListPage() {
                   </td>
                   <td data-label="Device name" data-testid="device-name">
                     {config.device_name || <span className="muted">—</span>}
+                    <SchemaBadge validation={config.validation} />
                   </td>
                   <td data-label="Entity ID" data-testid="device-entity-id">
                     {config.device_entity_id ? <span className="mono">{config.device_entity_id}</span> : <span className="muted">—</span>}

@@ -18,6 +18,8 @@ import { useUnsavedChangesGuard } from '../components/unsaved-changes-guard.js';
 import { useSaveShortcut } from '../components/use-save-shortcut.js';
 import { checkConfigText, normaliseMac, storedContentText, summarizeConfig } from '../lib/config-text.js';
 import { FormatJsonButton } from '../components/format-json-button.js';
+import { SchemaProblems } from '../components/schema-problems.js';
+import { useSchemaEditor } from '../components/use-schema-editor.js';
 import { HistoryPanel } from '../components/history-panel.js';
 import { loadMergeBase, MergePanel } from '../components/merge-panel.js';
 import { useUndoSave } from '../components/use-undo-save.js';
@@ -184,6 +186,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
   }, []);
 
   const check = useMemo(() => checkConfigText(text), [text]);
+  const schemaEditor = useSchemaEditor(mac);
   const dirty = text !== baseline;
   // Edits undone back to the stored text leave nothing unsaved, so a failed save of them is no longer true.
   const [wasDirty, setWasDirty] = useState(dirty);
@@ -193,7 +196,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
   }
   const { allowNextNavigation, guardDialog } = useUnsavedChangesGuard(dirty);
   // During a conflict the panel's buttons decide: a plain save would send the stale ETag again and only fail again.
-  const canSave = check.valid && dirty && !saving && conflict === null && merge === null;
+  const canSave = check.valid && dirty && !saving && conflict === null && merge === null && schemaEditor.result?.valid !== false;
   // The title shows the stored name, so it does not flicker while typing.
   const stored = useMemo(() => {
     const parsed = checkConfigText(baseline);
@@ -304,12 +307,12 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
   };
 
   /** Saves with If-Match; `recreate` stores the config again after someone deleted it (create-only). */
-  const save = async (ifMatch: string | null = etag, recreate = false, sentText = text) => {
+  const save = async (ifMatch: string | null = etag, recreate = false, sentText = text, validate = true) => {
     if (!checkConfigText(sentText).valid) return;
     setSaving(true);
     setError(null);
     try {
-      const saved = await api.saveConfig(mac, sentText, recreate ? { allowOverwrite: false } : { ifMatch });
+      const saved = await api.saveConfig(mac, sentText, recreate ? { allowOverwrite: false, validate } : { ifMatch, validate });
       applySaved(saved, sentText);
       const savedEtag = saved.etag;
       toast('success', `Saved ${mac}`, savedEtag ? { label: 'Undo', run: () => void undoSave(savedEtag, sentText) } : undefined);
@@ -523,6 +526,11 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
       )}
 
       {error && <ErrorAlert error={error.failure} title={error.title} />}
+      <SchemaProblems
+        result={schemaEditor.result}
+        saveAnywayDisabled={!check.valid || !dirty || saving || conflict !== null || merge !== null}
+        onSaveAnyway={() => void save(etag, false, text, false)}
+      />
 
       <div className="action-bar">
         <button
@@ -544,7 +552,9 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         </span>
       </div>
 
-      <ConfigEditorPanel initialText={initial.text} check={check} dirty={dirty} onChange={onEdit} editorRef={editorRef} />
+      <ConfigEditorPanel initialText={initial.text} check={check} dirty={dirty} onChange={onEdit} editorRef={editorRef} extensions={schemaEditor.extensions}
+        form={schemaEditor.schema && { schema: schemaEditor.schema.schema, validation: schemaEditor.result, text, onText: (next) => editorRef.current?.setText(next) }}
+      />
 
       <HistoryPanel
         mac={mac}
