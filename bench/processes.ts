@@ -138,6 +138,8 @@ export interface ServiceAnswers {
   apiHeaders: Record<string, string>;
   /** A file holding the service's list, which the node-http reference starts from. */
   listFile: string;
+  /** What the service's wrapped GET adds after `content` (`,"fetch":…,"validation":…`). */
+  wrappedTail: string;
 }
 
 /** Starts a reference server with the service's Node flags, serving `configsDir` as the service's answers show. */
@@ -147,6 +149,7 @@ export async function startReference(repoRoot: string, kind: ReferenceKind, conf
     REFERENCE_HEADERS: JSON.stringify(answers.deviceHeaders),
     REFERENCE_API_HEADERS: JSON.stringify(answers.apiHeaders),
     REFERENCE_LIST: answers.listFile,
+    REFERENCE_WRAPPED_TAIL: answers.wrappedTail,
   });
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline && !server.exited()) {

@@ -87,12 +87,15 @@ function configFile(mac) {
 /** The summary's fields, then the stored bytes spliced in as `content`: the body of the wrapped GET and of a save. */
 const wrap = (summary, bytes) => Buffer.concat([Buffer.from(`${JSON.stringify(summary).slice(0, -1)},"content":`), bytes, Buffer.from('}')]);
 
+/** The members the service's wrapped GET adds after `content` (the device's fetch state, the validation), as it gave them. */
+const WRAPPED_TAIL = Buffer.from(process.env.REFERENCE_WRAPPED_TAIL ?? '');
+
 /** The wrapped GET's answer for `url` (its body built the first time it is asked for after the file changed), or null. */
 function wrappedAnswer(url) {
   const mac = API_PATH.exec(url)?.[1];
   const entry = mac ? configFile(mac) : null;
   if (entry === null) return null;
-  entry.wrapped ??= wrap(summarizeConfig(mac, JSON.parse(entry.bytes)), entry.bytes);
+  entry.wrapped ??= Buffer.concat([wrap(summarizeConfig(mac, JSON.parse(entry.bytes)), entry.bytes).subarray(0, -1), WRAPPED_TAIL, Buffer.from('}')]);
   return { etag: entry.etag, body: entry.wrapped };
 }
 

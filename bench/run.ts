@@ -770,7 +770,10 @@ async function main(): Promise<void> {
           await fs.writeFile(listFile, JSON.stringify(list.body));
           const wrappedPath = firstPath.slice(0, -'.json'.length);
           const wrappedFirst = await getJson(server.port, wrappedPath);
-          const answers = { deviceHeaders: sameOnEveryResponse(first.headers), apiHeaders: sameOnEveryResponse(list.headers), listFile };
+          // The members after `content`, as the service gave them for this config at this moment.
+          const { fetch: fetchState, validation } = wrappedFirst.body as { fetch?: unknown; validation?: unknown };
+          const wrappedTail = `${fetchState === undefined ? '' : `,"fetch":${JSON.stringify(fetchState)}`}${validation === undefined ? '' : `,"validation":${JSON.stringify(validation)}`}`;
+          const answers = { deviceHeaders: sameOnEveryResponse(first.headers), apiHeaders: sameOnEveryResponse(list.headers), listFile, wrappedTail };
           const kinds: ReferenceKind[] = [...(Object.keys(REFERENCES) as ReferenceKind[]), ...mixedOnly];
           const dirOf = (kind: ReferenceKind) => (mixedOnly.includes(kind as MixedOnlyKind) ? `${referenceDir}-${kind}` : referenceDir);
           for (const kind of kinds) {
