@@ -32,7 +32,7 @@ export async function writeHistory(fleet: Fleet, dir: string): Promise<{ version
       Array.from({ length: VERSIONS_PER_CONFIG }, (_, i) => {
         const operation: HistoryOperation = i === 0 ? 'create' : 'update';
         const at = now - span + Math.floor(((i * fleet.devices.length + d) / (VERSIONS_PER_CONFIG * fleet.devices.length)) * span);
-        const name = versionFileName({ version: i + 1, at, operation, actor: ACTORS[(d + i) % ACTORS.length]!, etag, size: device.bytes.length, restoredFrom: null });
+        const name = versionFileName({ version: i + 1, at, operation, actor: ACTORS[(d + i) % ACTORS.length]!, etag, size: device.bytes.length, restoredFrom: null, validationSkipped: false });
         return fs.link(source, path.join(macDir, name));
       }),
     );

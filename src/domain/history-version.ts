@@ -17,6 +17,8 @@ export interface VersionMeta {
   etag: string | null;
   size: number;
   restoredFrom: number | null;
+  /** The save was made with `?validate=false`: the config was not checked against its schema. */
+  validationSkipped: boolean;
 }
 
 /** Longest actor kept, in characters; fewer when they are not ASCII, as the encoded actor must fit in a file name. */
@@ -44,7 +46,7 @@ export function isTombstone(meta: Pick<VersionMeta, 'etag'>): boolean {
 
 const ETAG = /^"([A-Za-z0-9_-]{32})"$/;
 const NAME =
-  /^(\d{10})\.(\d{1,15})\.([a-z_]+)\.(\d{1,10})\.(\d{1,12})\.([A-Za-z0-9_-]{32}|-)\.(.*)\.json$/;
+  /^(\d{10})\.(\d{1,15})\.([a-z_]+)(\+unvalidated)?\.(\d{1,10})\.(\d{1,12})\.([A-Za-z0-9_-]{32}|-)\.(.*)\.json$/;
 
 /**
  * The version file's name: every field of the version, so that reading a
@@ -55,7 +57,8 @@ const NAME =
 export function versionFileName(meta: Omit<VersionMeta, 'mac'>): string {
   const etag = meta.etag === null ? '-' : ETAG.exec(meta.etag)?.[1];
   if (etag === undefined) throw new Error(`Not a config ETag: ${meta.etag}`);
-  const fields = [String(meta.version).padStart(10, '0'), meta.at, meta.operation, meta.restoredFrom ?? 0, meta.size, etag];
+  const operation = meta.validationSkipped ? `${meta.operation}+unvalidated` : meta.operation;
+  const fields = [String(meta.version).padStart(10, '0'), meta.at, operation, meta.restoredFrom ?? 0, meta.size, etag];
   return `${fields.join('.')}.${meta.actor === null ? '' : encodeURIComponent(meta.actor)}.json`;
 }
 
@@ -64,14 +67,14 @@ export function parseVersionFileName(mac: string, name: string): VersionMeta | n
   const match = NAME.exec(name);
   if (match === null || !OPERATION_NAMES.has(match[3]!)) return null;
   let actor: string | null = null;
-  if (match[7] !== '') {
+  if (match[8] !== '') {
     try {
-      actor = decodeURIComponent(match[7]!);
+      actor = decodeURIComponent(match[8]!);
     } catch {
       return null;
     }
   }
-  const restoredFrom = Number(match[4]);
+  const restoredFrom = Number(match[5]);
   return {
     mac,
     version: Number(match[1]),
@@ -79,10 +82,11 @@ export function parseVersionFileName(mac: string, name: string): VersionMeta | n
     // The constant, not the slice of the name: a large history holds one string per operation, not one per version.
     operation: OPERATION_NAMES.get(match[3]!)!,
     restoredFrom: restoredFrom === 0 ? null : restoredFrom,
-    size: Number(match[5]),
+    size: Number(match[6]),
     // Joined into a string of its own: a template would keep the whole file name alive for each version held.
-    etag: match[6] === '-' ? null : ['"', match[6], '"'].join(''),
+    etag: match[7] === '-' ? null : ['"', match[7], '"'].join(''),
     actor,
+    validationSkipped: match[4] !== undefined,
   };
 }
 

@@ -108,8 +108,8 @@ export class ConfigHistory {
   }
 
   /** Records a change already made, as {@link stage} describes, at once. */
-  async record(mac: string, before: FileState | null, after: VersionContent | null, operation: HistoryOperation, actor: string | null, restoredFrom: number | null = null): Promise<void> {
-    const staged = await this.stage(mac, before, after, operation, actor, restoredFrom);
+  async record(mac: string, before: FileState | null, after: VersionContent | null, operation: HistoryOperation, actor: string | null): Promise<void> {
+    const staged = await this.stage(mac, before, after, operation, actor);
     await staged?.place();
     await staged?.sync();
   }
@@ -125,7 +125,15 @@ export class ConfigHistory {
    * stands without it (a full disk), and the history then takes the config as
    * it is at its next change, as it does a change made by hand.
    */
-  async stage(mac: string, before: FileState | null, after: VersionContent | null, operation: HistoryOperation, actor: string | null, restoredFrom: number | null = null): Promise<StagedVersion | null> {
+  async stage(
+    mac: string,
+    before: FileState | null,
+    after: VersionContent | null,
+    operation: HistoryOperation,
+    actor: string | null,
+    restoredFrom: number | null = null,
+    validationSkipped = false,
+  ): Promise<StagedVersion | null> {
     if (!this.enabled) return null;
     const failed = (error: unknown) => this.options.logger.error({ err: error, mac }, 'Could not record a version of a config in its history');
     try {
@@ -133,7 +141,7 @@ export class ConfigHistory {
       if (recordable(before) && versions[versions.length - 1]?.etag !== before.etag) {
         versions.push(await this.write(mac, versions, { bytes: before.bytes, etag: before.etag }, 'external', null, null));
       }
-      const { meta, staged } = await this.stageVersion(mac, versions, after, operation, actor, restoredFrom);
+      const { meta, staged } = await this.stageVersion(mac, versions, after, operation, actor, restoredFrom, validationSkipped);
       let placed = false;
       return {
         place: async () => {
@@ -232,7 +240,15 @@ export class ConfigHistory {
   }
 
   /** The version after `versions`, written and fsynced under a temp name; the MAC's history folder is made if missing. */
-  private async stageVersion(mac: string, versions: readonly VersionMeta[], content: VersionContent | null, operation: HistoryOperation, actor: string | null, restoredFrom: number | null) {
+  private async stageVersion(
+    mac: string,
+    versions: readonly VersionMeta[],
+    content: VersionContent | null,
+    operation: HistoryOperation,
+    actor: string | null,
+    restoredFrom: number | null,
+    validationSkipped = false,
+  ) {
     const head = versions[versions.length - 1];
     const meta: VersionMeta = {
       mac,
@@ -244,6 +260,7 @@ export class ConfigHistory {
       etag: content?.etag ?? null,
       size: content?.bytes.length ?? 0,
       restoredFrom,
+      validationSkipped,
     };
     const staged = await this.folders.stage(meta, content?.bytes ?? Buffer.alloc(0), head === undefined);
     return { meta, staged };

@@ -173,7 +173,7 @@ export class ConfigStore {
       checkConditions(mac, current, conditions);
       assertReplaceable(mac, current);
       const operation = origin.operation ?? (current === null ? 'create' : 'update');
-      const writtenStat = await this.writeWithVersion(mac, bytes, () => this.history.stage(mac, current, { bytes, etag }, operation, origin.actor, origin.restoredFrom ?? null));
+      const writtenStat = await this.writeWithVersion(mac, bytes, () => this.history.stage(mac, current, { bytes, etag }, operation, origin.actor, origin.restoredFrom ?? null, options.validate === false));
       const document: ConfigDocument = { mac, etag, bytes, summary };
       this.index.recordLocalChange(mac, await this.files.keyedByStat(mac, written, writtenStat));
       this.emit({ operation: 'save', mac, etag: document.etag, created: current === null });

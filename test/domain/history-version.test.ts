@@ -7,13 +7,13 @@ const ETAG = '"abcdefghijklmnopqrstuvwxyz012-_9"';
 const DAY = 86_400_000;
 
 const meta = (version: number, at: number, extra: Partial<VersionMeta> = {}): VersionMeta => ({
-  mac: MAC, version, at, operation: 'update', actor: 'alice', etag: ETAG, size: 10, restoredFrom: null, ...extra,
+  mac: MAC, version, at, operation: 'update', actor: 'alice', etag: ETAG, size: 10, restoredFrom: null, validationSkipped: false, ...extra,
 });
 
 describe('version file names', () => {
   it('carry every field and read back the same, whatever the actor holds', () => {
     for (const actor of ['alice', null, 'anonymous@::1', 'Ünïcode user.name_%2F..json', 'a.b.c']) {
-      for (const extra of [{}, { etag: null, size: 0, operation: 'delete' as const }, { operation: 'restore' as const, restoredFrom: 7 }]) {
+      for (const extra of [{}, { etag: null, size: 0, operation: 'delete' as const }, { operation: 'restore' as const, restoredFrom: 7 }, { validationSkipped: true }]) {
         const version = meta(42, 1_796_676_584_123, { actor, ...extra });
         const name = versionFileName(version);
         expect(name).toMatch(/^0000000042\./);

@@ -201,3 +201,18 @@ describe('audit', () => {
     expect((await app.inject('/api/audit?cursor=nonsense')).json()).toMatchObject({ code: 'BAD_REQUEST' });
   });
 });
+
+describe('a save with ?validate=false', () => {
+  it('is marked in its version and in the audit', async () => {
+    const { app } = await buildTestApp();
+    await put(app, { n: 1 });
+    const skipped = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}?validate=false`, payload: { content: { n: 2 } } });
+    expect(skipped.statusCode).toBe(200);
+    expect((await historyOf(app)).map((v) => [v.version, v.validation_skipped])).toEqual([
+      [2, true],
+      [1, false],
+    ]);
+    const audit = (await app.inject('/api/audit')).json().entries;
+    expect(audit.map((e: Record<string, unknown>) => e.validation_skipped)).toEqual([true, false]);
+  });
+});

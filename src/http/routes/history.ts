@@ -22,6 +22,7 @@ function versionBody(meta: VersionMeta) {
     at: new Date(meta.at).toISOString(),
     size: meta.size,
     restored_from: meta.restoredFrom,
+    validation_skipped: meta.validationSkipped,
   };
 }
 
@@ -209,7 +210,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         after: cursor === undefined ? undefined : decodeCursor(cursor),
       });
       return {
-        entries: page.entries.map((meta) => ({ mac_address: meta.mac, version: meta.version, operation: meta.operation, actor: meta.actor, at: new Date(meta.at).toISOString(), etag: meta.etag })),
+        entries: page.entries.map((meta) => ({ mac_address: meta.mac, version: meta.version, operation: meta.operation, actor: meta.actor, at: new Date(meta.at).toISOString(), etag: meta.etag, validation_skipped: meta.validationSkipped })),
         next_cursor: page.more ? encodeCursor(page.entries[page.entries.length - 1]!) : null,
       };
     },

@@ -24,6 +24,7 @@ const versionFields = {
   at: Type.String({ format: 'date-time', description: 'When the change was made (ISO 8601 UTC, milliseconds)' }),
   size: Type.Integer({ minimum: 0, description: 'Size of the stored bytes (0 for a tombstone)' }),
   restored_from: Type.Union([Type.Integer(), Type.Null()], { description: 'For a restore, the version restored; else null' }),
+  validation_skipped: Type.Boolean({ description: 'The save was made with `?validate=false`: the config was not checked against its JSON Schema' }),
 };
 
 export const HistoryVersionSchema = Type.Object(versionFields, { $id: 'HistoryVersion' });
@@ -100,6 +101,7 @@ export const AuditEntrySchema = Type.Object(
     actor,
     at: versionFields.at,
     etag,
+    validation_skipped: versionFields.validation_skipped,
   },
   { $id: 'AuditEntry' },
 );

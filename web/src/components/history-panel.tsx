@@ -119,6 +119,7 @@ export function HistoryPanel({
                       <span className="version-number">v{entry.version}</span>
                       <span className={`op op-${entry.operation}`}>{operationLabel(entry.operation)}</span>
                       {entry.version === current && <span className="badge badge-on">current</span>}
+                      {entry.validation_skipped && <span className="badge badge-warning" title="Saved with “Save anyway”: not checked against its JSON Schema">schema check skipped</span>}
                     </span>
                     <span className="version-line muted">
                       <bdi className="version-actor">{actorLabel(entry.actor)}</bdi>

@@ -169,6 +169,7 @@ export function AuditLogPage() {
                   </td>
                   <td data-label="What">
                     <span className={`op op-${entry.operation}`}>{operationLabel(entry.operation)}</span>
+                    {entry.validation_skipped && <span className="badge badge-warning">schema check skipped</span>}
                   </td>
                   <td data-label="Who">
                     <bdi>{actorLabel(entry.actor)}</bdi>
