@@ -29,13 +29,10 @@ interface SectionFile {
   bytes: Buffer;
 }
 
-/**
- * Extra sections of an export, by the name `?include=` gives. `schemas` is the place for the JSON schemas of
- * issue #27: until they exist it adds nothing, so a backup script may already ask for it.
- */
+/** Extra sections of an export, by the name `?include=` gives: the version history and the JSON Schemas. */
 export const EXPORT_SECTIONS = {
   history: historyFiles,
-  schemas: async function* (): AsyncGenerator<SectionFile> {},
+  schemas: schemaFiles,
 } satisfies Record<string, (dir: string) => AsyncIterable<SectionFile>>;
 
 export type ExportSection = keyof typeof EXPORT_SECTIONS;
@@ -79,6 +76,16 @@ async function* historyFiles(dir: string): AsyncGenerator<SectionFile> {
       const read = await readWhole(path.join(root, mac, name), Number.MAX_SAFE_INTEGER);
       if (read !== null && 'bytes' in read) yield { name: `history/${mac}/${name}`, bytes: read.bytes };
     }
+  }
+}
+
+/** The JSON Schemas, `.iot-config/schemas/<name>.json`, as `schemas/<name>.json`. */
+async function* schemaFiles(dir: string): AsyncGenerator<SectionFile> {
+  const folder = path.join(statePaths(dir).root, 'schemas');
+  const names = (await fs.readdir(folder).catch(() => [])).filter((name) => name.endsWith('.json') && !name.startsWith('.')).sort();
+  for (const name of names) {
+    const read = await readWhole(path.join(folder, name), Number.MAX_SAFE_INTEGER);
+    if (read !== null && 'bytes' in read) yield { name: `schemas/${name}`, bytes: read.bytes };
   }
 }
 

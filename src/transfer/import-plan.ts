@@ -4,6 +4,7 @@ import { inspectConfig, type StoredConfig } from '../domain/config-document.js';
 import { ArchiveRefused, InvalidOperation, StorageUnavailable } from '../domain/errors.js';
 import { configFileName, macFromFileName } from '../domain/mac.js';
 import type { ConfigStore } from '../storage/config-store.js';
+import type { ValidationResult } from '../storage/config-validation.js';
 import { errorCode, storageFailure } from '../storage/fs-errors.js';
 import { mapWithConcurrency } from '../storage/map-with-concurrency.js';
 import type { ArchiveFile } from './archive-reader.js';
@@ -83,6 +84,13 @@ export function sortEntries(files: readonly ArchiveFile[], maxFileBytes: number)
   return entries;
 }
 
+/** Why a config fails its schema, in one line: the schema and its first errors. */
+function schemaFailure(validation: ValidationResult): string {
+  const errors = validation.errors.slice(0, 3).map((error) => `${error.pointer || '/'} ${error.message}`);
+  const more = validation.errors.length > 3 ? `, and ${validation.errors.length - 3} more` : '';
+  return `fails its JSON Schema ${validation.schema}: ${errors.join('; ')}${more}`;
+}
+
 /** When `mac` last changed: its latest version's time, else its file's modification time; null if it never existed. */
 async function lastChange(store: ConfigStore, mac: string): Promise<number | null> {
   const versions = await store.history.versions(mac);
@@ -141,12 +149,16 @@ export async function planImport(store: ConfigStore, entries: ImportEntries, opt
   };
   const absent = options.mode === 'replace' ? (await storedMacs(store)).filter((mac) => !entries.named.has(mac)) : [];
   await mapWithConcurrency([...entries.configs.keys(), ...absent], 16, look);
+  // A config that fails its JSON Schema would be refused by the save: the plan says so instead of stopping half-way.
+  await store.validation.schemas.fresh();
 
   const { report } = plan;
-  for (const [mac, { bytes, etag }] of [...entries.configs].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [mac, { bytes, etag, entry }] of [...entries.configs].sort(([a], [b]) => a.localeCompare(b))) {
     const { current, conflict } = found.get(mac)!;
+    const validation = store.validation.resultOf(bytes);
     if (current !== null && current.etag === etag) report.unchanged.push(mac);
     else if (conflict !== null) report.conflicts.push({ mac_address: mac, reason: conflict });
+    else if (!validation.valid) report.invalid.push({ entry, reason: schemaFailure(validation) });
     else {
       plan.writes.set(mac, { bytes, currentEtag: current?.etag ?? null, exists: current !== null });
       if (current === null) report.create.push(mac);

@@ -64,12 +64,17 @@ describe('export', () => {
     await writer;
   });
 
-  it('adds the version history with include=history', async () => {
+  it('adds the version history with include=history, and the schemas with include=schemas', async () => {
     const { app } = await buildTestApp();
     await put(app, MAC, sampleContent('one'));
     await put(app, MAC, sampleContent('two'));
     const files = await listTarGz(await exportOf(app, '?include=history'));
     expect([...files.keys()].filter((name) => name.startsWith(`history/${MAC}/`))).toHaveLength(2);
+    const schema = '{"type": "object"}';
+    expect((await app.inject({ method: 'PUT', url: '/api/schemas/default', headers: { 'content-type': 'application/json' }, payload: schema })).statusCode).toBe(200);
+    const withSchemas = await listTarGz(await exportOf(app, '?include=schemas,history'));
+    expect(JSON.parse(withSchemas.get('schemas/default.json')!.toString())).toEqual({ type: 'object' });
+    expect([...withSchemas.keys()].filter((name) => name.startsWith(`history/${MAC}/`))).toHaveLength(2);
     expect((await app.inject('/api/export?include=everything')).statusCode).toBe(400);
   });
 
@@ -181,6 +186,20 @@ describe('import', () => {
     const archive = await makeTar([{ name: `${MAC}.json`, body: '{"a": 1}' }, { name: `${OTHER}.json`, body: '{"b": 2}' }]);
     expect((await postImport(app, archive, 'dry_run=true&mode=replace')).json()).toMatchObject({ create: [OTHER], update: [{ mac_address: MAC }] });
     expect(await snapshotTree(dir)).toEqual(before);
+  });
+
+  it('reports a config that fails its JSON Schema as invalid and writes the others', async () => {
+    const { app, dir } = await buildTestApp();
+    const schema = { type: 'object', properties: { port: { type: 'integer' } } };
+    expect((await app.inject({ method: 'PUT', url: '/api/schemas/default', payload: schema })).statusCode).toBe(200);
+    const archive = await makeTar([{ name: `${MAC}.json`, body: '{"port": "1883"}' }, { name: `${OTHER}.json`, body: '{"port": 1883}' }]);
+    const plan = (await postImport(app, archive, 'dry_run=true')).json();
+    expect(plan).toMatchObject({ create: [OTHER], invalid: [{ entry: `${MAC}.json`, reason: expect.stringMatching(/^fails its JSON Schema default: \/port /) }] });
+    const done = await postImport(app, archive, '');
+    expect(done.statusCode).toBe(200);
+    expect(done.json()).toMatchObject({ create: [OTHER], invalid: [{ entry: `${MAC}.json` }] });
+    await expect(fs.access(path.join(dir, `${MAC}.json`))).rejects.toThrow();
+    expect(JSON.parse(await fs.readFile(path.join(dir, `${OTHER}.json`), 'utf8'))).toEqual({ port: 1883 });
   });
 
   it('adds both texts of one update to a dry run asked for its diff', async () => {
