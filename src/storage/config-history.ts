@@ -96,7 +96,7 @@ export class ConfigHistory {
 
   /** The versions of `mac` on disk now, in version order; the catalog is brought up to date with them. */
   async versions(mac: string): Promise<VersionMeta[]> {
-    const versions = await this.folders.list(mac);
+    const versions = await this.folders.list(mac, this.catalog.versionsOf(mac));
     this.stale.delete(mac);
     this.catalog.replace(mac, versions);
     return versions;

@@ -83,19 +83,14 @@ export class HistoryCatalog {
 
   /** Makes the versions of `mac` what is on disk now (as one directory listing found them, in version order). */
   replace(mac: string, versions: VersionMeta[]): void {
-    const known = new Map((this.byMac.get(mac) ?? []).map((meta) => [keyOf(meta), meta]));
+    // The versions already held come back as the same objects (see HistoryFolders.list).
+    const known = new Set(this.byMac.get(mac));
     const kept: VersionMeta[] = [];
     for (const meta of versions) {
-      const same = known.get(keyOf(meta));
-      if (same !== undefined) {
-        known.delete(keyOf(meta));
-        kept.push(same);
-      } else {
-        kept.push(meta);
-        this.insert(meta);
-      }
+      if (!known.delete(meta)) this.insert(meta);
+      kept.push(meta);
     }
-    for (const gone of known.values()) this.drop(gone);
+    for (const gone of known) this.drop(gone);
     if (kept.length === 0) this.byMac.delete(mac);
     else this.byMac.set(mac, kept);
     this.sweepIfWorthIt();
@@ -111,8 +106,8 @@ export class HistoryCatalog {
 
   /** Forgets versions this process has just removed. */
   remove(mac: string, removed: readonly VersionMeta[]): void {
-    const gone = new Set(removed.map(keyOf));
-    this.replace(mac, (this.byMac.get(mac) ?? []).filter((meta) => !gone.has(keyOf(meta))));
+    const gone = new Set(removed);
+    this.replace(mac, (this.byMac.get(mac) ?? []).filter((meta) => !gone.has(meta)));
   }
 
   /** Configs whose newest version is a delete (by the API or by hand), most recently deleted first. */
@@ -175,11 +170,6 @@ export class HistoryCatalog {
     for (const timeline of [this.all, ...this.byActor.values(), ...this.byOperation.values()]) timeline.sweep(this.dropped);
     this.dropped.clear();
   }
-}
-
-/** Identifies one version file: a version number taken twice (a broken lock) still gives two entries. */
-function keyOf(meta: VersionMeta): string {
-  return `${meta.version}.${meta.at}`;
 }
 
 function listIn<K>(lists: Map<K, VersionMeta[]>, key: K): VersionMeta[] {

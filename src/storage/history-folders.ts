@@ -25,10 +25,14 @@ export class HistoryFolders {
     this.root = path.join(statePaths(configDir).root, HISTORY_DIR);
   }
 
-  /** The versions of `mac` on disk now, in version order (none when it has no folder). */
-  async list(mac: string): Promise<VersionMeta[]> {
+  /**
+   * The versions of `mac` on disk now, in version order (none when it has no folder). A name of one of the
+   * `known` versions gives that object back, unparsed: a save lists its MAC's folder each time, and parsing
+   * every name anew would make garbage in proportion to the history's length.
+   */
+  async list(mac: string, known: readonly VersionMeta[] = []): Promise<VersionMeta[]> {
     try {
-      return parseNames(mac, await fs.readdir(this.dirOf(mac)));
+      return parseNames(mac, await fs.readdir(this.dirOf(mac)), known);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return [];
       throw error;
@@ -92,9 +96,17 @@ export class HistoryFolders {
 /** One string per actor, shared by all of the actor's versions: a large history has few actors and many versions. */
 const actors = new Map<string, string>();
 
-function parseNames(mac: string, names: readonly string[]): VersionMeta[] {
+function parseNames(mac: string, names: readonly string[], known: readonly VersionMeta[] = []): VersionMeta[] {
+  const byVersion = new Map<number, VersionMeta>();
+  for (const meta of known) byVersion.set(meta.version, meta);
   const versions: VersionMeta[] = [];
   for (const name of names) {
+    // `<version>.<at>.` starts every version file's name: a known version with that time is that file.
+    const same = byVersion.get(Number(name.slice(0, 10)));
+    if (same !== undefined && name[10] === '.' && Number(name.slice(11, name.indexOf('.', 11))) === same.at) {
+      versions.push(same);
+      continue;
+    }
     const meta = parseVersionFileName(mac, name);
     if (meta === null) continue;
     if (meta.actor !== null) {

@@ -10,20 +10,24 @@ export function isLiveLockToken(name: string): boolean {
   return owner !== null && path.basename(name).startsWith(`.${TOKEN_TARGET}.`) && !isOwnerDead(owner);
 }
 
+/** The parts of the state directory the service keeps on purpose, as opposed to temp files and locks. */
+const KEPT_STATE = ['history', 'fetches', 'schemas'];
+
 /**
  * What is left in the config directory `dir`, sorted: its names, with the
  * files of the service's state directory in place of that directory, as
  * `.iot-config/<part>/<name>`. The idle lock tokens of live processes are
- * left out (those of dead ones are leftovers, and stay), and so is the
- * version history (`.iot-config/history/`), which tests read on its own: so a
- * directory the service left clean gives its configs alone.
+ * left out (those of dead ones are leftovers, and stay), and so is what the
+ * service keeps there on purpose (the version history, the device fetch
+ * records, the JSON Schemas), which tests read on their own: so a directory
+ * the service left clean gives its configs alone.
  */
 export async function namesIn(dir: string): Promise<string[]> {
   const names = (await fs.readdir(dir)).filter((name) => name !== STATE_DIR_NAME);
   const state = await fs.readdir(path.join(dir, STATE_DIR_NAME), { recursive: true, withFileTypes: true }).catch(() => []);
   for (const entry of state) {
     const name = path.relative(dir, path.join(entry.parentPath, entry.name));
-    if (!entry.isDirectory() && !name.startsWith(path.join(STATE_DIR_NAME, 'history', path.sep))) names.push(name);
+    if (!entry.isDirectory() && !KEPT_STATE.some((part) => name.startsWith(path.join(STATE_DIR_NAME, part, path.sep)))) names.push(name);
   }
   return names.filter((name) => !isLiveLockToken(path.basename(name))).sort();
 }
