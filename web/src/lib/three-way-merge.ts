@@ -58,18 +58,9 @@ export function mergeThreeWay(base: string, theirs: string, mine: string): Three
 
 /** The merged text with each conflict resolved as chosen; null while a conflict has no choice. */
 export function resolveMerge(merge: ThreeWayMerge, choices: readonly (ConflictChoice | undefined)[]): string | null {
-  const out: string[] = [];
-  let conflict = 0;
-  for (const hunk of merge.hunks) {
-    if (hunk.kind === 'clean') {
-      out.push(...hunk.lines);
-      continue;
-    }
-    const choice = choices[conflict++];
-    if (choice === undefined) return null;
-    out.push(...hunk[choice]);
-  }
-  return out.join('\n');
+  for (let conflict = 0; conflict < merge.conflicts; conflict++) if (choices[conflict] === undefined) return null;
+  // Every conflict chosen: no marker is left.
+  return mergeWithMarkers(merge, choices);
 }
 
 export const MARKERS = { mine: '<<<<<<< mine', base: '||||||| opened', separator: '=======', theirs: '>>>>>>> stored now' } as const;
