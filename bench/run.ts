@@ -36,6 +36,7 @@ import { parseArgs } from 'node:util';
 import type { Request, RequestParams } from 'autocannon';
 import { FETCH_TRACKING_IDS, measureFetchTracking } from './fetch-tracking.js';
 import { storedBytes, writeFleet, type Fleet } from './fleet.js';
+import { STATE_DIR_NAME } from '../src/storage/state-directory.js';
 import { ABSENT_ACTOR, writeHistory } from './history.js';
 import { measureBootStorm, measureLoad, type LoadSpec, type Measurement, type Timing } from './load.js';
 import { DEVICE_SCHEMA } from './device-schema.js';
@@ -202,7 +203,8 @@ async function startReadyService(fleet: Fleet, workDir: string, options?: Servic
 /** A copy of the fleet's configs, with their timestamps, for a server whose files must not meet the service's. */
 async function copyOfFleet(fleet: Fleet, suffix: string): Promise<string> {
   const dir = `${fleet.dir}-${suffix}`;
-  await fs.cp(fleet.dir, dir, { recursive: true, preserveTimestamps: true });
+  // The configs alone: the state a server left in the fleet's directory (history, fetch records) is not copied.
+  await fs.cp(fleet.dir, dir, { recursive: true, preserveTimestamps: true, filter: (source) => path.basename(source) !== STATE_DIR_NAME });
   return dir;
 }
 
