@@ -1,4 +1,6 @@
+import type { Socket } from 'node:net';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { ERROR_CATALOGUE } from '../../domain/errors.js';
 import { runBulkEdit, type BulkResult } from '../../storage/bulk-edit.js';
 import { operationStatus, type OperationStatus } from '../metrics.js';
@@ -14,6 +16,23 @@ function bulkSaveStatus(result: BulkResult): OperationStatus | null {
   if (result.status === 'not_found') return 'not_found';
   const code = (result.code ?? 'INTERNAL_ERROR') as keyof typeof ERROR_CATALOGUE;
   return operationStatus(ERROR_CATALOGUE[code]?.status ?? 500, code);
+}
+
+/**
+ * Runs `work` with the connection's idle timeout off: a bulk save of a large
+ * fleet may take longer than the connection timeout while it sends nothing.
+ * The timeout is back on before the answer is written.
+ */
+async function withoutIdleTimeout<T>(request: FastifyRequest, work: () => Promise<T>): Promise<T> {
+  const socket = request.raw.socket as Socket | undefined;
+  const idleMs = socket?.timeout;
+  if (typeof socket?.setTimeout !== 'function' || idleMs === undefined) return work();
+  socket.setTimeout(0);
+  try {
+    return await work();
+  } finally {
+    if (!socket.destroyed) socket.setTimeout(idleMs);
+  }
 }
 
 /** Fleet-wide routes: one edit over many configs. */
@@ -37,7 +56,7 @@ const fleetRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const dryRun = request.query.dry_run === 'true';
       const edit = bulkEditOf(request.body, dryRun, request.actor);
-      const results = await runBulkEdit(store, edit, (error, mac) => request.log.error({ err: error, mac }, `Bulk edit of ${mac} failed`));
+      const results = await withoutIdleTimeout(request, () => runBulkEdit(store, edit, (error, mac) => request.log.error({ err: error, mac }, `Bulk edit of ${mac} failed`)));
       if (!dryRun) {
         for (const result of results) {
           const status = bulkSaveStatus(result);
