@@ -5,7 +5,15 @@ import { ERROR_CATALOGUE } from '../../domain/errors.js';
 import { runBulkEdit, type BulkResult } from '../../storage/bulk-edit.js';
 import { operationStatus, type OperationStatus } from '../metrics.js';
 import { errorResponses } from '../schemas/errors.js';
-import { BulkEditQuerySchema, BulkEditRequestSchema, BulkEditResponseSchema, MAX_BULK_MACS } from '../schemas/fleet.js';
+import {
+  BulkEditQuerySchema,
+  BulkEditRequestSchema,
+  BulkEditResponseSchema,
+  FleetChecksResponseSchema,
+  MAX_BULK_MACS,
+  SearchQuerySchema,
+  SearchResponseSchema,
+} from '../schemas/fleet.js';
 import { bulkEditOf } from './bulk-body.js';
 
 /** The outcome label of one bulk save, as a single save with the same outcome is counted. */
@@ -35,7 +43,10 @@ async function withoutIdleTimeout<T>(request: FastifyRequest, work: () => Promis
   }
 }
 
-/** Fleet-wide routes: one edit over many configs. */
+const DEFAULT_SEARCH_LIMIT = 100;
+const MAX_SEARCH_LIMIT = 1000;
+
+/** Fleet-wide routes: one edit over many configs, checks across configs, and a search of their content. */
 const fleetRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const store = app.configStore;
 
@@ -64,6 +75,40 @@ const fleetRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }
       }
       return { results: results.map(({ code: _code, ...result }) => result) };
+    },
+  );
+
+  app.get(
+    '/api/configs/checks',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['configs'],
+        operationId: 'checkFleet',
+        summary: 'Values that should be unique but are not',
+        description: 'For each path in UNIQUE_KEYS (default `deviceEntityId,wifi.hostname,wifi.staticIp`), the values more than one device holds; strings compare without regard to letter case. The list and each config carry their own share as `duplicates`.',
+        response: { 200: FleetChecksResponseSchema, ...errorResponses(503, 500) },
+      },
+    },
+    async () => ({ duplicates: (await app.fleetFacts.current()).duplicates }),
+  );
+
+  app.get(
+    '/api/configs/search',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['configs'],
+        operationId: 'searchConfigs',
+        summary: 'Find text in every config',
+        description: 'The first leaf of each config whose key path or value contains `q`, without regard to letter case, sorted by MAC. Values of secret keys (SECRET_KEYS) are never searched; a match on their path shows the value masked.',
+        querystring: SearchQuerySchema,
+        response: { 200: SearchResponseSchema, ...errorResponses(400, 503, 500) },
+      },
+    },
+    async (request) => {
+      const limit = Math.min(Math.max(Number(request.query.limit ?? DEFAULT_SEARCH_LIMIT), 1), MAX_SEARCH_LIMIT);
+      return app.fleetFacts.search(request.query.q, limit);
     },
   );
 };
