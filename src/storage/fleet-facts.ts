@@ -33,6 +33,9 @@ interface ConfigFacts {
   problems: SummaryProblem[];
 }
 
+/** A search serves the index as it is when younger than this, rescanning in the background: a scan of a large fleet takes longer than the search itself. */
+const SEARCH_LIST_MAX_AGE_MS = 10_000;
+
 const NO_FACTS: ConfigFacts = { unique: [], problems: [] };
 
 function parsed(bytes: Buffer): unknown {
@@ -100,7 +103,7 @@ export class FleetFacts {
   /** The first match in each config (by MAC) of `text` in a leaf's path or value, case-insensitively, at most `limit`. */
   async search(text: string, limit: number): Promise<{ matches: SearchMatch[]; truncated: boolean }> {
     const needle = text.toLowerCase();
-    const listing = await this.store.list();
+    const listing = await this.store.listWithin(SEARCH_LIST_MAX_AGE_MS);
     const isSecret = (key: string) => this.options.secretKeys.test(key);
     // A match's path joins keys with dots, so the text holds each dot-separated piece of the needle, not the needle.
     const pieces = needle.split('.').filter((piece) => piece !== '');
