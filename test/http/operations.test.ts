@@ -200,6 +200,9 @@ describe('API docs', () => {
         '/api/configs/{mac}/rename',
         '/api/export',
         '/api/configs/{mac}/validate',
+        '/api/configs/bulk',
+        '/api/configs/checks',
+        '/api/configs/search',
         '/api/health',
         '/api/health/live',
         '/api/history/deleted',
@@ -225,6 +228,13 @@ describe('API docs', () => {
     expect(Object.keys(doc.paths['/metrics'].get.responses['200'].content)).toEqual(['text/plain']);
     expect(Object.keys(doc.paths['/metrics'].get.responses['429'].content)).toEqual(['application/json']);
     expect(doc.paths['/api/configs'].get.responses['200'].content['application/json'].schema).toBeDefined();
+    expect([doc.paths['/api/configs/bulk'].post, doc.paths['/api/configs/checks'].get, doc.paths['/api/configs/search'].get].map((op) => op.operationId)).toEqual([
+      'bulkEditConfigs',
+      'checkFleet',
+      'searchConfigs',
+    ]);
+    expect(doc.paths['/api/configs/bulk'].post.requestBody.content['application/json'].schema).toBeDefined();
+    expect(doc.components.schemas.BulkResult.title).toBe('BulkResult');
   });
 });
 
