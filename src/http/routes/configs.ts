@@ -43,7 +43,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/api/configs/:mac',
+    '/api/configs/:mac_address',
     {
       config: { operation: 'get', access: 'admin' },
       schema: {
@@ -58,7 +58,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const document = await store.read(parseMac(request.params.mac));
+      const document = await store.read(parseMac(request.params.mac_address));
       const validation = await configValidation(store, document.bytes);
       const body = withValidation(withFetch(configResponseBody(document), app.deviceSync.view(document.mac, document.etag)), validation);
       return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(body);
@@ -66,7 +66,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.put(
-    '/api/configs/:mac',
+    '/api/configs/:mac_address',
     {
       config: { operation: 'save', access: 'admin' },
       schema: {
@@ -85,7 +85,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const mac = parseMac(request.params.mac);
+      const mac = parseMac(request.params.mac_address);
       const bytes = storedBytes(mac, request.rawJsonBody ?? JSON.stringify(request.body), store.maxFileBytes);
       const validate = request.query.validate !== 'false';
       const { document } = await store.save(mac, bytes, {
@@ -98,7 +98,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    '/api/configs/:mac/validate',
+    '/api/configs/:mac_address/validate',
     {
       config: { access: 'admin' },
       schema: {
@@ -111,13 +111,13 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const mac = parseMac(request.params.mac);
+      const mac = parseMac(request.params.mac_address);
       return configValidation(store, storedBytes(mac, request.rawJsonBody ?? JSON.stringify(request.body), store.maxFileBytes));
     },
   );
 
   app.delete(
-    '/api/configs/:mac',
+    '/api/configs/:mac_address',
     {
       config: { operation: 'delete', access: 'admin' },
       schema: {
@@ -129,13 +129,13 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await store.remove(parseMac(request.params.mac), writeConditions(request.headers), { actor: request.actor });
+      await store.remove(parseMac(request.params.mac_address), writeConditions(request.headers), { actor: request.actor });
       return reply.code(204).send(null);
     },
   );
 
   app.post(
-    '/api/configs/:mac/rename',
+    '/api/configs/:mac_address/rename',
     {
       config: { operation: 'rename', access: 'admin' },
       schema: {
@@ -152,7 +152,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const from = parseMac(request.params.mac);
+      const from = parseMac(request.params.mac_address);
       const to = parseMac(request.body.new_mac_address, 'new MAC address');
       const document = await store.rename(from, to, writeConditions(request.headers), { actor: request.actor });
       return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(wrappedConfig(document));

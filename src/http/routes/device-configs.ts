@@ -30,8 +30,8 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   });
 
-  const handler = async (request: FastifyRequest<{ Params: { mac: string } }>, reply: FastifyReply) => {
-    const mac = parseMac(request.params.mac);
+  const handler = async (request: FastifyRequest<{ Params: { mac_address: string } }>, reply: FastifyReply) => {
+    const mac = parseMac(request.params.mac_address);
     let document;
     try {
       document = await store.read(mac);
@@ -49,8 +49,8 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // The route devices use, and the legacy path of devices flashed with the old URL.
   const config = { operation: 'get_raw', access: 'device' } as const;
-  app.get('/api/configs/:mac.json', { config, schema: schema(false) }, handler);
-  app.get('/esp32/config/:mac.json', { config, schema: schema(true) }, handler);
+  app.get('/api/configs/:mac_address.json', { config, schema: schema(false) }, handler);
+  app.get('/esp32/config/:mac_address.json', { config, schema: schema(true) }, handler);
 };
 
 export default deviceConfigRoutes;

@@ -77,7 +77,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   };
 
   app.get(
-    '/api/configs/:mac/history',
+    '/api/configs/:mac_address/history',
     {
       config: { access: 'admin' },
       schema: {
@@ -90,7 +90,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const mac = parseMac(request.params.mac);
+      const mac = parseMac(request.params.mac_address);
       const limit = Number(request.query.limit ?? 100);
       const before = request.query.before === undefined ? undefined : Number(request.query.before);
       const versions = await history.versions(mac);
@@ -103,7 +103,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/api/configs/:mac/history/:version',
+    '/api/configs/:mac_address/history/:version',
     {
       config: { access: 'admin' },
       schema: {
@@ -117,7 +117,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const mac = parseMac(request.params.mac);
+      const mac = parseMac(request.params.mac_address);
       const raw = request.params.version.endsWith('.json') || request.query.raw !== undefined;
       const meta = await versionOf(mac, Number.parseInt(request.params.version, 10));
       if (raw && isTombstone(meta)) throw new TombstoneNotRestorable(mac, meta.version);
@@ -129,7 +129,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    '/api/configs/:mac/history/:version/restore',
+    '/api/configs/:mac_address/history/:version/restore',
     {
       config: { operation: 'restore', access: 'admin' },
       schema: {
@@ -144,7 +144,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const mac = parseMac(request.params.mac);
+      const mac = parseMac(request.params.mac_address);
       const validate = request.query.validate !== 'false';
       const document = await store.restore(mac, Number.parseInt(request.params.version, 10), writeConditions(request.headers), request.actor, { validate });
       return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(wrappedConfig(document));

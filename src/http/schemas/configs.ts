@@ -3,7 +3,7 @@ import { DeviceFetchSchema } from './device-sync.js';
 import { ValidationSchema, ValidationSummarySchema } from './schemas.js';
 
 export const MacParamsSchema = Type.Object({
-  mac: Type.String({
+  mac_address: Type.String({
     description: 'MAC address in any letter case, with `-` or `:` separators or none, e.g. `aa-bb-cc-dd-ee-ff`, `AA:BB:CC:DD:EE:FF`, `aabbccddeeff`',
   }),
 });

@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 
 const time = (description: string) => Type.String({ format: 'date-time', description: `${description}, ISO 8601 UTC with milliseconds` });
 
-/** The `fetch` member of each config in the list and of GET /api/configs/:mac (docs/device-sync.md). */
+/** The `fetch` member of each config in the list and of GET /api/configs/:mac_address (docs/device-sync.md). */
 export const DeviceFetchSchema = Type.Object(
   {
     state: Type.Union([Type.Literal('in_sync'), Type.Literal('pending'), Type.Literal('never_fetched'), Type.Literal('silent')], {

@@ -47,7 +47,7 @@ export const HistoryQuerySchema = Type.Object({
 });
 
 export const HistoryVersionParamsSchema = Type.Object({
-  mac: Type.String({ description: 'MAC address in any accepted form' }),
+  mac_address: Type.String({ description: 'MAC address in any accepted form' }),
   version: Type.String({ pattern: '^[1-9][0-9]{0,9}(\\.json)?$', description: 'A version number; `<n>.json` answers the stored bytes as they were' }),
 });
 

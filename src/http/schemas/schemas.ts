@@ -23,7 +23,7 @@ export const ValidationSummarySchema = Type.Object(
     valid: Type.Boolean(),
     error_count: Type.Integer({ description: 'Number of errors; the single config gives them' }),
   },
-  { description: 'How the config fares against its JSON Schema (see GET /api/configs/:mac for the errors)' },
+  { description: 'How the config fares against its JSON Schema (see GET /api/configs/:mac_address for the errors)' },
 );
 
 // Query strings are not coerced (see server-options.ts): flags are the words true and false.
