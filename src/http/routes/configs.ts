@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseMac } from '../../domain/mac.js';
 import { errorResponses } from '../schemas/errors.js';
+import { refTo } from '../schemas/ref.js';
 import {
   ConditionalHeadersSchema,
   MacParamsSchema,
@@ -29,6 +30,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: 'list', access: 'admin' },
       schema: {
         tags: ['configs'],
+        operationId: 'getConfigs',
         summary: 'List every config',
         description:
           'Summaries of every valid config, sorted by MAC, each with the sync state of its device in `fetch` and how it fares against its JSON Schema in `validation`. Files that are not valid configs are listed in `skipped` with the reason. The list is complete or the request fails with 503.',
@@ -48,6 +50,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: 'get', access: 'admin' },
       schema: {
         tags: ['configs'],
+        operationId: 'getConfigsByMacAddress',
         summary: 'Read a config with its summary',
         description: 'The config, its summary fields and, in `fetch`, whether its device has fetched the current version.',
         params: MacParamsSchema,
@@ -71,13 +74,14 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: 'save', access: 'admin' },
       schema: {
         tags: ['configs'],
+        operationId: 'putConfigsByMacAddress',
         summary: 'Create or replace a config',
         description:
           'Stores `content` pretty-printed (2-space indent, keys in the order sent, numbers verbatim) with a trailing newline, atomically and durably: a 200 means the file is on disk. Always 200, never 201, for compatibility.',
         params: MacParamsSchema,
         headers: ConditionalHeadersSchema,
         querystring: ValidateQuerySchema,
-        body: SaveConfigRequestSchema,
+        body: refTo(SaveConfigRequestSchema),
         response: {
           200: { $ref: 'ConfigResponse', headers: etagHeader },
           ...errorResponses(400, 409, 412, 413, 415, 503, 507, 500),
@@ -103,10 +107,11 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['configs'],
+        operationId: 'validateConfig',
         summary: 'Validate a config without saving it',
         description: 'The body is PUT\'s. Answers how the content fares against the schema that would apply to it; nothing is written.',
         params: MacParamsSchema,
-        body: SaveConfigRequestSchema,
+        body: refTo(SaveConfigRequestSchema),
         response: { 200: ValidationSchema, ...errorResponses(400, 413, 415, 503, 500) },
       },
     },
@@ -122,6 +127,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: 'delete', access: 'admin' },
       schema: {
         tags: ['configs'],
+        operationId: 'deleteConfigsByMacAddress',
         summary: 'Delete a config',
         params: MacParamsSchema,
         headers: ConditionalHeadersSchema,
@@ -140,11 +146,12 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: 'rename', access: 'admin' },
       schema: {
         tags: ['configs'],
+        operationId: 'renameConfig',
         summary: 'Move a config to another MAC address',
         description: 'One atomic rename: there is never both files nor neither. `If-Match` applies to the source config.',
         params: MacParamsSchema,
         headers: ConditionalHeadersSchema,
-        body: RenameConfigRequestSchema,
+        body: refTo(RenameConfigRequestSchema),
         response: {
           200: { $ref: 'ConfigResponse', headers: etagHeader },
           ...errorResponses(400, 404, 409, 412, 413, 415, 422, 503, 500),

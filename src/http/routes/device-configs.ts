@@ -16,6 +16,7 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const schema = (legacy: boolean) => ({
     tags: ['devices'],
+    operationId: legacy ? 'getLegacyDeviceConfig' : 'getDeviceConfig',
     summary: legacy ? 'Device config, legacy path' : 'Device config, as devices fetch it',
     description: `The stored JSON document, byte for byte (less a leading UTF-8 byte-order mark, which JSON forbids), with \`Cache-Control: no-cache\` and a strong ETag; \`If-None-Match\` with that ETag gives 304.${legacy ? ' Kept for devices flashed with the old URL.' : ''}`,
     params: MacParamsSchema,

@@ -29,11 +29,12 @@ export const UnknownDeviceSchema = Type.Object(
     client: Type.String({ description: 'Client address of the last fetch' }),
     user_agent: Type.Union([Type.String(), Type.Null()], { description: '`User-Agent` of the last fetch' }),
   },
-  { $id: 'UnknownDevice' },
+  { $id: 'UnknownDevice', title: 'UnknownDevice' },
 );
 
 export const UnknownDevicesResponseSchema = Type.Array(Type.Ref('UnknownDevice'), {
   $id: 'UnknownDevicesResponse',
+  title: 'UnknownDevicesResponse',
   description: 'MACs whose last fetch found no config and that still have none, latest fetch first',
 });
 
