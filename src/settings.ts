@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from './domain/duration.js';
+import { uploadVerificationKey } from './domain/upload-signature.js';
 
 /**
  * Settings are read from the environment once, at start-up, into this typed
@@ -47,6 +48,23 @@ export interface Settings {
   deviceSync: DeviceSyncSettings;
   /** The content key whose string value names the JSON Schema a config is checked against (SCHEMA_SELECTOR_KEY). */
   schemaSelectorKey: string;
+  /** Firmware and OTA files (docs/assets.md). */
+  assets: AssetSettings;
+}
+
+export interface AssetSettings {
+  /** Absolute path of the assets directory: ASSETS_DIR, else `assets` beside the config directory. */
+  dir: string;
+  /** True when ASSETS_DIR was set: the directory is then never created, as for the config directory. */
+  dirFromEnv: boolean;
+  /** The key that checks upload signatures (SIGNING_KEY_PATH); null: uploads are off. */
+  verificationKey: KeyObject | null;
+  /** How far an upload's timestamp may be from the server's clock (TIMESTAMP_TOLERANCE_SECONDS). */
+  timestampToleranceSeconds: number;
+  /** Largest asset file (MAX_ASSET_BYTES). */
+  maxBytes: number;
+  /** ASSET_REQUIRE_FILE_SIGNATURE: refuse signatures that cover only the timestamp. */
+  requireFileSignature: boolean;
 }
 
 export interface AdminToken {
@@ -251,6 +269,39 @@ function readDeviceTokens(env: Env): string[] {
   return token ? [checkToken('DEVICE_TOKEN', token)] : [];
 }
 
+function readAssets(env: Env, cwd: string, configsDir: string): AssetSettings {
+  const rawDir = env.ASSETS_DIR?.trim();
+  if (env.ASSETS_DIR !== undefined && rawDir === '') throw new SettingsError('ASSETS_DIR', 'must not be empty (unset it to use the assets directory beside the config directory)');
+  const dir = rawDir ? path.resolve(cwd, rawDir) : path.join(path.dirname(configsDir), 'assets');
+  const relative = path.relative(configsDir, dir);
+  if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
+    throw new SettingsError('ASSETS_DIR', `${dir} is the config directory or inside it; give the assets a directory of their own`);
+  }
+  let verificationKey: KeyObject | null = null;
+  const keyPath = env.SIGNING_KEY_PATH?.trim();
+  if (keyPath) {
+    let pem: string;
+    try {
+      pem = readFileSync(path.resolve(cwd, keyPath), 'utf8');
+    } catch (error) {
+      throw new SettingsError('SIGNING_KEY_PATH', `cannot read ${keyPath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      verificationKey = uploadVerificationKey(pem);
+    } catch (error) {
+      throw new SettingsError('SIGNING_KEY_PATH', `${keyPath} is not a usable PEM RSA key (an unencrypted private key or a public key): ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  return {
+    dir,
+    dirFromEnv: Boolean(rawDir),
+    verificationKey,
+    timestampToleranceSeconds: readInteger(env, 'TIMESTAMP_TOLERANCE_SECONDS', 300, 1, 86_400),
+    maxBytes: readInteger(env, 'MAX_ASSET_BYTES', 64 * 1_048_576, 1, 4096 * 1_048_576),
+    requireFileSignature: readBoolean(env, 'ASSET_REQUIRE_FILE_SIGNATURE', false),
+  };
+}
+
 /** Parses and validates the environment. Throws {@link SettingsError} on the first bad value. */
 export function loadSettings(env: Env, cwd = process.cwd()): Settings {
   const dirFromEnv = env.ESP32_CONFIGS_DIR?.trim();
@@ -266,8 +317,9 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
 
   const maxBodyBytes = readInteger(env, 'MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576);
 
+  const configsDir = path.resolve(cwd, dirFromEnv || DEFAULT_CONFIGS_DIR);
   return {
-    configsDir: path.resolve(cwd, dirFromEnv || DEFAULT_CONFIGS_DIR),
+    configsDir,
     configsDirFromEnv: Boolean(dirFromEnv),
     port: readInteger(env, 'PORT', 3201, 0, 65535),
     host,
@@ -285,5 +337,6 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     trustedProxies: readTrustedProxies(env),
     deviceSync: readDeviceSync(env),
     schemaSelectorKey: readSchemaSelectorKey(env),
+    assets: readAssets(env, cwd, configsDir),
   };
 }
