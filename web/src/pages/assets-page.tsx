@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useState, type MouseEvent } from 'react';
-import { asApiError, assetUrl, type ApiError, type Asset } from '../api/client.js';
+import { useState, type MouseEvent } from 'react';
+import { asApiError, assetUrl, type ApiClient, type ApiError, type Asset } from '../api/client.js';
 import { useApi } from '../api/api-context.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { CopyIcon } from '../components/icons.js';
@@ -7,10 +7,11 @@ import { LoadingPlaceholder } from '../components/loading-placeholder.js';
 import { PageHeading } from '../components/page-heading.js';
 import { useToast } from '../components/toast.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
+import { useLoaded } from '../components/use-loaded.js';
 import { saveAs } from '../lib/save-as.js';
 import { relativeTime } from '../lib/sync-status.js';
 
-type State = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ready'; assets: Asset[] };
+const listAssets = (api: ApiClient) => api.listAssets();
 
 const UNITS = ['bytes', 'KiB', 'MiB', 'GiB'];
 
@@ -29,22 +30,9 @@ export function formatSize(bytes: number): string {
 export function AssetsPage() {
   const api = useApi();
   const toast = useToast();
-  const [state, setState] = useState<State>({ status: 'loading' });
+  const [state, reload] = useLoaded(listAssets);
   const [downloadError, setDownloadError] = useState<ApiError | null>(null);
   useDocumentTitle('Assets');
-
-  const load = useCallback(async () => {
-    setState({ status: 'loading' });
-    try {
-      setState({ status: 'ready', assets: await api.listAssets() });
-    } catch (error) {
-      setState({ status: 'error', error: asApiError(error) });
-    }
-  }, [api]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   // Fetched with the token the UI holds: a plain link would be refused once DEVICE_TOKEN or ADMIN_TOKEN is set.
   const download = async (event: MouseEvent<HTMLAnchorElement>, filename: string) => {
@@ -82,14 +70,14 @@ export function AssetsPage() {
       </div>
       {downloadError && <ErrorAlert error={downloadError} title="The download failed" />}
       {state.status === 'loading' && <LoadingPlaceholder className="card skeleton-block" label="Loading assets" testId="assets-loading" />}
-      {state.status === 'error' && <ErrorAlert error={state.error} title="The assets could not be loaded" onRetry={() => void load()} />}
-      {state.status === 'ready' && state.assets.length === 0 && (
+      {state.status === 'error' && <ErrorAlert error={state.error} title="The assets could not be loaded" onRetry={reload} />}
+      {state.status === 'ready' && state.value.length === 0 && (
         <div className="empty-state card" data-testid="assets-empty">
           <h2>No assets yet</h2>
           <p className="muted">Files appear here once a signed upload has stored them.</p>
         </div>
       )}
-      {state.status === 'ready' && state.assets.length > 0 && (
+      {state.status === 'ready' && state.value.length > 0 && (
         <div className="table-wrap card">
           <table className="device-table" data-testid="assets-table">
             <caption className="visually-hidden">Stored assets</caption>
@@ -105,7 +93,7 @@ export function AssetsPage() {
               </tr>
             </thead>
             <tbody>
-              {state.assets.map((asset) => (
+              {state.value.map((asset) => (
                 <tr key={asset.filename} data-testid="asset-row" data-filename={asset.filename}>
                   <td data-label="File" className="mono">
                     {asset.filename}
