@@ -37,6 +37,9 @@ export interface AssetFilesOptions {
 }
 
 const HASHING_CONCURRENCY = 2;
+/** A temp file this old is a crashed upload's: a live one ends within the request timeout. */
+const LEFTOVER_AGE_MS = 60 * 60_000;
+const TEMP_NAME = /^\..+\.tmp$/;
 
 /**
  * Firmware and OTA files, flat in the assets directory (the old backend's layout; not under `.iot-config`). Uploads
@@ -117,6 +120,19 @@ export class AssetFiles {
       },
       discard: () => fs.unlink(tempPath).catch(() => undefined),
     };
+  }
+
+  /** Removes temp files left by uploads that a crash interrupted; returns their names. Never fails. */
+  async removeLeftovers(now = Date.now()): Promise<string[]> {
+    const names = await fs.readdir(this.dir).catch(() => [] as string[]);
+    const removed: string[] = [];
+    for (const name of names.filter((each) => TEMP_NAME.test(each))) {
+      const file = path.join(this.dir, name);
+      const stat = await fs.lstat(file).catch(() => null);
+      if (stat === null || !stat.isFile() || now - stat.mtimeMs < LEFTOVER_AGE_MS) continue;
+      if (await fs.rm(file, { force: true }).then(() => true, () => false)) removed.push(name);
+    }
+    return removed;
   }
 
   /** The file's SHA-256, from the cache while its size and mtime are those hashed. */

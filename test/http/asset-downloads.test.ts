@@ -142,3 +142,18 @@ describe('asset settings', () => {
     expect(loadSettings({ SIGNING_KEY_PATH: privatePem }).assets.verificationKey?.asymmetricKeyType).toBe('rsa');
   });
 });
+
+describe('asset leftovers', () => {
+  it('removes temp files of uploads a crash interrupted at start, and keeps recent ones', async () => {
+    const assetsDir = await tempDir('iot-assets-');
+    const old = path.join(assetsDir, '.firmware.bin.host.1.abcdefabcdef.0.tmp');
+    const recent = path.join(assetsDir, '.other.bin.host.1.abcdefabcdef.1.tmp');
+    await fs.writeFile(old, 'half');
+    await fs.writeFile(recent, 'half');
+    await fs.writeFile(path.join(assetsDir, 'keep.bin'), 'whole');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await fs.utimes(old, twoHoursAgo, twoHoursAgo);
+    await buildAssetApp(keys, { ASSETS_DIR: assetsDir });
+    expect((await fs.readdir(assetsDir)).sort()).toEqual(['.other.bin.host.1.abcdefabcdef.1.tmp', 'keep.bin']);
+  });
+});

@@ -22,6 +22,9 @@ const assetRoutes: FastifyPluginAsyncTypebox<{ settings: Settings }> = async (ap
   const io = new FsCalls();
   const files = new AssetFiles({ dir: assets.dir, dirFromEnv: assets.dirFromEnv, maxBytes: assets.maxBytes, io });
   const metrics = registerAssetMetrics(app.metrics.registry);
+  app.addHook('onReady', async () => {
+    for (const file of await files.removeLeftovers()) app.log.info({ file }, 'Removed a temp file left by an interrupted asset upload');
+  });
 
   app.get(
     '/api/assets',
