@@ -34,6 +34,8 @@ export interface AssetFilesOptions {
   dirFromEnv: boolean;
   maxBytes: number;
   io: FsCalls;
+  /** Told of each temp file of an interrupted upload that was removed. */
+  onLeftoverRemoved?: (name: string) => void;
 }
 
 const HASHING_CONCURRENCY = 2;
@@ -50,6 +52,7 @@ const TEMP_NAME = /^\..+\.tmp$/;
 export class AssetFiles {
   readonly dir: string;
   private readonly hashes = new Map<string, { size: number; mtimeNs: bigint; sha256: string }>();
+  private leftoversRemoved: Promise<void> | null = null;
 
   constructor(private readonly options: AssetFilesOptions) {
     this.dir = options.dir;
@@ -57,6 +60,7 @@ export class AssetFiles {
 
   /** Every asset, by name; dotfiles (temp files) and anything not a regular file are left out. */
   async list(): Promise<AssetInfo[]> {
+    await this.removeLeftoversOnce();
     let names: string[];
     try {
       names = (await fs.readdir(this.dir)).filter((name) => !name.startsWith('.')).sort();
@@ -82,6 +86,7 @@ export class AssetFiles {
    */
   async receive(filename: string, source: AsyncIterable<Buffer>): Promise<ReceivedAsset> {
     await this.ensureDirectory();
+    await this.removeLeftoversOnce();
     const tempPath = path.join(this.dir, tempFileName(filename));
     const hash = createHash('sha256');
     let size = 0;
@@ -120,6 +125,12 @@ export class AssetFiles {
       },
       discard: () => fs.unlink(tempPath).catch(() => undefined),
     };
+  }
+
+  /** On first use rather than at start, so that a service that never touches assets never reads their directory. */
+  private removeLeftoversOnce(): Promise<void> {
+    this.leftoversRemoved ??= this.removeLeftovers().then((names) => names.forEach((name) => this.options.onLeftoverRemoved?.(name)));
+    return this.leftoversRemoved;
   }
 
   /** Removes temp files left by uploads that a crash interrupted; returns their names. Never fails. */

@@ -144,7 +144,7 @@ describe('asset settings', () => {
 });
 
 describe('asset leftovers', () => {
-  it('removes temp files of uploads a crash interrupted at start, and keeps recent ones', async () => {
+  it('removes temp files of uploads a crash interrupted on first use, and keeps recent ones', async () => {
     const assetsDir = await tempDir('iot-assets-');
     const old = path.join(assetsDir, '.firmware.bin.host.1.abcdefabcdef.0.tmp');
     const recent = path.join(assetsDir, '.other.bin.host.1.abcdefabcdef.1.tmp');
@@ -153,7 +153,8 @@ describe('asset leftovers', () => {
     await fs.writeFile(path.join(assetsDir, 'keep.bin'), 'whole');
     const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
     await fs.utimes(old, twoHoursAgo, twoHoursAgo);
-    await buildAssetApp(keys, { ASSETS_DIR: assetsDir });
+    const { app } = await buildAssetApp(keys, { ASSETS_DIR: assetsDir });
+    expect((await app.inject({ url: '/api/assets' })).json().assets.map((asset: { filename: string }) => asset.filename)).toEqual(['keep.bin']);
     expect((await fs.readdir(assetsDir)).sort()).toEqual(['.other.bin.host.1.abcdefabcdef.1.tmp', 'keep.bin']);
   });
 });

@@ -209,6 +209,9 @@ describe('API docs', () => {
         '/esp32/config/{mac_address}.json',
         '/metrics',
         '/api/devices/unknown',
+        '/api/assets',
+        '/api/assets/{filename}',
+        '/assets/{filename}',
       ].sort(),
     );
     const put = doc.paths['/api/configs/{mac_address}'].put;
@@ -225,6 +228,9 @@ describe('API docs', () => {
     expect(Object.keys(doc.paths['/metrics'].get.responses['200'].content)).toEqual(['text/plain']);
     expect(Object.keys(doc.paths['/metrics'].get.responses['429'].content)).toEqual(['application/json']);
     expect(doc.paths['/api/configs'].get.responses['200'].content['application/json'].schema).toBeDefined();
+    const upload = doc.paths['/api/assets'].post;
+    expect(upload.operationId).toBe('uploadAsset');
+    expect(upload.requestBody.content['multipart/form-data'].schema.required).toEqual(['file', 'timestamp', 'signature']);
   });
 });
 

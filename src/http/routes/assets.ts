@@ -20,11 +20,14 @@ const BINARY = { type: 'string', format: 'binary' };
 const assetRoutes: FastifyPluginAsyncTypebox<{ settings: Settings }> = async (app, { settings }) => {
   const { assets } = settings;
   const io = new FsCalls();
-  const files = new AssetFiles({ dir: assets.dir, dirFromEnv: assets.dirFromEnv, maxBytes: assets.maxBytes, io });
-  const metrics = registerAssetMetrics(app.metrics.registry);
-  app.addHook('onReady', async () => {
-    for (const file of await files.removeLeftovers()) app.log.info({ file }, 'Removed a temp file left by an interrupted asset upload');
+  const files = new AssetFiles({
+    dir: assets.dir,
+    dirFromEnv: assets.dirFromEnv,
+    maxBytes: assets.maxBytes,
+    io,
+    onLeftoverRemoved: (file) => app.log.info({ file }, 'Removed a temp file left by an interrupted asset upload'),
   });
+  const metrics = registerAssetMetrics(app.metrics.registry);
 
   app.get(
     '/api/assets',
