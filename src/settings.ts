@@ -204,6 +204,15 @@ function readAuthSetting(env: Env, variable: string): string | undefined {
   return value;
 }
 
+/** The text of the file a setting names, relative to `cwd`; a one-line settings error when it cannot be read. */
+function readSettingFile(variable: string, file: string, cwd: string): string {
+  try {
+    return readFileSync(path.resolve(cwd, file), 'utf8');
+  } catch (error) {
+    throw new SettingsError(variable, `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
 const tokenName = (token: string) => `token-${createHash('sha256').update(token).digest('hex').slice(0, 8)}`;
 
 /** A line of ADMIN_TOKENS_FILE: `<token>`, or `<name> <token>`. */
@@ -225,12 +234,7 @@ function readAdminTokens(env: Env, cwd: string): AdminToken[] {
   }
   const file = readAuthSetting(env, 'ADMIN_TOKENS_FILE');
   if (file) {
-    let text: string;
-    try {
-      text = readFileSync(path.resolve(cwd, file), 'utf8');
-    } catch (error) {
-      throw new SettingsError('ADMIN_TOKENS_FILE', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
+    const text = readSettingFile('ADMIN_TOKENS_FILE', file, cwd);
     // One token per line, optionally after a name; blank lines and # comments are ignored, so old and new tokens can overlap during a rotation.
     const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
     // An empty file would silently leave the service open: refuse it.
@@ -280,12 +284,7 @@ function readAssets(env: Env, cwd: string, configsDir: string): AssetSettings {
   let verificationKey: KeyObject | null = null;
   const keyPath = env.SIGNING_KEY_PATH?.trim();
   if (keyPath) {
-    let pem: string;
-    try {
-      pem = readFileSync(path.resolve(cwd, keyPath), 'utf8');
-    } catch (error) {
-      throw new SettingsError('SIGNING_KEY_PATH', `cannot read ${keyPath} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
+    const pem = readSettingFile('SIGNING_KEY_PATH', keyPath, cwd);
     try {
       verificationKey = uploadVerificationKey(pem);
     } catch (error) {
