@@ -18,6 +18,7 @@ import requestBody from './http/plugins/request-body.js';
 import requestContext from './http/plugins/request-context.js';
 import security from './http/plugins/security.js';
 import ui from './http/plugins/ui.js';
+import assetRoutes from './http/routes/assets.js';
 import configRoutes from './http/routes/configs.js';
 import deviceConfigRoutes from './http/routes/device-configs.js';
 import deviceSyncRoutes from './http/routes/device-sync.js';
@@ -65,6 +66,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(schemaRoutes);
   await app.register(deviceConfigRoutes);
   await app.register(deviceSyncRoutes);
+  await app.register(assetRoutes, { settings });
   await app.register(ui);
   return app;
 }

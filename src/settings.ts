@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from './domain/duration.js';
 import { parseEditPath } from './domain/json-edit.js';
+import { uploadVerificationKey } from './domain/upload-signature.js';
 
 /**
  * Settings are read from the environment once, at start-up, into this typed
@@ -52,6 +53,23 @@ export interface Settings {
   uniqueKeys: { path: string; steps: string[] }[];
   /** Keys whose values are secrets (SECRET_KEYS, case-insensitive): masked in search results and checks. */
   secretKeys: RegExp;
+  /** Firmware and OTA files (docs/assets.md). */
+  assets: AssetSettings;
+}
+
+export interface AssetSettings {
+  /** Absolute path of the assets directory: ASSETS_DIR, else `assets` beside the config directory. */
+  dir: string;
+  /** True when ASSETS_DIR was set: the directory is then never created, as for the config directory. */
+  dirFromEnv: boolean;
+  /** The key that checks upload signatures (SIGNING_KEY_PATH); null: uploads are off. */
+  verificationKey: KeyObject | null;
+  /** How far an upload's timestamp may be from the server's clock (TIMESTAMP_TOLERANCE_SECONDS). */
+  timestampToleranceSeconds: number;
+  /** Largest asset file (MAX_ASSET_BYTES). */
+  maxBytes: number;
+  /** ASSET_REQUIRE_FILE_SIGNATURE: refuse signatures that cover only the timestamp. */
+  requireFileSignature: boolean;
 }
 
 export interface AdminToken {
@@ -191,6 +209,15 @@ function readAuthSetting(env: Env, variable: string): string | undefined {
   return value;
 }
 
+/** The text of the file a setting names, relative to `cwd`; a one-line settings error when it cannot be read. */
+function readSettingFile(variable: string, file: string, cwd: string): string {
+  try {
+    return readFileSync(path.resolve(cwd, file), 'utf8');
+  } catch (error) {
+    throw new SettingsError(variable, `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
 const tokenName = (token: string) => `token-${createHash('sha256').update(token).digest('hex').slice(0, 8)}`;
 
 /** A line of ADMIN_TOKENS_FILE: `<token>`, or `<name> <token>`. */
@@ -212,12 +239,7 @@ function readAdminTokens(env: Env, cwd: string): AdminToken[] {
   }
   const file = readAuthSetting(env, 'ADMIN_TOKENS_FILE');
   if (file) {
-    let text: string;
-    try {
-      text = readFileSync(path.resolve(cwd, file), 'utf8');
-    } catch (error) {
-      throw new SettingsError('ADMIN_TOKENS_FILE', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
+    const text = readSettingFile('ADMIN_TOKENS_FILE', file, cwd);
     // One token per line, optionally after a name; blank lines and # comments are ignored, so old and new tokens can overlap during a rotation.
     const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
     // An empty file would silently leave the service open: refuse it.
@@ -279,6 +301,34 @@ function readDeviceTokens(env: Env): string[] {
   return token ? [checkToken('DEVICE_TOKEN', token)] : [];
 }
 
+function readAssets(env: Env, cwd: string, configsDir: string): AssetSettings {
+  const rawDir = env.ASSETS_DIR?.trim();
+  if (env.ASSETS_DIR !== undefined && rawDir === '') throw new SettingsError('ASSETS_DIR', 'must not be empty (unset it to use the assets directory beside the config directory)');
+  const dir = rawDir ? path.resolve(cwd, rawDir) : path.join(path.dirname(configsDir), 'assets');
+  const relative = path.relative(configsDir, dir);
+  if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
+    throw new SettingsError('ASSETS_DIR', `${dir} is the config directory or inside it; give the assets a directory of their own`);
+  }
+  let verificationKey: KeyObject | null = null;
+  const keyPath = env.SIGNING_KEY_PATH?.trim();
+  if (keyPath) {
+    const pem = readSettingFile('SIGNING_KEY_PATH', keyPath, cwd);
+    try {
+      verificationKey = uploadVerificationKey(pem);
+    } catch (error) {
+      throw new SettingsError('SIGNING_KEY_PATH', `${keyPath} is not a usable PEM RSA key (an unencrypted private key or a public key): ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  return {
+    dir,
+    dirFromEnv: Boolean(rawDir),
+    verificationKey,
+    timestampToleranceSeconds: readInteger(env, 'TIMESTAMP_TOLERANCE_SECONDS', 300, 1, 86_400),
+    maxBytes: readInteger(env, 'MAX_ASSET_BYTES', 64 * 1_048_576, 1, 4096 * 1_048_576),
+    requireFileSignature: readBoolean(env, 'ASSET_REQUIRE_FILE_SIGNATURE', false),
+  };
+}
+
 /** Parses and validates the environment. Throws {@link SettingsError} on the first bad value. */
 export function loadSettings(env: Env, cwd = process.cwd()): Settings {
   const dirFromEnv = env.ESP32_CONFIGS_DIR?.trim();
@@ -294,8 +344,9 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
 
   const maxBodyBytes = readInteger(env, 'MAX_BODY_BYTES', 1_048_576, 1024, 100 * 1_048_576);
 
+  const configsDir = path.resolve(cwd, dirFromEnv || DEFAULT_CONFIGS_DIR);
   return {
-    configsDir: path.resolve(cwd, dirFromEnv || DEFAULT_CONFIGS_DIR),
+    configsDir,
     configsDirFromEnv: Boolean(dirFromEnv),
     port: readInteger(env, 'PORT', 3201, 0, 65535),
     host,
@@ -315,5 +366,6 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     schemaSelectorKey: readSchemaSelectorKey(env),
     uniqueKeys: readUniqueKeys(env),
     secretKeys: readSecretKeys(env),
+    assets: readAssets(env, cwd, configsDir),
   };
 }

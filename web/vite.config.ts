@@ -12,6 +12,8 @@ export default defineConfig({
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,
+    // Not Vite's default `assets/`: /assets/<file> serves uploaded firmware (docs/assets.md).
+    assetsDir: 'static',
     // No inline <script> or data: module: the UI must run under `script-src 'self'`.
     assetsInlineLimit: 0,
     sourcemap: true,

@@ -11,14 +11,15 @@ export const ERROR_CATALOGUE = {
   VALIDATION_FAILED: { status: 400, meaning: 'The body or a header does not match what the route takes; `details.errors` says where' },
   BAD_REQUEST: { status: 400, meaning: 'Malformed HTTP or URL' },
   UNAUTHORIZED: { status: 401, meaning: 'A token is required and missing or wrong' },
-  RECORD_NOT_FOUND: { status: 404, meaning: 'No such config, or no such version of it' },
+  RECORD_NOT_FOUND: { status: 404, meaning: 'No such config, version, schema or asset' },
   ROUTE_NOT_FOUND: { status: 404, meaning: 'No such route' },
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'The route exists for other methods, named in `Allow`' },
   REQUEST_TIMEOUT: { status: 408, meaning: 'The request did not arrive in time' },
   RECORD_EXISTS: { status: 409, meaning: 'A create-only save or a rename onto an existing config' },
   PRECONDITION_FAILED: { status: 412, meaning: '`If-Match` or `If-None-Match` not satisfied; `details.current_etag`' },
-  PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The body, or the config once stored, is over its limit; `details.limit_bytes`' },
+  PAYLOAD_TOO_LARGE: { status: 413, meaning: 'The body, the config once stored, or an asset is over its limit; `details.limit_bytes`' },
   URI_TOO_LONG: { status: 414, meaning: 'A URL segment is too long' },
+  RANGE_NOT_SATISFIABLE: { status: 416, meaning: 'A `Range` outside the asset; `Content-Range` gives its size' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The body is not JSON in UTF-8' },
   ARCHIVE_REFUSED: { status: 422, meaning: 'An import archive that is unreadable or unsafe (a path leaving it, a link, a device file, a name twice, too many entries); `details.entry` names the entry. Nothing was written' },
   IMPORT_NOT_CONFIRMED: { status: 409, meaning: 'A replace import would delete configs and `confirm` is not their number; `details.deletions`. Nothing was written' },
@@ -29,6 +30,7 @@ export const ERROR_CATALOGUE = {
   STORAGE_ERROR: { status: 500, meaning: 'An unexpected storage failure; the cause goes to the log' },
   STORAGE_UNAVAILABLE: { status: 503, meaning: 'The config directory is missing, not a directory, read-only or not permitted' },
   STORAGE_BUSY: { status: 503, meaning: 'A transient storage condition; retry after `Retry-After`' },
+  UPLOADS_DISABLED: { status: 503, meaning: 'Asset uploads are off: SIGNING_KEY_PATH is not set' },
   SHUTTING_DOWN: { status: 503, meaning: 'The service is shutting down; nothing was done, retry' },
   STORAGE_FULL: { status: 507, meaning: 'No space left on the volume; nothing was written' },
 } as const satisfies Record<string, { status: number; meaning: string }>;
@@ -265,5 +267,40 @@ export class ImportInterrupted extends AppError {
       retryAfterSeconds: cause.retryAfterSeconds,
       cause,
     });
+  }
+}
+
+/** No asset file of that name. */
+export class AssetNotFound extends AppError {
+  constructor(filename: string) {
+    super('RECORD_NOT_FOUND', `Asset ${filename} was not found`, { filename });
+  }
+}
+
+/** An asset upload over MAX_ASSET_BYTES: nothing was kept. */
+export class AssetTooLarge extends AppError {
+  constructor(limitBytes: number) {
+    super('PAYLOAD_TOO_LARGE', `The asset is over ${limitBytes} bytes (MAX_ASSET_BYTES); nothing was written`, { limit_bytes: limitBytes });
+  }
+}
+
+/** An upload to a server without SIGNING_KEY_PATH, which has no key to check its signature with. */
+export class UploadsDisabled extends AppError {
+  constructor() {
+    super('UPLOADS_DISABLED', 'Asset uploads are off on this server: set SIGNING_KEY_PATH to the signing key to turn them on');
+  }
+}
+
+/** Why an upload was refused, as the `reason` label of `iot_asset_upload_failures_total`. */
+export type UploadRefusal = 'file' | 'filename' | 'timestamp' | 'signature' | 'replayed' | 'file_sha256' | 'too_large';
+
+/** An asset upload refused for one of its form fields: 400 naming the field. */
+export class UploadRefused extends AppError {
+  constructor(
+    readonly reason: UploadRefusal,
+    field: string,
+    message: string,
+  ) {
+    super('VALIDATION_FAILED', message, { errors: [{ field, message }] });
   }
 }

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export const OPERATIONS = ['list', 'get', 'get_raw', 'save', 'delete', 'rename', 'restore'] as const;
+export const OPERATIONS = ['list', 'get', 'get_raw', 'save', 'delete', 'rename', 'restore', 'asset_upload', 'asset_serve'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 export type OperationStatus = 'success' | 'not_found' | 'invalid_mac' | 'invalid_body' | 'conflict' | 'refused' | 'error';
 
@@ -90,6 +90,17 @@ export function registerHistoryMetrics(registry: Registry, history: HistorySourc
     },
   });
   return history.onVersion((meta) => versions.inc({ operation: meta.operation }));
+}
+
+/** `iot_asset_upload_failures_total{reason}`: refused uploads by the field at fault (`too_large`, `replayed`...). */
+export function registerAssetMetrics(registry: Registry) {
+  const failures = new Counter({
+    name: 'iot_asset_upload_failures_total',
+    help: 'Asset uploads refused, by reason (the field at fault)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  return { refused: (reason: string) => failures.inc({ reason }) };
 }
 
 /** The operation outcome label for a response, from its status and error code. */

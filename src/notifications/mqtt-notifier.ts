@@ -100,7 +100,8 @@ export class MqttNotifier {
     this.pump();
   }
 
-  private publish(messages: OutgoingMessage[]): void {
+  /** Queues messages behind the config changes already queued, in order (an asset upload's). Never throws, never waits. */
+  publish(messages: OutgoingMessage[]): void {
     if (this.state === 'closed') {
       this.drop(messages.length, 'the notifier is closed');
       return;

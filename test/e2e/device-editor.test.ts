@@ -145,7 +145,7 @@ describe('edit device', () => {
     // What the accessibility tree exposes; an aria-label on a plain div is not part of it.
     const announced = (testId: string) => page.getByTestId(testId).ariaSnapshot();
 
-    let release = await hold('**/assets/edit-device-page-*.js');
+    let release = await hold('**/static/edit-device-page-*.js');
     const releaseConfig = await hold(`**/api/configs/${MAC}`);
     await page.goto(`/devices/${MAC}`);
     expect(await announced('page-loading')).toBe('- status: Loading the page');

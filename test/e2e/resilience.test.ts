@@ -16,7 +16,7 @@ describe('when the service fails the UI', () => {
     await page.getByTestId('empty-state').waitFor();
 
     // A redeploy removed the old build's chunk (or the service is down): the lazy page's import fails.
-    const chunk = '**/assets/new-device-page-*.js';
+    const chunk = '**/static/new-device-page-*.js';
     await page.route(chunk, (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"code":"ROUTE_NOT_FOUND"}' }));
     await page.getByTestId('new-device').click();
     const failed = page.getByTestId('route-error');

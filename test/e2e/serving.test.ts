@@ -27,13 +27,13 @@ describe('serving the built UI', () => {
   it('caches hashed assets for a year and answers a missing asset with the JSON 404 envelope', async () => {
     const { app } = await buildTestApp();
     const index = await app.inject({ url: '/devices' });
-    const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(index.body)![1]!;
+    const script = /<script[^>]+src="(\/static\/[^"]+\.js)"/.exec(index.body)![1]!;
     const asset = await app.inject({ url: script });
     expect(asset.statusCode).toBe(200);
     expect(asset.headers['content-type']).toMatch(/javascript/);
     expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
 
-    for (const url of ['/assets/missing-0000.js', '/assets/..%2f..%2fpackage.json', '/assets/%2e%2e/index.html']) {
+    for (const url of ['/static/missing-0000.js', '/static/..%2f..%2fpackage.json', '/static/%2e%2e/index.html']) {
       const missing = await app.inject({ url });
       expect(missing.statusCode, url).toBe(404);
       expect(missing.headers['cache-control'], url).toBeUndefined();
@@ -89,7 +89,7 @@ describe('serving the built UI', () => {
   it('keeps the UI routes out of the OpenAPI document', async () => {
     const { app } = await buildTestApp();
     const paths = Object.keys((await app.inject({ url: '/api/docs/openapi.json' })).json<{ paths: object }>().paths);
-    expect(paths.some((path) => path.startsWith('/devices') || path.startsWith('/assets'))).toBe(false);
+    expect(paths.some((path) => path.startsWith('/devices') || path.startsWith('/static'))).toBe(false);
   });
 });
 

@@ -81,12 +81,12 @@ describe('compression', () => {
 
   it.skipIf(!fs.existsSync(path.join(DEFAULT_UI_ROOT, 'index.html.br')))('serves the built UI files pre-compressed', async () => {
     const { app } = await buildTestApp();
-    const script = fs.readdirSync(path.join(DEFAULT_UI_ROOT, 'assets')).find((name) => name.startsWith('react-') && name.endsWith('.js'))!;
-    const original = fs.readFileSync(path.join(DEFAULT_UI_ROOT, 'assets', script));
+    const script = fs.readdirSync(path.join(DEFAULT_UI_ROOT, 'static')).find((name) => name.startsWith('react-') && name.endsWith('.js'))!;
+    const original = fs.readFileSync(path.join(DEFAULT_UI_ROOT, 'static', script));
     for (const encoding of ['br', 'gzip'] as const) {
-      const res = await app.inject({ url: `/assets/${script}`, headers: { 'accept-encoding': encoding } });
+      const res = await app.inject({ url: `/static/${script}`, headers: { 'accept-encoding': encoding } });
       expect(res.headers['content-encoding']).toBe(encoding);
-      expect(res.rawPayload.equals(fs.readFileSync(path.join(DEFAULT_UI_ROOT, 'assets', `${script}.${encoding === 'br' ? 'br' : 'gz'}`)))).toBe(true);
+      expect(res.rawPayload.equals(fs.readFileSync(path.join(DEFAULT_UI_ROOT, 'static', `${script}.${encoding === 'br' ? 'br' : 'gz'}`)))).toBe(true);
       expect(decoders[encoding](res.rawPayload).equals(original)).toBe(true);
     }
     const page = await app.inject({ url: '/devices', headers: { 'accept-encoding': 'br' } });

@@ -212,6 +212,9 @@ describe('API docs', () => {
         '/esp32/config/{mac_address}.json',
         '/metrics',
         '/api/devices/unknown',
+        '/api/assets',
+        '/api/assets/{filename}',
+        '/assets/{filename}',
       ].sort(),
     );
     const put = doc.paths['/api/configs/{mac_address}'].put;
@@ -235,6 +238,9 @@ describe('API docs', () => {
     ]);
     expect(doc.paths['/api/configs/bulk'].post.requestBody.content['application/json'].schema).toBeDefined();
     expect(doc.components.schemas.BulkResult.title).toBe('BulkResult');
+    const upload = doc.paths['/api/assets'].post;
+    expect(upload.operationId).toBe('uploadAsset');
+    expect(upload.requestBody.content['multipart/form-data'].schema.required).toEqual(['file', 'timestamp', 'signature']);
   });
 });
 

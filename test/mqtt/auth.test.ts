@@ -73,6 +73,8 @@ describe('MQTT username/password authentication', { timeout: 60_000 }, () => {
       'iot_mqtt_publish_total{topic="iotsupport/updates/configs",status="error"} 0',
       'iot_mqtt_publish_total{topic="iotsupport/devices/+/config",status="success"} 0',
       'iot_mqtt_publish_total{topic="iotsupport/devices/+/config",status="error"} 2',
+      'iot_mqtt_publish_total{topic="iotsupport/updates/assets",status="success"} 0',
+      'iot_mqtt_publish_total{topic="iotsupport/updates/assets",status="error"} 0',
     ]);
     // Refused messages are not retried: the queue is empty and the connection stays up.
     expect(await app.metrics.registry.getSingleMetricAsString('iot_mqtt_queue_depth')).toMatch(/^iot_mqtt_queue_depth 0$/m);

@@ -118,6 +118,8 @@ describe('MQTT notifications against a real broker', { timeout: 60_000 }, () => 
       'iot_mqtt_publish_total{topic="iotsupport/updates/configs",status="error"} 0',
       'iot_mqtt_publish_total{topic="iotsupport/devices/+/config",status="success"} 2',
       'iot_mqtt_publish_total{topic="iotsupport/devices/+/config",status="error"} 0',
+      'iot_mqtt_publish_total{topic="iotsupport/updates/assets",status="success"} 0',
+      'iot_mqtt_publish_total{topic="iotsupport/updates/assets",status="error"} 0',
     ]);
     expect(await metric('iot_mqtt_enabled')).toEqual(['iot_mqtt_enabled 1']);
     expect(await metric('iot_mqtt_connection_state')).toEqual(['iot_mqtt_connection_state 1']);

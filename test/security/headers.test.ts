@@ -62,7 +62,7 @@ describe('security headers', () => {
   it("give the UI's and the docs' pages and files helmet's page-only headers too", async () => {
     const { app } = await buildTestApp();
     const index = await app.inject({ url: '/devices' });
-    const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(index.body)![1]!;
+    const script = /<script[^>]+src="(\/static\/[^"]+\.js)"/.exec(index.body)![1]!;
     const pages = [
       index,
       await app.inject({ url: script }),

@@ -60,6 +60,11 @@ const router = createBrowserRouter([
         lazy: () => import('./pages/schemas-page.js').then((page) => ({ Component: page.SchemasPage })),
         hydrateFallbackElement: <PageLoading />,
       },
+      {
+        path: 'assets',
+        lazy: () => import('./pages/assets-page.js').then((page) => ({ Component: page.AssetsPage })),
+        hydrateFallbackElement: <PageLoading />,
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

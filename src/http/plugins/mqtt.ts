@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Settings } from '../../settings.js';
 import { createMqttMetrics } from '../../notifications/mqtt-metrics.js';
+import { assetTopic } from '../../notifications/asset-messages.js';
 import type { OutgoingMessage } from '../../notifications/config-messages.js';
 import type { MqttNotifier } from '../../notifications/mqtt-notifier.js';
 import type { MqttStatus } from '../../notifications/mqtt-options.js';
@@ -13,6 +14,8 @@ declare module 'fastify' {
       status(): MqttStatus;
       /** Sets retained states on the notifier's connection (see MqttNotifier.publishState); nothing when MQTT is off. */
       publishState(messages: OutgoingMessage[]): void;
+      /** Queues change messages in order with the config changes' (see MqttNotifier.publish); nothing when MQTT is off. */
+      publish(messages: OutgoingMessage[]): void;
       /** The topic prefix; null when MQTT is off. */
       topicPrefix: string | null;
     };
@@ -31,7 +34,12 @@ export default fp(
     let notifier: MqttNotifier | null = null;
     const status = (): MqttStatus => ({ enabled: notifier !== null, connected: notifier?.connected ?? false });
     const metrics = createMqttMetrics(app.metrics.registry, { status, queueDepth: () => notifier?.queueDepth ?? 0 });
-    app.decorate('mqtt', { status, publishState: (messages: OutgoingMessage[]) => notifier?.publishState(messages), topicPrefix: settings?.topicPrefix ?? null });
+    app.decorate('mqtt', {
+      status,
+      publishState: (messages: OutgoingMessage[]) => notifier?.publishState(messages),
+      publish: (messages: OutgoingMessage[]) => notifier?.publish(messages),
+      topicPrefix: settings?.topicPrefix ?? null,
+    });
     if (settings === null) return;
 
     // Loaded only when MQTT is on: a service without a broker does not carry the MQTT client library in memory.
@@ -42,7 +50,7 @@ export default fp(
       onPublished: (topic, publishStatus) => metrics.published(topic, publishStatus),
       onDropped: (count) => metrics.dropped(count),
     });
-    metrics.initialiseTopics([notifier.topics.updates, notifier.topics.deviceFilter]);
+    metrics.initialiseTopics([notifier.topics.updates, notifier.topics.deviceFilter, assetTopic(settings.topicPrefix)]);
     const active = notifier;
     const stopListening = app.configStore.onChange((event) => active.notify(event));
 

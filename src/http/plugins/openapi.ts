@@ -94,6 +94,7 @@ export default fp(
           { name: 'backup', description: 'Export and import of every config (admin)' },
           { name: 'schemas', description: 'JSON Schemas that configs are checked against (admin)' },
           { name: 'devices', description: 'What devices fetch' },
+          { name: 'assets', description: 'Firmware and OTA files: signed uploads and downloads' },
           { name: 'operations', description: 'Health and metrics' },
         ],
       },

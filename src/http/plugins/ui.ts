@@ -14,23 +14,23 @@ export const DEFAULT_UI_ROOT = path.join(PACKAGE_ROOT, 'dist', 'web');
 const ASSET_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
 /** The UI's client-side routes: each is answered with index.html, and the UI's router takes over. */
-export const UI_ROUTES = ['/devices', '/devices/new', '/devices/:mac'] as const;
+export const UI_ROUTES = ['/devices', '/devices/new', '/devices/:mac', '/assets'] as const;
 
 /**
- * Vite names every file under assets/ by its content hash, so such a name
+ * Vite names every file under static/ by its content hash, so such a name
  * never changes meaning and is cached for a year. index.html is revalidated
  * on every load (no-cache), so a new build's asset names are picked up at
  * once. Other files (the favicon) are cached for an hour.
  */
 export function cacheControlFor(relativePath: string): string {
-  if (relativePath.startsWith(`assets${path.sep}`)) return 'public, max-age=31536000, immutable';
+  if (relativePath.startsWith(`static${path.sep}`)) return 'public, max-age=31536000, immutable';
   if (relativePath === 'index.html') return 'no-cache';
   return 'public, max-age=3600';
 }
 
 /**
  * Serves the web UI built into `dist/web`. Only named routes are registered
- * (the client routes, `/assets/*` and the few files at the top of the
+ * (the client routes, `/static/*` and the few files at the top of the
  * build), never a catch-all: `/api/*`, `/metrics` and `/esp32/*` keep their
  * own routes and unknown ones keep the JSON 404 envelope.
  */
@@ -80,14 +80,14 @@ export default fp(
     app.get('/', routeOptions, async (_request, reply) => reply.redirect('/devices'));
     for (const url of UI_ROUTES) app.get(url, routeOptions, sendIndex);
 
-    // Vite writes assets flat into assets/. Anything else is a 404 from here, naming the asset, before
+    // Vite writes its files flat into static/ (not assets/: /assets/<file> serves uploaded firmware). Anything else is a 404 from here, naming the asset, before
     // @fastify/static is asked: a name with a slash or `..` never reaches the disk.
-    app.get<{ Params: { '*': string } }>('/assets/*', routeOptions, async (request, reply) => {
+    app.get<{ Params: { '*': string } }>('/static/*', routeOptions, async (request, reply) => {
       const name = request.params['*'];
-      if (!ASSET_NAME.test(name) || !existsSync(path.join(root, 'assets', name))) {
+      if (!ASSET_NAME.test(name) || !existsSync(path.join(root, 'static', name))) {
         throw new AppError('ROUTE_NOT_FOUND', `No UI asset ${name}`);
       }
-      return reply.sendFile(`assets/${name}`);
+      return reply.sendFile(`static/${name}`);
     });
 
     // Unhashed files at the top of the build, such as the favicon.

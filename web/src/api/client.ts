@@ -7,6 +7,7 @@ import type {
   SkippedFileSchema,
 } from '../../../src/http/schemas/configs.js';
 import type { UnknownDevice } from '../../../src/http/schemas/device-sync.js';
+import type { AssetSchema } from '../../../src/http/schemas/assets.js';
 import type { ErrorResponse } from '../../../src/http/schemas/errors.js';
 import type { DryRunResponse, SchemaListItem, Validation } from '../../../src/http/schemas/schemas.js';
 import type { ImportResponse } from '../../../src/http/schemas/transfer.js';
@@ -21,6 +22,7 @@ import type {
 } from '../../../src/http/schemas/history.js';
 
 // Types come from the service's TypeBox schemas, never copied by hand.
+export type Asset = Static<typeof AssetSchema>;
 export type { DryRunResponse, ImportResponse, SchemaListItem, Validation };
 /** The options of an import, as the API takes them (see docs/backup.md). */
 export interface ImportQuery {
@@ -95,6 +97,9 @@ export interface TokenStore {
 
 const TOKEN_KEY = 'iot-config-manager.admin-token';
 
+/** Where an asset is downloaded from. */
+export const assetUrl = (filename: string) => `/api/assets/${encodeURIComponent(filename)}`;
+
 /**
  * The one way the UI talks to the service. Sends the admin token (kept in
  * sessionStorage) on every call; on a 401 it asks for a token and retries.
@@ -120,6 +125,16 @@ export class ApiClient {
   /** MACs that fetched a config they do not have. */
   listUnknownDevices(): Promise<UnknownDevice[]> {
     return this.request<UnknownDevice[]>('GET', '/api/devices/unknown').then((r) => r.body);
+  }
+
+  /** Firmware and OTA files (docs/assets.md). */
+  listAssets(): Promise<Asset[]> {
+    return this.request<{ assets: Asset[] }>('GET', '/api/assets').then((r) => r.body.assets);
+  }
+
+  /** One asset's bytes, fetched with the token (a plain link could not send it). */
+  downloadAsset(filename: string): Promise<Blob> {
+    return this.request<Blob>('GET', assetUrl(filename), { download: true }).then((r) => r.body);
   }
 
   getConfig(mac: string): Promise<Tagged<ConfigResponse>> {

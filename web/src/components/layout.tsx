@@ -25,6 +25,7 @@ export function Layout({ children }: { children?: ReactNode }) {
             <NavLink to="/audit">Audit log</NavLink>
             <NavLink to="/deleted">Deleted</NavLink>
             <NavLink to="/schemas">Schemas</NavLink>
+            <NavLink to="/assets">Assets</NavLink>
             <NavLink to="/devices/unknown" end data-testid="nav-unknown-devices" aria-label="Unknown devices" title="Unknown devices">
               <AlertIcon className="nav-icon" />
               <span className="nav-label">Unknown devices</span>

@@ -3,21 +3,9 @@ import { asApiError, type ApiError } from '../api/client.js';
 import { useApi } from '../api/api-context.js';
 import { ErrorAlert } from './error-alert.js';
 import { ImportDialog } from './import-dialog.js';
+import { saveAs } from '../lib/save-as.js';
 import { useToast } from './toast.js';
 import './transfer.css';
-
-/** Saves a blob as a download under `fileName`. */
-function saveAs(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  // After the click has handed the download to the browser.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 /** The Export and Import buttons of the device list; `onImported` is told after an import wrote. */
 export function TransferActions({ onImported }: { onImported: () => void }) {

@@ -1,34 +1,19 @@
-import { useCallback, useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { asApiError, type ApiError, type UnknownDevice } from '../api/client.js';
-import { useApi } from '../api/api-context.js';
+import type { ApiClient } from '../api/client.js';
 import { ErrorAlert } from '../components/error-alert.js';
 import { PlusIcon } from '../components/icons.js';
 import { LoadingPlaceholder } from '../components/loading-placeholder.js';
 import { PageHeading } from '../components/page-heading.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
+import { useLoaded } from '../components/use-loaded.js';
 import { relativeTime } from '../lib/sync-status.js';
 
-type State = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ready'; devices: UnknownDevice[] };
+const listUnknown = (api: ApiClient) => api.listUnknownDevices();
 
 /** `/devices/unknown`: MACs that asked for a config they do not have (a board booted without one), each with "Create config". */
 export function UnknownDevicesPage() {
-  const api = useApi();
-  const [state, setState] = useState<State>({ status: 'loading' });
+  const [state, reload] = useLoaded(listUnknown);
   useDocumentTitle('Unknown devices');
-
-  const load = useCallback(async () => {
-    setState({ status: 'loading' });
-    try {
-      setState({ status: 'ready', devices: await api.listUnknownDevices() });
-    } catch (error) {
-      setState({ status: 'error', error: asApiError(error) });
-    }
-  }, [api]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   return (
     <section className="stack" data-testid="unknown-devices-page">
@@ -39,14 +24,14 @@ export function UnknownDevicesPage() {
         </div>
       </div>
       {state.status === 'loading' && <LoadingPlaceholder className="card skeleton-block" label="Loading unknown devices" testId="unknown-loading" />}
-      {state.status === 'error' && <ErrorAlert error={state.error} title="The unknown devices could not be loaded" onRetry={() => void load()} />}
-      {state.status === 'ready' && state.devices.length === 0 && (
+      {state.status === 'error' && <ErrorAlert error={state.error} title="The unknown devices could not be loaded" onRetry={reload} />}
+      {state.status === 'ready' && state.value.length === 0 && (
         <div className="empty-state card" data-testid="unknown-empty">
           <h2>No unknown devices</h2>
           <p className="muted">Every device that fetched its config has one.</p>
         </div>
       )}
-      {state.status === 'ready' && state.devices.length > 0 && (
+      {state.status === 'ready' && state.value.length > 0 && (
         <div className="table-wrap card">
           <table className="device-table" data-testid="unknown-table">
             <thead>
@@ -61,7 +46,7 @@ export function UnknownDevicesPage() {
               </tr>
             </thead>
             <tbody>
-              {state.devices.map((device) => (
+              {state.value.map((device) => (
                 <tr key={device.mac_address} data-testid="unknown-row" data-mac={device.mac_address}>
                   <td data-label="MAC address" className="mono">
                     {device.mac_address}
