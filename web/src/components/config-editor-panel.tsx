@@ -1,5 +1,5 @@
 import type { Extension } from '@codemirror/state';
-import type { Ref } from 'react';
+import { useState, type Ref } from 'react';
 import { summarizeConfig, type ConfigTextCheck } from '../lib/config-text.js';
 import { ConfigFormTabs, type FormView } from './config-form-tabs.js';
 import { CheckIcon, XIcon } from './icons.js';
@@ -26,11 +26,19 @@ export function ConfigEditorPanel({
   form?: FormView | null;
 }) {
   const summary = check.valid ? summarizeConfig('', check.content) : null;
+  const [revealed, setRevealed] = useState(false);
   return (
     <div className="editor-layout">
       <div className="card editor-card">
         <ConfigFormTabs form={form}>
-          <JsonEditor ref={editorRef} initialText={initialText} onChange={onChange} label="Config JSON" extensions={extensions} />
+          <JsonEditor
+            ref={editorRef}
+            initialText={initialText}
+            onChange={onChange}
+            label="Config JSON"
+            extensions={extensions}
+            secrets={revealed ? 'revealed' : 'masked'}
+          />
         </ConfigFormTabs>
         <div className={`editor-status ${check.valid ? 'is-valid' : 'is-invalid'}`} data-testid="json-status" data-valid={check.valid}>
           {check.valid ? (
@@ -43,6 +51,9 @@ export function ConfigEditorPanel({
             </span>
           )}
           <span className="spacer" />
+          <button type="button" className="btn btn-ghost btn-sm" aria-pressed={revealed} onClick={() => setRevealed(!revealed)} data-testid="reveal-secrets">
+            {revealed ? 'Hide secrets' : 'Reveal secrets'}
+          </button>
           {dirty ? (
             <span className="dirty-indicator" data-testid="dirty-indicator">
               Unsaved changes
