@@ -19,6 +19,7 @@ import ui from './http/plugins/ui.js';
 import configRoutes from './http/routes/configs.js';
 import deviceConfigRoutes from './http/routes/device-configs.js';
 import deviceSyncRoutes from './http/routes/device-sync.js';
+import fleetRoutes from './http/routes/fleet.js';
 import healthRoutes from './http/routes/health.js';
 import historyRoutes from './http/routes/history.js';
 import schemaRoutes from './http/routes/schemas.js';
@@ -53,6 +54,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(schemaValidation);
 
   await app.register(healthRoutes);
+  await app.register(fleetRoutes);
   await app.register(configRoutes);
   await app.register(historyRoutes);
   await app.register(transferRoutes, { settings });

@@ -46,6 +46,10 @@ export function createMetrics(countValidConfigs: () => Promise<number>) {
       operations.inc({ operation, status: operationStatus(statusCode, errorCode) });
       operationDuration.observe({ operation }, seconds);
     },
+    /** Counts one operation done inside a request that is not itself that operation (each save of a bulk edit). */
+    countOperation(operation: Operation, status: OperationStatus): void {
+      operations.inc({ operation, status });
+    },
     filesCount: new Gauge({
       name: 'iot_config_files_count',
       help: 'Number of valid config files in the config directory at scrape time',

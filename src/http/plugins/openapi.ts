@@ -15,6 +15,7 @@ import {
   HistoryVersionContentSchema,
   HistoryVersionSchema,
 } from '../schemas/history.js';
+import { BulkEditRequestSchema, BulkEditResponseSchema, BulkResultSchema, JsonChangeSchema } from '../schemas/fleet.js';
 import { ImportResponseSchema } from '../schemas/transfer.js';
 import { PAGE_ROUTE_CONFIG } from './security.js';
 
@@ -42,6 +43,10 @@ export default fp(
       UnknownDeviceSchema,
       UnknownDevicesResponseSchema,
       ImportResponseSchema,
+      JsonChangeSchema,
+      BulkResultSchema,
+      BulkEditRequestSchema,
+      BulkEditResponseSchema,
     ]) {
       app.addSchema(schema);
     }
