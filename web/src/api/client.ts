@@ -10,6 +10,7 @@ import type { UnknownDevice } from '../../../src/http/schemas/device-sync.js';
 import type { ErrorResponse } from '../../../src/http/schemas/errors.js';
 import type { DryRunResponse, SchemaListItem, Validation } from '../../../src/http/schemas/schemas.js';
 import type { ImportResponse } from '../../../src/http/schemas/transfer.js';
+import type { BulkEditRequest, BulkResultSchema, JsonChangeSchema } from '../../../src/http/schemas/fleet.js';
 import type {
   AuditEntry,
   AuditResponse,
@@ -50,6 +51,10 @@ export interface AuditQuery {
   cursor?: string;
 }
 export type { ConfigResponse, ErrorResponse, UnknownDevice };
+export type { BulkEditRequest };
+export type JsonChange = Static<typeof JsonChangeSchema>;
+/** One device's outcome of a bulk edit; its schema refers to the change schema by $ref, which Static leaves as unknown. */
+export type BulkResult = Omit<Static<typeof BulkResultSchema>, 'diff'> & { diff?: JsonChange[] };
 export type ConfigSummary = Static<typeof ConfigSummarySchema>;
 export type SkippedFile = Static<typeof SkippedFileSchema>;
 /** The list response; its schema refers to the item schemas by $ref, which Static leaves as unknown. */
@@ -198,6 +203,13 @@ export class ApiClient {
 
   listAudit(query: AuditQuery): Promise<AuditPage> {
     return this.request<AuditPage>('GET', `/api/audit${queryString({ ...query })}`).then((r) => r.body);
+  }
+
+  /** One change for many configs; a dry run (`dryRun`) answers each one's diff and ETag and writes nothing. */
+  bulkEdit(request: BulkEditRequest, dryRun: boolean): Promise<BulkResult[]> {
+    return this.request<{ results: BulkResult[] }>('POST', `/api/configs/bulk${dryRun ? '?dry_run=true' : ''}`, { rawBody: JSON.stringify(request) }).then(
+      (r) => r.body.results,
+    );
   }
 
   /** Every config as a .tar.gz, with the file name the service gave it. */

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigationType, useSearchParams } from 'react-router-dom';
 import type { ConfigListResponse, ConfigSummary } from '../api/client.js';
+import { BulkBar } from '../components/bulk-bar.js';
 import { DeleteDialog } from '../components/delete-dialog.js';
 import { DeviceRow } from '../components/device-row.js';
 import { ErrorAlert } from '../components/error-alert.js';
@@ -164,6 +165,16 @@ export function DeviceListPage() {
           </p>
         )}
       </div>
+
+      <BulkBar
+        selected={[...selection.selected]}
+        onClear={selection.clear}
+        onChanged={() => void load(true)}
+        onDeleted={(macs) => {
+          setState((current) => (current.status === 'ready' ? { ...current, list: withoutConfigs(current.list, macs) } : current));
+          void load(true);
+        }}
+      />
 
       {state.status === 'loading' && <ListSkeleton />}
 
