@@ -81,7 +81,7 @@ export function BulkChangeDialog({ macs: initialMacs, onClose, onApplied }: { ma
       <div className="dialog-body">
         {step.name === 'edit' && (
           <>
-            <div className="segmented" role="group" aria-label="Kind of change">
+            <div className="segmented bulk-modes" role="group" aria-label="Kind of change">
               {MODES.map((each) => (
                 <button key={each.mode} type="button" aria-pressed={mode === each.mode} onClick={() => setMode(each.mode)} data-testid={`bulk-mode-${each.mode}`}>
                   {each.label}

@@ -3,9 +3,11 @@ import { MergeView, unifiedMergeView } from '@codemirror/merge';
 import { EditorState } from '@codemirror/state';
 import { EditorView, lineNumbers } from '@codemirror/view';
 import { useEffect, useRef } from 'react';
+import { secretMasking } from '../lib/secret-mask.js';
 import { editorTheme } from './editor-theme.js';
 
-const readOnly = [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), json(), editorTheme];
+// Secrets are masked here as in the editor: a diff is as often on a shared screen.
+const readOnly = [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), json(), secretMasking.of(false), editorTheme];
 /** Screen readers name each pane: the labels above the panes are hidden from them. */
 const named = (label: string) => [...readOnly, EditorView.contentAttributes.of({ 'aria-label': label })];
 
