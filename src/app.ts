@@ -7,6 +7,7 @@ import cors from './http/plugins/cors.js';
 import deviceStatus from './http/plugins/device-status.js';
 import deviceSync from './http/plugins/device-sync.js';
 import errorHandler from './http/plugins/error-handler.js';
+import fleetFacts from './http/plugins/fleet-facts.js';
 import metrics from './http/plugins/metrics.js';
 import mqtt from './http/plugins/mqtt.js';
 import openapi from './http/plugins/openapi.js';
@@ -52,6 +53,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(deviceSync, { settings });
   await app.register(deviceStatus, { settings });
   await app.register(schemaValidation);
+  await app.register(fleetFacts, { settings });
 
   await app.register(healthRoutes);
   await app.register(fleetRoutes);

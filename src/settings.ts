@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from './domain/duration.js';
+import { parseEditPath } from './domain/json-edit.js';
 
 /**
  * Settings are read from the environment once, at start-up, into this typed
@@ -47,6 +48,10 @@ export interface Settings {
   deviceSync: DeviceSyncSettings;
   /** The content key whose string value names the JSON Schema a config is checked against (SCHEMA_SELECTOR_KEY). */
   schemaSelectorKey: string;
+  /** Paths whose values no two devices should share (UNIQUE_KEYS), as the fleet checks read them. */
+  uniqueKeys: { path: string; steps: string[] }[];
+  /** Keys whose values are secrets (SECRET_KEYS, case-insensitive): masked in search results and checks. */
+  secretKeys: RegExp;
 }
 
 export interface AdminToken {
@@ -246,6 +251,29 @@ function readSchemaSelectorKey(env: Env): string {
   return key;
 }
 
+const DEFAULT_UNIQUE_KEYS = 'deviceEntityId,wifi.hostname,wifi.staticIp';
+
+/** UNIQUE_KEYS: comma-separated dot paths; empty: no fleet checks. */
+function readUniqueKeys(env: Env): Settings['uniqueKeys'] {
+  const raw = env.UNIQUE_KEYS ?? DEFAULT_UNIQUE_KEYS;
+  const paths = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  return [...new Set(paths)].map((path) => {
+    const parsed = parseEditPath(path);
+    if ('error' in parsed) throw new SettingsError('UNIQUE_KEYS', `${JSON.stringify(path)}: ${parsed.error}; expected comma-separated paths such as deviceEntityId,wifi.hostname`);
+    return { path, steps: parsed.steps };
+  });
+}
+
+/** SECRET_KEYS: a regular expression, matched case-insensitively against each key. */
+function readSecretKeys(env: Env): RegExp {
+  const raw = env.SECRET_KEYS?.trim() || 'password|secret|token|psk';
+  try {
+    return new RegExp(raw, 'i');
+  } catch (error) {
+    throw new SettingsError('SECRET_KEYS', `not a regular expression (${(error as Error).message})`);
+  }
+}
+
 function readDeviceTokens(env: Env): string[] {
   const token = readAuthSetting(env, 'DEVICE_TOKEN');
   return token ? [checkToken('DEVICE_TOKEN', token)] : [];
@@ -285,5 +313,7 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     trustedProxies: readTrustedProxies(env),
     deviceSync: readDeviceSync(env),
     schemaSelectorKey: readSchemaSelectorKey(env),
+    uniqueKeys: readUniqueKeys(env),
+    secretKeys: readSecretKeys(env),
   };
 }

@@ -34,7 +34,7 @@ export interface BulkResult {
 }
 
 /** Saves in flight at once: enough to overlap the fsyncs, few enough to leave the disk to other requests. */
-const WRITE_CONCURRENCY = 16;
+const WRITE_CONCURRENCY = 32;
 /** Times a config changed by someone else between its read and its save is read and edited again. */
 const ATTEMPTS = 3;
 

@@ -208,7 +208,7 @@ describe('bulk saves notify over MQTT', { timeout: 60_000 }, () => {
     // A sentinel save after the bulk one: once its message arrives, nothing else is on its way.
     const sentinel = await put(app, 'ff-ff-ff-ff-ff-00', content('sentinel'));
     const messages = await subscriber.waitForMessages(2);
-    expect(messages.map((m: { payload: { mac_address: string; etag: string } }) => [m.payload.mac_address, m.payload.etag])).toEqual([
+    expect(messages.map((m) => [(m.payload as { mac_address: string }).mac_address, (m.payload as { etag: string }).etag])).toEqual([
       [C, c.etag],
       ['ff-ff-ff-ff-ff-00', sentinel],
     ]);

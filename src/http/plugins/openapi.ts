@@ -15,7 +15,17 @@ import {
   HistoryVersionContentSchema,
   HistoryVersionSchema,
 } from '../schemas/history.js';
-import { BulkEditRequestSchema, BulkEditResponseSchema, BulkResultSchema, JsonChangeSchema } from '../schemas/fleet.js';
+import {
+  BulkEditRequestSchema,
+  BulkEditResponseSchema,
+  BulkResultSchema,
+  DuplicateSchema,
+  FleetChecksResponseSchema,
+  JsonChangeSchema,
+  SearchMatchSchema,
+  SearchResponseSchema,
+  SummaryProblemSchema,
+} from '../schemas/fleet.js';
 import { ImportResponseSchema } from '../schemas/transfer.js';
 import { PAGE_ROUTE_CONFIG } from './security.js';
 
@@ -25,6 +35,8 @@ export default fp(
     for (const schema of [
       FieldErrorSchema,
       ErrorResponseSchema,
+      DuplicateSchema,
+      SummaryProblemSchema,
       ConfigSummarySchema,
       ConfigResponseSchema,
       SkippedFileSchema,
@@ -47,6 +59,9 @@ export default fp(
       BulkResultSchema,
       BulkEditRequestSchema,
       BulkEditResponseSchema,
+      FleetChecksResponseSchema,
+      SearchMatchSchema,
+      SearchResponseSchema,
     ]) {
       app.addSchema(schema);
     }

@@ -11,6 +11,7 @@ import { ValidateQuerySchema, ValidationSchema } from '../schemas/schemas.js';
 import { configResponseBody, JSON_CONTENT_TYPE, listResponseBodies, withValidation, wrappedConfig } from './config-body.js';
 import { configValidation, storedBytes } from './config-validation.js';
 import { writeConditions } from './http-conditions.js';
+import { factsListExtras, factsMembers, withFacts } from './facts-body.js';
 import { syncListExtras, withFetch } from './sync-body.js';
 import { validationListExtras } from './validation-body.js';
 
@@ -21,7 +22,8 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const store = app.configStore;
 
   const validationMembers = validationListExtras();
-  const serialisedList = listResponseBodies([syncListExtras(app.deviceSync), validationMembers]);
+  const factsMembersOfList = factsListExtras(app.fleetFacts);
+  const serialisedList = listResponseBodies([syncListExtras(app.deviceSync), validationMembers, factsMembersOfList]);
 
   app.get(
     '/api/configs',
@@ -38,6 +40,7 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (_request, reply) => {
       const listing = await store.list();
       validationMembers.use(await app.fleetValidation.view());
+      factsMembersOfList.use(await app.fleetFacts.current());
       return reply.type(JSON_CONTENT_TYPE).send(serialisedList(listing));
     },
   );
@@ -60,7 +63,8 @@ const configRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const document = await store.read(parseMac(request.params.mac));
       const validation = await configValidation(store, document.bytes);
-      const body = withValidation(withFetch(configResponseBody(document), app.deviceSync.view(document.mac, document.etag)), validation);
+      const facts = factsMembers(app.fleetFacts, await app.fleetFacts.current(), document.mac, document.bytes);
+      const body = withFacts(withValidation(withFetch(configResponseBody(document), app.deviceSync.view(document.mac, document.etag)), validation), facts);
       return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(body);
     },
   );

@@ -2,6 +2,13 @@ import { Type, type Static } from 'typebox';
 import { DeviceFetchSchema } from './device-sync.js';
 import { ValidationSchema, ValidationSummarySchema } from './schemas.js';
 
+const factsFields = {
+  duplicates: Type.Optional(Type.Array(Type.Ref('Duplicate'), { description: 'The unique-key values (UNIQUE_KEYS) this device shares with others; absent when none' })),
+  summary_problems: Type.Optional(
+    Type.Array(Type.Ref('SummaryProblem'), { description: 'Summary keys present with a value of the wrong type (their field is null); absent when none' }),
+  ),
+};
+
 export const MacParamsSchema = Type.Object({
   mac: Type.String({
     description: 'MAC address in any letter case, with `-` or `:` separators or none, e.g. `aa-bb-cc-dd-ee-ff`, `AA:BB:CC:DD:EE:FF`, `aabbccddeeff`',
@@ -21,7 +28,7 @@ const summaryFields = {
 };
 
 export const ConfigSummarySchema = Type.Object(
-  { ...summaryFields, fetch: Type.Optional(DeviceFetchSchema), validation: Type.Optional(ValidationSummarySchema) },
+  { ...summaryFields, fetch: Type.Optional(DeviceFetchSchema), validation: Type.Optional(ValidationSummarySchema), ...factsFields },
   { $id: 'ConfigSummary' },
 );
 
@@ -31,6 +38,7 @@ export const ConfigResponseSchema = Type.Object(
     content: ConfigContentSchema,
     fetch: Type.Optional(DeviceFetchSchema),
     validation: Type.Optional({ ...ValidationSchema, description: 'On GET: how the config fares against its JSON Schema' }),
+    ...factsFields,
   },
   { $id: 'ConfigResponse', description: 'A config with its summary fields' },
 );

@@ -72,3 +72,55 @@ export const BulkEditResponseSchema = Type.Object(
 );
 
 export type BulkEditRequest = Static<typeof BulkEditRequestSchema>;
+
+const leafValue = (description: string) => Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()], { description });
+
+export const DuplicateSchema = Type.Object(
+  {
+    path: Type.String({ description: 'The unique key (one of UNIQUE_KEYS), e.g. `wifi.hostname`' }),
+    value: leafValue('The value, as the first of the devices spells it (strings are compared without regard to letter case); `********` for a secret key'),
+    mac_addresses: Type.Array(Type.String(), { description: 'The devices that hold it, sorted; always more than one' }),
+  },
+  { $id: 'Duplicate', title: 'Duplicate', description: 'A value of a unique key held by more than one device' },
+);
+
+export const SummaryProblemSchema = Type.Object(
+  {
+    key: Type.String({ description: 'The summary key: `deviceName`, `deviceEntityId` or `enableOTA`' }),
+    value: Type.Unknown({ description: 'What the config holds there (an object or array is given as `an object` / `an array`)' }),
+    expected: Type.Union([Type.Literal('string'), Type.Literal('boolean')], { description: 'The type the summary field takes' }),
+  },
+  {
+    $id: 'SummaryProblem',
+    title: 'SummaryProblem',
+    description: 'A summary key present with a value of another type: its summary field is null, as if the key were absent, and this says why',
+  },
+);
+
+export const FleetChecksResponseSchema = Type.Object(
+  { duplicates: Type.Array(Type.Ref('Duplicate'), { description: 'Values of the UNIQUE_KEYS paths that more than one device holds, sorted by path' }) },
+  { $id: 'FleetChecksResponse', title: 'FleetChecksResponse' },
+);
+
+export const SearchQuerySchema = Type.Object({
+  q: Type.String({ minLength: 1, maxLength: 256, description: 'Text to find, without regard to letter case, in any key path (`wifi.ssid`) or string, number or boolean value' }),
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,4}$', description: 'At most this many devices (1 to 1000, default 100)' })),
+});
+
+export const SearchMatchSchema = Type.Object(
+  {
+    mac_address: Type.String(),
+    path: Type.String({ description: 'Dot-separated path of the first matching value in the config' }),
+    value: leafValue('The value there; `********` (with `masked`) for a secret key, whose values are never searched'),
+    masked: Type.Optional(Type.Literal(true, { description: 'The key is a secret (SECRET_KEYS): the path matched, the value is hidden' })),
+  },
+  { $id: 'SearchMatch', title: 'SearchMatch', description: 'The first match in one config' },
+);
+
+export const SearchResponseSchema = Type.Object(
+  {
+    matches: Type.Array(Type.Ref('SearchMatch'), { description: 'At most one per device, sorted by MAC' }),
+    truncated: Type.Boolean({ description: 'true when more devices match than `limit`' }),
+  },
+  { $id: 'SearchResponse', title: 'SearchResponse' },
+);
