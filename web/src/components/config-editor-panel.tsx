@@ -1,6 +1,8 @@
 import type { Extension } from '@codemirror/state';
 import { useState, type Ref } from 'react';
 import { summarizeConfig, type ConfigTextCheck } from '../lib/config-text.js';
+import { summaryProblems } from '../../../src/domain/config-facts.js';
+import { problemOf, WrongTypeBadge } from './fleet-facts.js';
 import { ConfigFormTabs, type FormView } from './config-form-tabs.js';
 import { CheckIcon, XIcon } from './icons.js';
 import { JsonEditor, type JsonEditorHandle } from './json-editor.js';
@@ -26,6 +28,9 @@ export function ConfigEditorPanel({
   form?: FormView | null;
 }) {
   const summary = check.valid ? summarizeConfig('', check.content) : null;
+  const problems = check.valid ? summaryProblems(check.content) : [];
+  const nameProblem = problemOf(problems, 'deviceName');
+  const entityProblem = problemOf(problems, 'deviceEntityId');
   const [revealed, setRevealed] = useState(false);
   return (
     <div className="editor-layout">
@@ -69,18 +74,20 @@ export function ConfigEditorPanel({
           <dl className="summary-list">
             <div>
               <dt>Device name</dt>
-              <dd data-testid="summary-name">{summary.device_name || <span className="muted">not set</span>}</dd>
+              <dd data-testid="summary-name">
+                {summary.device_name || (nameProblem ? <WrongTypeBadge problem={nameProblem} /> : <span className="muted">not set</span>)}
+              </dd>
             </div>
             <div>
               <dt>Entity ID</dt>
               <dd data-testid="summary-entity-id" className="mono">
-                {summary.device_entity_id || <span className="muted">not set</span>}
+                {summary.device_entity_id || (entityProblem ? <WrongTypeBadge problem={entityProblem} /> : <span className="muted">not set</span>)}
               </dd>
             </div>
             <div>
               <dt>OTA updates</dt>
               <dd>
-                <OtaBadge value={summary.enable_ota} />
+                <OtaBadge value={summary.enable_ota} problem={problemOf(problems, 'enableOTA')} />
               </dd>
             </div>
           </dl>

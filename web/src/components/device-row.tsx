@@ -1,5 +1,6 @@
 import { Link } from 'react-router-dom';
 import type { ConfigSummary } from '../api/client.js';
+import { DuplicateBadge, problemOf, WrongTypeBadge } from './fleet-facts.js';
 import { CopyIcon, EditIcon, TrashIcon } from './icons.js';
 import { OtaBadge } from './ota-badge.js';
 import { SchemaBadge } from './schema-badge.js';
@@ -30,6 +31,9 @@ export function DeviceRow({
   onDelete: (config: ConfigSummary) => void;
 }) {
   const mac = config.mac_address;
+  const problems = config.summary_problems;
+  const nameProblem = problemOf(problems, 'deviceName');
+  const entityProblem = problemOf(problems, 'deviceEntityId');
   return (
     <tr data-testid="device-row" data-mac={mac} className={selected ? 'is-selected' : undefined}>
       <td className="select-cell">
@@ -50,8 +54,9 @@ export function DeviceRow({
         </Link>
       </td>
       <td data-label="Device name" data-testid="device-name">
-        {config.device_name || <span className="muted">—</span>}
+        {config.device_name || (nameProblem ? <WrongTypeBadge problem={nameProblem} /> : <span className="muted">—</span>)}
         <SchemaBadge validation={config.validation} />
+        <DuplicateBadge duplicates={config.duplicates} />
         {match && (
           <span className="row-match" data-testid="row-match">
             <span className="mono">{match.path}</span>: <bdi>{match.value}</bdi>
@@ -59,10 +64,16 @@ export function DeviceRow({
         )}
       </td>
       <td data-label="Entity ID" data-testid="device-entity-id">
-        {config.device_entity_id ? <span className="mono">{config.device_entity_id}</span> : <span className="muted">—</span>}
+        {config.device_entity_id ? (
+          <span className="mono">{config.device_entity_id}</span>
+        ) : entityProblem ? (
+          <WrongTypeBadge problem={entityProblem} />
+        ) : (
+          <span className="muted">—</span>
+        )}
       </td>
       <td data-label="OTA">
-        <OtaBadge value={config.enable_ota} />
+        <OtaBadge value={config.enable_ota} problem={problemOf(problems, 'enableOTA')} />
       </td>
       <td data-label="Status">
         <SyncStatusBadge fetch={config.fetch} />

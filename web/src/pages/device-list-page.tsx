@@ -14,6 +14,7 @@ import { SkippedBanner } from '../components/skipped-banner.js';
 import { TransferActions } from '../components/transfer-actions.js';
 import { useToast } from '../components/toast.js';
 import { useDeviceList } from '../components/use-device-list.js';
+import { useFleetSearch } from '../components/use-fleet-search.js';
 import { ROWS_PER_PAGE, useListView } from '../components/use-list-view.js';
 import { useSelection } from '../components/use-selection.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
@@ -22,6 +23,7 @@ import { isSyncState } from '../lib/sync-status.js';
 import {
   filterConfigs,
   isOtaFilter,
+  matchesSearch,
   nextSortOrder,
   otaStateOf,
   parseSortOrder,
@@ -103,15 +105,24 @@ export function DeviceListPage() {
   };
 
   const configs = state.status === 'ready' ? state.list.configs : null;
+  // Values anywhere in a config, from the service: a device the summary fields do not match shows what did.
+  const fleetSearch = useFleetSearch(query, configs);
   const rows = useMemo(
     () =>
       configs
-        ? sortConfigs(filterConfigs(configs, query, statusFilter), sort).filter(
-            (config) => (!failingOnly || config.validation?.valid === false) && (otaFilter === null || otaStateOf(config) === otaFilter),
+        ? sortConfigs(filterConfigs(configs, '', statusFilter), sort).filter(
+            (config) =>
+              (matchesSearch(config, query) || fleetSearch.matches?.has(config.mac_address) === true) &&
+              (!failingOnly || config.validation?.valid === false) &&
+              (otaFilter === null || otaStateOf(config) === otaFilter),
           )
         : [],
-    [configs, query, statusFilter, sort, failingOnly, otaFilter],
+    [configs, query, statusFilter, sort, failingOnly, otaFilter, fleetSearch.matches],
   );
+  const matchOf = (config: ConfigSummary) => {
+    const match = matchesSearch(config, query) ? undefined : fleetSearch.matches?.get(config.mac_address);
+    return match && { path: match.path, value: typeof match.value === 'string' ? match.value : JSON.stringify(match.value) };
+  };
   const failingCount = configs ? configs.filter((config) => config.validation?.valid === false).length : 0;
   const rowsKey = `${sort.key} ${sort.direction} ${statusFilter ?? ''} ${otaFilter ?? ''} ${query}`;
   const { rowLimit, tableBody, showMore } = useListView(locationKey, rowsKey, state.status === 'ready');
@@ -148,7 +159,7 @@ export function DeviceListPage() {
             ref={searchInput}
             type="search"
             className="input"
-            placeholder="Search by MAC, name or entity ID (press /)"
+            placeholder="Search MAC, name or any value (press /)"
             value={query}
             onChange={(event) => setQuery(event.target.value)}
             data-testid="search"
@@ -200,7 +211,7 @@ export function DeviceListPage() {
       {state.status === 'ready' && state.list.count > 0 && rows.length === 0 && (
         <div className="empty-state card" data-testid="no-matches">
           <h2>{query ? <>No device matches “<bdi>{query}</bdi>”</> : 'No device matches these filters'}</h2>
-          <p className="muted">Search by any part of the MAC address (any format), the device name or the entity ID.</p>
+          <p className="muted">Search by any part of the MAC address (any format), the device name, the entity ID or any value in a config.</p>
           <button
             type="button"
             className="btn btn-secondary"
@@ -266,7 +277,7 @@ export function DeviceListPage() {
                   config={config}
                   selected={selection.selected.has(config.mac_address)}
                   onSelect={selection.select}
-                  match={undefined}
+                  match={matchOf(config)}
                   onDelete={setDeleting}
                 />
               ))}

@@ -24,6 +24,7 @@ import { HistoryPanel } from '../components/history-panel.js';
 import { loadMergeBase, MergePanel } from '../components/merge-panel.js';
 import { useUndoSave } from '../components/use-undo-save.js';
 import { ReviewSaveDialog, ReviewToggle, useSaveReview } from '../components/review-save.js';
+import { DuplicatesAlert } from '../components/fleet-facts.js';
 import { hasConflictMarkers } from '../lib/three-way-merge.js';
 
 /** A config as loaded for editing. `problem`: why the stored file cannot be used (then `text` is its raw text, if it was read), or null. */
@@ -444,6 +445,8 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
           </div>
         </div>
       )}
+
+      <DuplicatesAlert mac={mac} etag={etag} />
 
       {merge && (
         <MergePanel
