@@ -119,9 +119,9 @@ describe('device list and editor', () => {
     const original = await editorText(page);
 
     await setEditorText(page, original.replace('"Kitchen"', '"Kitchen 2"'));
-    await page.getByTestId('discard').click();
+    await page.getByTestId('discard-edits').click();
     await eventually(() => editorText(page)).toBe(original);
-    expect(await page.getByTestId('discard').isDisabled()).toBe(true);
+    expect(await page.getByTestId('discard-edits').isDisabled()).toBe(true);
 
     await setEditorText(page, original.replace('"Kitchen"', '"Kitchen 2"'));
     await page.getByTestId('save').click();

@@ -554,7 +554,7 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         >
           <SaveIcon /> {saving ? 'Saving…' : 'Save'}
         </button>
-        <button type="button" className="btn btn-secondary" disabled={!dirty || saving} onClick={discard} data-testid="discard">
+        <button type="button" className="btn btn-secondary" disabled={!dirty || saving} onClick={discard} data-testid="discard-edits">
           Discard
         </button>
         <FormatJsonButton text={text} valid={check.valid} editorRef={editorRef} />
