@@ -56,7 +56,6 @@ export function DeviceRow({
       <td data-label="Device name" data-testid="device-name">
         {config.device_name || (nameProblem ? <WrongTypeBadge problem={nameProblem} /> : <span className="muted">—</span>)}
         <SchemaBadge validation={config.validation} />
-        <DuplicateBadge duplicates={config.duplicates} />
         {match && (
           <span className="row-match" data-testid="row-match">
             <span className="mono">{match.path}</span>: <bdi>{match.value}</bdi>
@@ -71,6 +70,7 @@ export function DeviceRow({
         ) : (
           <span className="muted">—</span>
         )}
+        <DuplicateBadge duplicates={config.duplicates} />
       </td>
       <td data-label="OTA">
         <OtaBadge value={config.enable_ota} problem={problemOf(problems, 'enableOTA')} />

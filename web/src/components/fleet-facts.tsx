@@ -18,7 +18,7 @@ export function wrongTypeText(problem: SummaryProblem): string {
 /** A summary value present with the wrong type: said as such, never shown as missing. */
 export function WrongTypeBadge({ problem }: { problem: SummaryProblem }) {
   return (
-    <span className="badge badge-warning" title={`${problem.key} holds ${wrongTypeText(problem)}`} data-testid="wrong-type" data-key={problem.key}>
+    <span className="badge badge-warning badge-wrap" title={`${problem.key} holds ${wrongTypeText(problem)}`} data-testid="wrong-type" data-key={problem.key}>
       <AlertIcon /> <bdi>{wrongTypeText(problem)}</bdi>
     </span>
   );
@@ -30,7 +30,7 @@ export function DuplicateBadge({ duplicates }: { duplicates: readonly Duplicate[
   const paths = duplicates.map((duplicate) => duplicate.path).join(', ');
   const others = new Set(duplicates.flatMap((duplicate) => duplicate.mac_addresses)).size - 1;
   return (
-    <span className="badge badge-warning" title={`Shared with ${others} other ${others === 1 ? 'device' : 'devices'}: ${paths}`} data-testid="duplicate-badge">
+    <span className="badge badge-warning badge-wrap" title={`Shared with ${others} other ${others === 1 ? 'device' : 'devices'}: ${paths}`} data-testid="duplicate-badge">
       <AlertIcon /> Not unique: {paths}
     </span>
   );

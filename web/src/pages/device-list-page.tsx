@@ -159,7 +159,9 @@ export function DeviceListPage() {
             ref={searchInput}
             type="search"
             className="input"
-            placeholder="Search MAC, name or any value (press /)"
+            placeholder="Search MAC, name or any value"
+            aria-keyshortcuts="/"
+            title="Press / to search"
             value={query}
             onChange={(event) => setQuery(event.target.value)}
             data-testid="search"
