@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import actor from './http/plugins/actor.js';
 import auth from './http/plugins/auth.js';
+import compression from './http/plugins/compression.js';
 import configStore from './http/plugins/config-store.js';
 import cors from './http/plugins/cors.js';
 import deviceStatus from './http/plugins/device-status.js';
@@ -41,6 +42,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(requestContext);
   await app.register(security);
   await app.register(errorHandler);
+  await app.register(compression);
   await app.register(requestBody);
   await app.register(cors, { settings });
   await app.register(rateLimit, { settings });

@@ -1,12 +1,14 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { compression } from 'vite-plugin-compression2';
 
 /** The API that `npm run dev` proxies to (the service's default port). */
 const API = 'http://127.0.0.1:3201';
 
 // Run with `vite web` / `vite build web`: paths here are relative to web/.
 export default defineConfig({
-  plugins: [react()],
+  // Brotli and gzip copies of each file over 1 KiB, sent as they are by the service (`preCompressed` in its UI plugin).
+  plugins: [react(), compression({ algorithms: ['brotliCompress', 'gzip'], threshold: 1024 })],
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,

@@ -95,10 +95,10 @@ export class ConfigIndex {
 
   constructor(private readonly options: ConfigIndexOptions) {}
 
-  /** The list of configs, sorted by MAC, rescanned first if too old. */
-  async list(): Promise<ConfigListing> {
+  /** The list of configs, sorted by MAC, rescanned first if older than `maxAgeMs` (by default `listMaxAgeMs`). */
+  async list(maxAgeMs = this.options.listMaxAgeMs): Promise<ConfigListing> {
     const age = Date.now() - this.scannedAt;
-    if (age > this.options.listMaxAgeMs) {
+    if (age > maxAgeMs) {
       await this.rescan();
     } else if (age > this.options.listFreshMs) {
       this.rescan().catch((error: unknown) => this.options.logger.warn({ err: error }, 'Background rescan of the config directory failed'));

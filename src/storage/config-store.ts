@@ -241,6 +241,16 @@ export class ConfigStore {
     return this.index.list();
   }
 
+  /**
+   * The list as {@link list} gives it, but served without waiting for a
+   * rescan unless it is older than `maxAgeMs` (a rescan then runs in the
+   * background): for answers that must be quick more than exact to the
+   * second, such as a search.
+   */
+  listWithin(maxAgeMs: number): Promise<ConfigListing> {
+    return this.index.list(maxAgeMs);
+  }
+
   /** The stored bytes of a listed config, as the index holds them. */
   storedBytes(mac: string): Buffer | undefined {
     return this.index.bytesOf(mac);

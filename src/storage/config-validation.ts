@@ -13,7 +13,8 @@ export const NO_SCHEMA: ValidationResult = Object.freeze({ schema: null, valid: 
 
 const NOT_AN_OBJECT: SchemaError[] = [{ pointer: '', message: 'must be a JSON object', keyword: 'type' }];
 
-function parsed(bytes: Buffer): unknown {
+/** The content of stored config bytes, or undefined when they are not JSON. */
+export function parsedConfig(bytes: Buffer): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch {
@@ -39,7 +40,7 @@ export class ConfigValidation {
     if (this.schemas.size === 0) return NO_SCHEMA;
     const cached = this.cache.get(bytes);
     if (cached?.version === this.schemas.version) return cached.result;
-    const result = this.validate(parsed(bytes));
+    const result = this.validate(parsedConfig(bytes));
     this.cache.set(bytes, { version: this.schemas.version, result });
     return result;
   }
@@ -56,7 +57,7 @@ export class ConfigValidation {
   async check(mac: string, bytes: Buffer): Promise<void> {
     await this.schemas.fresh();
     if (this.schemas.size === 0) return;
-    const result = this.validate(parsed(bytes));
+    const result = this.validate(parsedConfig(bytes));
     if (!result.valid) throw new SchemaViolation(mac, result.schema!, result.errors);
   }
 
@@ -65,6 +66,6 @@ export class ConfigValidation {
    * they are: for a dry run of a schema change.
    */
   resultWith(bytes: Buffer, name: string, compiled: CompiledSchema | null): ValidationResult {
-    return this.validate(parsed(bytes), (each) => (each === name ? (compiled ?? undefined) : this.schemas.get(each)?.compiled));
+    return this.validate(parsedConfig(bytes), (each) => (each === name ? (compiled ?? undefined) : this.schemas.get(each)?.compiled));
   }
 }

@@ -1,6 +1,7 @@
 import { comparableValue, firstLeafMatch, MASKED_VALUE, summaryProblems, uniqueKeyValues, type LeafMatch, type LeafValue, type PathValue, type SummaryProblem } from '../domain/config-facts.js';
 import type { PathStep } from '../domain/json-edit.js';
 import type { ConfigStore } from './config-store.js';
+import { parsedConfig } from './config-validation.js';
 
 export interface Duplicate {
   path: string;
@@ -9,12 +10,20 @@ export interface Duplicate {
   mac_addresses: string[];
 }
 
+/** A duplicate as one device's config shows it: the first few devices that hold it, and how many do. */
+export interface DeviceDuplicate extends Duplicate {
+  count: number;
+}
+
+/** Devices a config's own `duplicates` names: a value shared by the whole fleet must not put the fleet in every list item. */
+export const DEVICE_DUPLICATE_MACS = 10;
+
 export interface FleetChecks {
   /** Cache key of what is derived from them: changes with the listing. */
   version: number;
   duplicates: Duplicate[];
   /** The duplicates each device is part of. */
-  byMac: ReadonlyMap<string, Duplicate[]>;
+  byMac: ReadonlyMap<string, DeviceDuplicate[]>;
 }
 
 export interface SearchMatch extends LeafMatch {
@@ -33,15 +42,10 @@ interface ConfigFacts {
   problems: SummaryProblem[];
 }
 
-const NO_FACTS: ConfigFacts = { unique: [], problems: [] };
+/** A search serves the index as it is when younger than this, rescanning in the background: a scan of a large fleet takes longer than the search itself. */
+const SEARCH_LIST_MAX_AGE_MS = 10_000;
 
-function parsed(bytes: Buffer): unknown {
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
+const NO_FACTS: ConfigFacts = { unique: [], problems: [] };
 
 /**
  * What the fleet's checks, its search and the honest summaries read from
@@ -51,8 +55,8 @@ function parsed(bytes: Buffer): unknown {
  */
 export class FleetFacts {
   private readonly facts = new WeakMap<Buffer, ConfigFacts>();
-  /** Each config's text in lower case, for the search to skip configs that cannot match without parsing them. */
-  private readonly lowerText = new WeakMap<Buffer, string>();
+  /** Each config's text in lower case, for the search to skip configs that cannot match without parsing them, and whether it holds a \u escape. */
+  private readonly lowerText = new WeakMap<Buffer, { text: string; escapes: boolean }>();
   private checks: FleetChecks | null = null;
 
   constructor(
@@ -64,7 +68,7 @@ export class FleetFacts {
     if (bytes === undefined) return NO_FACTS;
     let facts = this.facts.get(bytes);
     if (facts === undefined) {
-      const content = parsed(bytes);
+      const content = parsedConfig(bytes);
       facts = { unique: uniqueKeyValues(content, this.options.uniqueKeys), problems: summaryProblems(content) };
       this.facts.set(bytes, facts);
     }
@@ -91,8 +95,15 @@ export class FleetFacts {
     }
     const duplicates = [...groups.values()].filter((group) => group.mac_addresses.length > 1);
     duplicates.sort((a, b) => (a.path !== b.path ? (a.path < b.path ? -1 : 1) : a.mac_addresses[0]! < b.mac_addresses[0]! ? -1 : 1));
-    const byMac = new Map<string, Duplicate[]>();
-    for (const duplicate of duplicates) for (const mac of duplicate.mac_addresses) byMac.set(mac, [...(byMac.get(mac) ?? []), duplicate]);
+    const byMac = new Map<string, DeviceDuplicate[]>();
+    for (const duplicate of duplicates) {
+      const shown = { ...duplicate, mac_addresses: duplicate.mac_addresses.slice(0, DEVICE_DUPLICATE_MACS), count: duplicate.mac_addresses.length };
+      for (const mac of duplicate.mac_addresses) {
+        const list = byMac.get(mac);
+        if (list === undefined) byMac.set(mac, [shown]);
+        else list.push(shown);
+      }
+    }
     this.checks = { version: listing.version, duplicates, byMac };
     return this.checks;
   }
@@ -100,7 +111,7 @@ export class FleetFacts {
   /** The first match in each config (by MAC) of `text` in a leaf's path or value, case-insensitively, at most `limit`. */
   async search(text: string, limit: number): Promise<{ matches: SearchMatch[]; truncated: boolean }> {
     const needle = text.toLowerCase();
-    const listing = await this.store.list();
+    const listing = await this.store.listWithin(SEARCH_LIST_MAX_AGE_MS);
     const isSecret = (key: string) => this.options.secretKeys.test(key);
     // A match's path joins keys with dots, so the text holds each dot-separated piece of the needle, not the needle.
     const pieces = needle.split('.').filter((piece) => piece !== '');
@@ -111,10 +122,13 @@ export class FleetFacts {
       const bytes = this.store.storedBytes(mac);
       if (bytes === undefined) continue;
       let lower = this.lowerText.get(bytes);
-      if (lower === undefined) this.lowerText.set(bytes, (lower = bytes.toString('utf8').toLowerCase()));
+      if (lower === undefined) {
+        const text = bytes.toString('utf8').toLowerCase();
+        this.lowerText.set(bytes, (lower = { text, escapes: text.includes('\\u') }));
+      }
       // The text holds every key and value: one that lacks a piece of the needle holds no match.
-      if (textSearchable && !lower.includes('\\u') && !pieces.every((piece) => lower.includes(piece))) continue;
-      const match = firstLeafMatch(parsed(bytes), needle, isSecret);
+      if (textSearchable && !lower.escapes && !pieces.every((piece) => lower.text.includes(piece))) continue;
+      const match = firstLeafMatch(parsedConfig(bytes), needle, isSecret);
       if (match === null) continue;
       if (matches.length === limit) return { matches, truncated: true };
       matches.push({ mac_address: mac, ...match });

@@ -32,11 +32,11 @@ describe('GET /api/configs/checks', () => {
       ],
     });
     expect((await listItem(app, A)).duplicates).toEqual([
-      { path: 'deviceEntityId', value: 'sensor.kitchen', mac_addresses: [A, C] },
-      { path: 'wifi.hostname', value: 'esp-a', mac_addresses: [A, B] },
+      { path: 'deviceEntityId', value: 'sensor.kitchen', mac_addresses: [A, C], count: 2 },
+      { path: 'wifi.hostname', value: 'esp-a', mac_addresses: [A, B], count: 2 },
     ]);
     const single = (await app.inject(`/api/configs/${B}`)).json();
-    expect(single.duplicates).toEqual([{ path: 'wifi.hostname', value: 'esp-a', mac_addresses: [A, B] }]);
+    expect(single.duplicates).toEqual([{ path: 'wifi.hostname', value: 'esp-a', mac_addresses: [A, B], count: 2 }]);
     expect(single.content.wifi.hostname).toBe('ESP-A');
   });
 
@@ -56,6 +56,14 @@ describe('GET /api/configs/checks', () => {
     await put(app, A, { deviceEntityId: 'same', mqtt: { port: 1883 }, sensors: [{ pin: 4 }] });
     await put(app, B, { deviceEntityId: 'same', mqtt: { port: '1883' }, sensors: [{ pin: 4 }] });
     expect((await checks(app)).duplicates).toEqual([{ path: 'sensors.0.pin', value: 4, mac_addresses: [A, B] }]);
+  });
+
+  it('names at most 10 devices in a config\'s own duplicates, and all of them in the checks', async () => {
+    const { app } = await buildTestApp({ UNIQUE_KEYS: 'mqtt.host' });
+    const macs = Array.from({ length: 12 }, (_, i) => `aa-bb-cc-dd-ee-${String(i + 10)}`);
+    for (const mac of macs) await put(app, mac, { mqtt: { host: 'broker' } });
+    expect((await checks(app)).duplicates).toEqual([{ path: 'mqtt.host', value: 'broker', mac_addresses: macs }]);
+    expect((await listItem(app, macs[11]!)).duplicates).toEqual([{ path: 'mqtt.host', value: 'broker', mac_addresses: macs.slice(0, 10), count: 12 }]);
   });
 
   it('picks up a file edited by hand', async () => {

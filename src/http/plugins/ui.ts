@@ -60,7 +60,10 @@ export default fp(
       root,
       serve: false,
       cacheControl: false,
-      setHeaders: (reply, filePath) => void reply.header('cache-control', cacheControlFor(path.relative(root, filePath))),
+      // The build writes .br and .gz copies beside each file: sent as they are to a client that takes them.
+      preCompressed: true,
+      // Named for the file a pre-compressed copy stands for: index.html.br is index.html.
+      setHeaders: (reply, filePath) => void reply.header('cache-control', cacheControlFor(path.relative(root, filePath).replace(/\.(br|gz)$/, ''))),
     });
 
     const sendIndex = async (_request: unknown, reply: FastifyReply) => reply.sendFile('index.html');
@@ -89,7 +92,8 @@ export default fp(
 
     // Unhashed files at the top of the build, such as the favicon.
     for (const entry of readdirSync(root, { withFileTypes: true })) {
-      if (!entry.isFile() || entry.name === 'index.html') continue;
+      // The build's .br and .gz copies are sent in place of their originals, never under names of their own.
+      if (!entry.isFile() || entry.name === 'index.html' || /\.(br|gz)$/.test(entry.name)) continue;
       app.get(`/${entry.name}`, routeOptions, async (_request, reply) => reply.sendFile(entry.name));
     }
   },

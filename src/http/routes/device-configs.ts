@@ -49,8 +49,9 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // The route devices use, and the legacy path of devices flashed with the old URL.
   const config = { operation: 'get_raw', access: 'device' } as const;
-  app.get('/api/configs/:mac.json', { config, schema: schema(false) }, handler);
-  app.get('/esp32/config/:mac.json', { config, schema: schema(true) }, handler);
+  // Never compressed: device firmware reads the stored bytes with their Content-Length, as the Python backend sent them.
+  app.get('/api/configs/:mac.json', { config, compress: false, schema: schema(false) }, handler);
+  app.get('/esp32/config/:mac.json', { config, compress: false, schema: schema(true) }, handler);
 };
 
 export default deviceConfigRoutes;

@@ -3,7 +3,7 @@ import { DeviceFetchSchema } from './device-sync.js';
 import { ValidationSchema, ValidationSummarySchema } from './schemas.js';
 
 const factsFields = {
-  duplicates: Type.Optional(Type.Array(Type.Ref('Duplicate'), { description: 'The unique-key values (UNIQUE_KEYS) this device shares with others; absent when none' })),
+  duplicates: Type.Optional(Type.Array(Type.Ref('DeviceDuplicate'), { description: 'The unique-key values (UNIQUE_KEYS) this device shares with others; absent when none' })),
   summary_problems: Type.Optional(
     Type.Array(Type.Ref('SummaryProblem'), { description: 'Summary keys present with a value of the wrong type (their field is null); absent when none' }),
   ),

@@ -84,6 +84,16 @@ export const DuplicateSchema = Type.Object(
   { $id: 'Duplicate', title: 'Duplicate', description: 'A value of a unique key held by more than one device' },
 );
 
+export const DeviceDuplicateSchema = Type.Object(
+  {
+    path: Type.String({ description: 'The unique key (one of UNIQUE_KEYS)' }),
+    value: leafValue('The value, as the first of the devices spells it; `********` for a secret key'),
+    mac_addresses: Type.Array(Type.String(), { description: 'The first 10 devices (sorted) that hold it, this one among them or not; GET /api/configs/checks lists them all' }),
+    count: Type.Integer({ description: 'How many devices hold it' }),
+  },
+  { $id: 'DeviceDuplicate', title: 'DeviceDuplicate', description: 'A unique-key value this device shares with others' },
+);
+
 export const SummaryProblemSchema = Type.Object(
   {
     key: Type.String({ description: 'The summary key: `deviceName`, `deviceEntityId` or `enableOTA`' }),
