@@ -5,6 +5,9 @@ import { Dialog } from './dialog.js';
 import { ErrorAlert } from './error-alert.js';
 import { TrashIcon } from './icons.js';
 
+/** MACs named in the question; more are counted. */
+const LISTED_MACS = 12;
+
 type Outcome = 'deleted' | 'conflict' | 'not_found' | 'failed';
 const OUTCOME_LABELS: Record<Outcome, string> = {
   deleted: 'Deleted',
@@ -67,6 +70,10 @@ export function BulkDeleteDialog({ macs, onClose, onDeleted }: { macs: readonly 
       <div className="dialog-body">
         {outcomes === null ? (
           <>
+            <p className="mono bulk-macs" data-testid="bulk-delete-macs">
+              {macs.slice(0, LISTED_MACS).join(', ')}
+              {macs.length > LISTED_MACS && ` and ${macs.length - LISTED_MACS} more`}
+            </p>
             <p>
               Their configs will be removed; the devices will no longer find them at boot. Their history is kept (see Deleted).
             </p>
