@@ -15,7 +15,7 @@ async function readStored(dir: string, mac = MAC): Promise<string> {
   return fs.readFile(fileOf(dir, mac), 'utf8');
 }
 
-describe('PUT /api/configs/:mac', () => {
+describe('PUT /api/configs/:mac_address', () => {
   it('creates a config, answers 200 with the summary, content and ETag, and writes it pretty-printed', async () => {
     const { app, dir } = await buildTestApp();
     const res = await app.inject({ method: 'PUT', url: '/api/configs/AA:BB:CC:DD:EE:FF', payload: { content: sampleContent() } });
@@ -309,7 +309,7 @@ describe('PUT /api/configs/:mac', () => {
   });
 });
 
-describe('GET /api/configs/:mac', () => {
+describe('GET /api/configs/:mac_address', () => {
   it('returns the config with its ETag, for any accepted MAC form', async () => {
     const { app } = await buildTestApp();
     const put = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: sampleContent() } });
@@ -398,7 +398,7 @@ describe('GET /api/configs/:mac', () => {
   });
 });
 
-describe('device routes: GET /api/configs/:mac.json and /esp32/config/:mac.json', () => {
+describe('device routes: GET /api/configs/:mac_address.json and /esp32/config/:mac_address.json', () => {
   it.each(['/api/configs/AA:BB:CC:DD:EE:FF.json', `/esp32/config/${MAC}.json`])('serve the stored bytes with ETag and no-cache (%s)', async (url) => {
     const { app, dir } = await buildTestApp();
     const put = await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: sampleContent() } });
@@ -469,7 +469,7 @@ describe('device routes: GET /api/configs/:mac.json and /esp32/config/:mac.json'
   });
 });
 
-describe('DELETE /api/configs/:mac', () => {
+describe('DELETE /api/configs/:mac_address', () => {
   it('deletes with 204 and an empty body', async () => {
     const { app, dir } = await buildTestApp();
     await app.inject({ method: 'PUT', url: `/api/configs/${MAC}`, payload: { content: {} } });
@@ -508,7 +508,7 @@ describe('DELETE /api/configs/:mac', () => {
   });
 });
 
-describe('POST /api/configs/:mac/rename', () => {
+describe('POST /api/configs/:mac_address/rename', () => {
   const NEW_MAC = '11-22-33-44-55-66';
 
   it('moves the config and answers with it under the new MAC', async () => {

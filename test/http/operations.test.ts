@@ -153,7 +153,7 @@ describe('GET /metrics', () => {
     expect(text).toContain('iot_config_operations_total{operation="list",status="success"} 1');
     expect(text).toMatch(/iot_config_operation_duration_seconds_count\{operation="save"\} 3/);
     expect(text).toContain('iot_config_files_count 2');
-    expect(text).toMatch(/http_request_duration_seconds_count\{method="PUT",route="\/api\/configs\/:mac",status_code="200"\} 1/);
+    expect(text).toMatch(/http_request_duration_seconds_count\{method="PUT",route="\/api\/configs\/:mac_address",status_code="200"\} 1/);
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 
@@ -192,29 +192,32 @@ describe('API docs', () => {
       [
         '/api/audit',
         '/api/configs',
-        '/api/configs/{mac}',
-        '/api/configs/{mac}.json',
-        '/api/configs/{mac}/history',
-        '/api/configs/{mac}/history/{version}',
-        '/api/configs/{mac}/history/{version}/restore',
-        '/api/configs/{mac}/rename',
+        '/api/configs/{mac_address}',
+        '/api/configs/{mac_address}.json',
+        '/api/configs/{mac_address}/history',
+        '/api/configs/{mac_address}/history/{version}',
+        '/api/configs/{mac_address}/history/{version}/restore',
+        '/api/configs/{mac_address}/rename',
         '/api/export',
-        '/api/configs/{mac}/validate',
+        '/api/configs/{mac_address}/validate',
+        '/api/configs/bulk',
+        '/api/configs/checks',
+        '/api/configs/search',
         '/api/health',
         '/api/health/live',
         '/api/history/deleted',
         '/api/import',
         '/api/schemas',
         '/api/schemas/{name}',
-        '/esp32/config/{mac}.json',
+        '/esp32/config/{mac_address}.json',
         '/metrics',
         '/api/devices/unknown',
       ].sort(),
     );
-    const put = doc.paths['/api/configs/{mac}'].put;
+    const put = doc.paths['/api/configs/{mac_address}'].put;
     expect(put.requestBody.content['application/json'].schema).toBeDefined();
     expect(Object.keys(put.responses).sort()).toEqual(['200', '400', '401', '409', '412', '413', '415', '429', '500', '503', '507']);
-    expect(Object.keys(doc.paths['/api/configs/{mac}.json'].get.responses)).toEqual(expect.arrayContaining(['200', '304', '400', '404', '500']));
+    expect(Object.keys(doc.paths['/api/configs/{mac_address}.json'].get.responses)).toEqual(expect.arrayContaining(['200', '304', '400', '404', '500']));
     expect(doc.components.schemas.ErrorResponse.properties).toHaveProperty('correlationId');
     // The health body when unhealthy, the envelope when shutting down.
     expect(JSON.stringify(doc.paths['/api/health'].get.responses['503'])).toMatch(/HealthResponse.*ErrorResponse/);
@@ -225,6 +228,13 @@ describe('API docs', () => {
     expect(Object.keys(doc.paths['/metrics'].get.responses['200'].content)).toEqual(['text/plain']);
     expect(Object.keys(doc.paths['/metrics'].get.responses['429'].content)).toEqual(['application/json']);
     expect(doc.paths['/api/configs'].get.responses['200'].content['application/json'].schema).toBeDefined();
+    expect([doc.paths['/api/configs/bulk'].post, doc.paths['/api/configs/checks'].get, doc.paths['/api/configs/search'].get].map((op) => op.operationId)).toEqual([
+      'bulkEditConfigs',
+      'checkFleet',
+      'searchConfigs',
+    ]);
+    expect(doc.paths['/api/configs/bulk'].post.requestBody.content['application/json'].schema).toBeDefined();
+    expect(doc.components.schemas.BulkResult.title).toBe('BulkResult');
   });
 });
 

@@ -207,10 +207,10 @@ describe('the OpenAPI document', () => {
     const { app } = await buildTestApp();
     const doc = (await app.inject({ url: '/api/docs/openapi.json' })).json();
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
-    const put = doc.paths['/api/configs/{mac}'].put;
+    const put = doc.paths['/api/configs/{mac_address}'].put;
     expect(put.security).toEqual([{ bearerAuth: [] }]);
     expect(Object.keys(put.responses)).toEqual(expect.arrayContaining(['401', '429']));
-    const device = doc.paths['/api/configs/{mac}.json'].get;
+    const device = doc.paths['/api/configs/{mac_address}.json'].get;
     expect(device.security).toEqual([{}, { bearerAuth: [] }]);
     expect(doc.paths['/api/health'].get.security).toBeUndefined();
     expect(Object.keys(doc.paths['/api/health'].get.responses)).not.toContain('401');

@@ -34,7 +34,7 @@ export default fp(
       const status = reply.statusCode;
       // A 404 of a device route is a MAC without a config; any other failure says nothing of the device.
       if (status === 200 || status === 304 || (status === 404 && reply.errorCode === 'RECORD_NOT_FOUND')) {
-        const mac = normaliseMac((request.params as { mac: string }).mac);
+        const mac = normaliseMac((request.params as { mac_address: string }).mac_address);
         if (mac !== null) {
           const etag = status === 404 ? null : (reply.getHeader('etag') as string);
           const userAgent = request.headers['user-agent']?.slice(0, USER_AGENT_MAX) ?? null;

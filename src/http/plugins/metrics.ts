@@ -41,6 +41,7 @@ export default fp(
         config: { access: 'public' },
         schema: {
           tags: ['operations'],
+          operationId: 'getMetrics',
           summary: 'Prometheus metrics',
           description: 'Text exposition format: config operations, files count, HTTP durations and process metrics.',
           produces: ['text/plain'],

@@ -27,6 +27,7 @@ import {
   SearchResponseSchema,
   SummaryProblemSchema,
 } from '../schemas/fleet.js';
+import { JsonSchemaBodySchema } from '../schemas/schemas.js';
 import { ImportResponseSchema } from '../schemas/transfer.js';
 import { PAGE_ROUTE_CONFIG } from './security.js';
 
@@ -64,13 +65,14 @@ export default fp(
       FleetChecksResponseSchema,
       SearchMatchSchema,
       SearchResponseSchema,
+      JsonSchemaBodySchema,
     ]) {
       app.addSchema(schema);
     }
 
     await app.register(swagger, {
       openapi: {
-        openapi: '3.0.3',
+        openapi: '3.1.0',
         info: {
           title: 'IoT Config Manager',
           version: options.version,
@@ -90,6 +92,7 @@ export default fp(
           { name: 'configs', description: 'Admin API' },
           { name: 'history', description: 'Versions of configs, restore and the audit log (admin)' },
           { name: 'backup', description: 'Export and import of every config (admin)' },
+          { name: 'schemas', description: 'JSON Schemas that configs are checked against (admin)' },
           { name: 'devices', description: 'What devices fetch' },
           { name: 'operations', description: 'Health and metrics' },
         ],

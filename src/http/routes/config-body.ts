@@ -24,7 +24,7 @@ export function wrappedConfig(document: ConfigDocument): Buffer {
   return Buffer.concat([Buffer.from(`${summary.slice(0, -1)},"content":`), document.bytes, CLOSE]);
 }
 
-/** The body of GET /api/configs/:mac: {@link wrappedConfig}, built once per version of the config and kept. */
+/** The body of GET /api/configs/:mac_address: {@link wrappedConfig}, built once per version of the config and kept. */
 export function configResponseBody(document: ConfigDocument): Buffer {
   const cached = bodies.get(document.summary);
   if (cached?.bytes === document.bytes) return cached.body;

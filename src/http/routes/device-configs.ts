@@ -16,6 +16,7 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   const schema = (legacy: boolean) => ({
     tags: ['devices'],
+    operationId: legacy ? 'getLegacyDeviceConfig' : 'getDeviceConfig',
     summary: legacy ? 'Device config, legacy path' : 'Device config, as devices fetch it',
     description: `The stored JSON document, byte for byte (less a leading UTF-8 byte-order mark, which JSON forbids), with \`Cache-Control: no-cache\` and a strong ETag; \`If-None-Match\` with that ETag gives 304.${legacy ? ' Kept for devices flashed with the old URL.' : ''}`,
     params: MacParamsSchema,
@@ -30,8 +31,8 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   });
 
-  const handler = async (request: FastifyRequest<{ Params: { mac: string } }>, reply: FastifyReply) => {
-    const mac = parseMac(request.params.mac);
+  const handler = async (request: FastifyRequest<{ Params: { mac_address: string } }>, reply: FastifyReply) => {
+    const mac = parseMac(request.params.mac_address);
     let document;
     try {
       document = await store.read(mac);
@@ -50,8 +51,8 @@ const deviceConfigRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // The route devices use, and the legacy path of devices flashed with the old URL.
   const config = { operation: 'get_raw', access: 'device' } as const;
   // Never compressed: device firmware reads the stored bytes with their Content-Length, as the Python backend sent them.
-  app.get('/api/configs/:mac.json', { config, compress: false, schema: schema(false) }, handler);
-  app.get('/esp32/config/:mac.json', { config, compress: false, schema: schema(true) }, handler);
+  app.get('/api/configs/:mac_address.json', { config, compress: false, schema: schema(false) }, handler);
+  app.get('/esp32/config/:mac_address.json', { config, compress: false, schema: schema(true) }, handler);
 };
 
 export default deviceConfigRoutes;

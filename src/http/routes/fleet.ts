@@ -5,6 +5,7 @@ import { ERROR_CATALOGUE } from '../../domain/errors.js';
 import { runBulkEdit, type BulkResult } from '../../storage/bulk-edit.js';
 import { operationStatus, type OperationStatus } from '../metrics.js';
 import { errorResponses } from '../schemas/errors.js';
+import { refTo } from '../schemas/ref.js';
 import {
   BulkEditQuerySchema,
   BulkEditRequestSchema,
@@ -60,7 +61,7 @@ const fleetRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Apply one change to many configs',
         description: `Applies a JSON Merge Patch, or \`set\`/\`unset\` paths, to up to ${MAX_BULK_MACS} existing configs. Each config is saved as a PUT saves it (its lock, \`if_match\`, its JSON Schema, a history version with the actor, an MQTT notification), on its own: one failing does not stop the others. The whole request is checked before the first write (400, nothing written). \`?dry_run=true\` answers each config's \`diff\` and writes nothing. See docs/fleet.md.`,
         querystring: BulkEditQuerySchema,
-        body: BulkEditRequestSchema,
+        body: refTo(BulkEditRequestSchema),
         response: { 200: BulkEditResponseSchema, ...errorResponses(400, 413, 415, 503, 500) },
       },
     },

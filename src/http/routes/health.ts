@@ -13,6 +13,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'public' },
       schema: {
         tags: ['operations'],
+        operationId: 'getHealth',
         summary: 'Health for probes',
         description: 'Healthy when the config directory exists, is a directory, and can be read and written. `mqtt` shows whether notifications are on and the broker connected; it does not affect the status.',
         response: {
@@ -41,6 +42,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'public' },
       schema: {
         tags: ['operations'],
+        operationId: 'getLiveness',
         summary: 'Liveness for probes',
         description: 'Always 200 while the process answers requests; storage is not checked. Use `/api/health` for readiness.',
         // 503: only for a request that arrives while the service shuts down.

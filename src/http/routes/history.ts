@@ -77,11 +77,12 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   };
 
   app.get(
-    '/api/configs/:mac/history',
+    '/api/configs/:mac_address/history',
     {
       config: { access: 'admin' },
       schema: {
         tags: ['history'],
+        operationId: 'listConfigVersions',
         summary: 'List the versions of a config',
         description: 'Newest first, without content. A config older than its history has none until its first change. 404 only if the MAC never had a config.',
         params: MacParamsSchema,
@@ -90,7 +91,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const mac = parseMac(request.params.mac);
+      const mac = parseMac(request.params.mac_address);
       const limit = Number(request.query.limit ?? 100);
       const before = request.query.before === undefined ? undefined : Number(request.query.before);
       const versions = await history.versions(mac);
@@ -103,11 +104,12 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/api/configs/:mac/history/:version',
+    '/api/configs/:mac_address/history/:version',
     {
       config: { access: 'admin' },
       schema: {
         tags: ['history'],
+        operationId: 'getConfigVersion',
         summary: 'Read one version of a config',
         description:
           'The version\'s metadata with its content, parsed and as the exact stored text. `…/:version.json`, or `?raw=1`, answers the stored bytes as they were (409 for a tombstone, which has none).',
@@ -117,7 +119,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const mac = parseMac(request.params.mac);
+      const mac = parseMac(request.params.mac_address);
       const raw = request.params.version.endsWith('.json') || request.query.raw !== undefined;
       const meta = await versionOf(mac, Number.parseInt(request.params.version, 10));
       if (raw && isTombstone(meta)) throw new TombstoneNotRestorable(mac, meta.version);
@@ -129,11 +131,12 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    '/api/configs/:mac/history/:version/restore',
+    '/api/configs/:mac_address/history/:version/restore',
     {
       config: { operation: 'restore', access: 'admin' },
       schema: {
         tags: ['history'],
+        operationId: 'restoreConfigVersion',
         summary: 'Restore a version of a config',
         description:
           'Writes the version\'s exact bytes as the config again, through the normal save path (lock, atomic write, MQTT, history): a new version with operation `restore`. `If-Match` applies to the current config. Restoring a deleted config re-creates it; a tombstone cannot be restored (409).',
@@ -144,7 +147,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const mac = parseMac(request.params.mac);
+      const mac = parseMac(request.params.mac_address);
       const validate = request.query.validate !== 'false';
       const document = await store.restore(mac, Number.parseInt(request.params.version, 10), writeConditions(request.headers), request.actor, { validate });
       return reply.header('etag', document.etag).type(JSON_CONTENT_TYPE).send(wrappedConfig(document));
@@ -157,6 +160,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['history'],
+        operationId: 'listDeletedConfigs',
         summary: 'List deleted configs',
         description: 'Configs whose latest version is a delete (through the API or by hand), most recently deleted first. A config moved to another MAC is not listed.',
         response: { 200: { $ref: 'DeletedConfigsResponse' }, ...errorResponses(503, 500) },
@@ -187,6 +191,7 @@ const historyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['history'],
+        operationId: 'listAuditEntries',
         summary: 'The fleet\'s changes, newest first',
         description: 'Every recorded version of every config, filtered and paged. Pass `next_cursor` as `cursor` for the next page.',
         querystring: AuditQuerySchema,

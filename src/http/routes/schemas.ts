@@ -5,6 +5,7 @@ import { formatJsonText } from '../../domain/json-text.js';
 import { keptText } from '../../storage/kept-bytes.js';
 import type { StoredSchema } from '../../storage/schema-files.js';
 import { errorResponses } from '../schemas/errors.js';
+import { refTo } from '../schemas/ref.js';
 import {
   DryRunResponseSchema,
   JsonSchemaBodySchema,
@@ -42,6 +43,7 @@ const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['schemas'],
+        operationId: 'listSchemas',
         summary: 'List the JSON Schemas',
         description: 'Every usable schema, sorted by name, with the number of configs it applies to and of those that fail it.',
         response: { 200: SchemaListResponseSchema, ...errorResponses(503, 500) },
@@ -65,6 +67,7 @@ const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['schemas'],
+        operationId: 'getSchema',
         summary: 'Read a JSON Schema',
         params: SchemaParamsSchema,
         response: { 200: { ...SchemaResponseSchema, headers: etagHeader }, ...errorResponses(400, 404, 503, 500) },
@@ -82,13 +85,14 @@ const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['schemas'],
+        operationId: 'saveSchema',
         summary: 'Create or replace a JSON Schema, or try it with dry_run',
         description:
           'The body is the schema itself: 2020-12, or draft-07 when its `$schema` says so. It must compile (400 INVALID_SCHEMA with Ajv\'s message). `?dry_run=true` answers which stored configs would fail it and saves nothing. Saving a schema never changes a config; configs already stored that fail it are flagged.',
         params: SchemaParamsSchema,
         querystring: SchemaPutQuerySchema,
         headers: SchemaIfMatchHeadersSchema,
-        body: JsonSchemaBodySchema,
+        body: refTo(JsonSchemaBodySchema),
         response: {
           200: { anyOf: [SchemaResponseSchema, DryRunResponseSchema], headers: etagHeader },
           ...errorResponses(400, 412, 413, 415, 503, 507, 500),
@@ -114,6 +118,7 @@ const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'admin' },
       schema: {
         tags: ['schemas'],
+        operationId: 'deleteSchema',
         summary: 'Delete a JSON Schema',
         description: 'The configs it applied to fall back to `default`, or to no schema.',
         params: SchemaParamsSchema,

@@ -23,6 +23,7 @@ const transferRoutes: FastifyPluginAsyncTypebox<{ settings: Settings }> = async 
       config: { access: 'admin' },
       schema: {
         tags: ['backup'],
+        operationId: 'exportConfigs',
         summary: 'Export every config as a .tar.gz',
         description:
           'Streams `configs/<mac>.json` with each file\'s exact bytes (files that are not valid configs too, marked `"valid": false`) and `manifest.json` last. `?include=history` adds the version files. A config changing meanwhile is exported old or new, never torn.',
@@ -55,6 +56,7 @@ const transferRoutes: FastifyPluginAsyncTypebox<{ settings: Settings }> = async 
         bodyLimit: settings.maxImportBytes,
         schema: {
           tags: ['backup'],
+          operationId: 'importConfigs',
           summary: 'Import configs from a .tar.gz, .tar or .zip',
           description:
             'The body is an export or any archive of `<mac>.json` files at any depth (the format is told by its first bytes). `dry_run=true` answers the plan and writes nothing. A hostile archive is refused whole (422 ARCHIVE_REFUSED, 413 over MAX_IMPORT_BYTES). Each write goes through the normal save path and is recorded as an `import` version.',

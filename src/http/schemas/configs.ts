@@ -10,7 +10,7 @@ const factsFields = {
 };
 
 export const MacParamsSchema = Type.Object({
-  mac: Type.String({
+  mac_address: Type.String({
     description: 'MAC address in any letter case, with `-` or `:` separators or none, e.g. `aa-bb-cc-dd-ee-ff`, `AA:BB:CC:DD:EE:FF`, `aabbccddeeff`',
   }),
 });
@@ -29,7 +29,7 @@ const summaryFields = {
 
 export const ConfigSummarySchema = Type.Object(
   { ...summaryFields, fetch: Type.Optional(DeviceFetchSchema), validation: Type.Optional(ValidationSummarySchema), ...factsFields },
-  { $id: 'ConfigSummary' },
+  { $id: 'ConfigSummary', title: 'ConfigSummary' },
 );
 
 export const ConfigResponseSchema = Type.Object(
@@ -40,7 +40,7 @@ export const ConfigResponseSchema = Type.Object(
     validation: Type.Optional({ ...ValidationSchema, description: 'On GET: how the config fares against its JSON Schema' }),
     ...factsFields,
   },
-  { $id: 'ConfigResponse', description: 'A config with its summary fields' },
+  { $id: 'ConfigResponse', title: 'ConfigResponse', description: 'A config with its summary fields' },
 );
 
 export const SkippedFileSchema = Type.Object(
@@ -48,7 +48,7 @@ export const SkippedFileSchema = Type.Object(
     filename: Type.String({ description: 'Name of the file in the config directory' }),
     reason: Type.String({ description: 'Why it is not listed, so a person can fix it' }),
   },
-  { $id: 'SkippedFile' },
+  { $id: 'SkippedFile', title: 'SkippedFile' },
 );
 
 export const ConfigListResponseSchema = Type.Object(
@@ -57,24 +57,25 @@ export const ConfigListResponseSchema = Type.Object(
     count: Type.Integer({ description: 'Number of entries in `configs`' }),
     skipped: Type.Array(Type.Ref('SkippedFile'), { description: 'Files in the directory that are not valid configs' }),
   },
-  { $id: 'ConfigListResponse' },
+  { $id: 'ConfigListResponse', title: 'ConfigListResponse' },
 );
 
 export const SaveConfigRequestSchema = Type.Object(
   {
     content: ConfigContentSchema,
+    // The default is told, not given as `default`: generated clients (openapi-typescript) would then require the member.
     allow_overwrite: Type.Optional(
-      Type.Boolean({ default: true, description: 'false: create only, 409 RECORD_EXISTS when the config already exists' }),
+      Type.Boolean({ description: 'true when absent; false: create only, 409 RECORD_EXISTS when the config already exists' }),
     ),
   },
-  { $id: 'SaveConfigRequest' },
+  { $id: 'SaveConfigRequest', title: 'SaveConfigRequest' },
 );
 
 export const RenameConfigRequestSchema = Type.Object(
   {
     new_mac_address: Type.String({ description: 'The MAC address to move the config to, in any accepted form' }),
   },
-  { $id: 'RenameConfigRequest' },
+  { $id: 'RenameConfigRequest', title: 'RenameConfigRequest' },
 );
 
 export const DeviceConfigResponseSchema = Type.Record(Type.String(), Type.Unknown(), {

@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 
 const time = (description: string) => Type.String({ format: 'date-time', description: `${description}, ISO 8601 UTC with milliseconds` });
 
-/** The `fetch` member of each config in the list and of GET /api/configs/:mac (docs/device-sync.md). */
+/** The `fetch` member of each config in the list and of GET /api/configs/:mac_address (docs/device-sync.md). */
 export const DeviceFetchSchema = Type.Object(
   {
     state: Type.Union([Type.Literal('in_sync'), Type.Literal('pending'), Type.Literal('never_fetched'), Type.Literal('silent')], {
@@ -29,11 +29,12 @@ export const UnknownDeviceSchema = Type.Object(
     client: Type.String({ description: 'Client address of the last fetch' }),
     user_agent: Type.Union([Type.String(), Type.Null()], { description: '`User-Agent` of the last fetch' }),
   },
-  { $id: 'UnknownDevice' },
+  { $id: 'UnknownDevice', title: 'UnknownDevice' },
 );
 
 export const UnknownDevicesResponseSchema = Type.Array(Type.Ref('UnknownDevice'), {
   $id: 'UnknownDevicesResponse',
+  title: 'UnknownDevicesResponse',
   description: 'MACs whose last fetch found no config and that still have none, latest fetch first',
 });
 

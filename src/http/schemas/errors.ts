@@ -7,7 +7,7 @@ export const FieldErrorSchema = Type.Object(
     message: Type.String({ description: 'What is wrong with it' }),
     pointer: Type.Optional(Type.String({ description: 'The JSON pointer (RFC 6901) of the offending value in the body, where one is known, e.g. `/content/mqtt/port`' })),
   },
-  { $id: 'FieldError' },
+  { $id: 'FieldError', title: 'FieldError' },
 );
 
 /** The one error envelope of every non-2xx JSON response. */
@@ -25,7 +25,7 @@ export const ErrorResponseSchema = Type.Object(
     }),
     correlationId: Type.String({ description: 'The request id, also in the X-Request-Id header and in the log lines of the request' }),
   },
-  { $id: 'ErrorResponse', description: 'Error envelope' },
+  { $id: 'ErrorResponse', title: 'ErrorResponse', description: 'Error envelope' },
 );
 
 export type ErrorResponse = Static<typeof ErrorResponseSchema>;

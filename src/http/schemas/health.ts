@@ -12,10 +12,10 @@ export const HealthResponseSchema = Type.Object(
       { description: 'MQTT change notifications. A disconnected broker does not make the service unhealthy.' },
     ),
   },
-  { $id: 'HealthResponse', additionalProperties: true, description: 'Health for probes. Deliberately not the error envelope, for compatibility.' },
+  { $id: 'HealthResponse', title: 'HealthResponse', additionalProperties: true, description: 'Health for probes. Deliberately not the error envelope, for compatibility.' },
 );
 
 export const LivenessResponseSchema = Type.Object(
   { status: Type.Literal('alive', { description: 'Always `alive`: the process answered' }) },
-  { $id: 'LivenessResponse', description: 'The process answers. Says nothing about storage, on purpose: see /api/health.' },
+  { $id: 'LivenessResponse', title: 'LivenessResponse', description: 'The process answers. Says nothing about storage, on purpose: see /api/health.' },
 );

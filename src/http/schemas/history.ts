@@ -27,14 +27,14 @@ const versionFields = {
   validation_skipped: Type.Boolean({ description: 'The save was made with `?validate=false`: the config was not checked against its JSON Schema' }),
 };
 
-export const HistoryVersionSchema = Type.Object(versionFields, { $id: 'HistoryVersion' });
+export const HistoryVersionSchema = Type.Object(versionFields, { $id: 'HistoryVersion', title: 'HistoryVersion' });
 
 export const HistoryResponseSchema = Type.Object(
   {
     mac_address: Type.String({ description: 'Canonical MAC address' }),
     versions: Type.Array(Type.Ref('HistoryVersion'), { description: 'Versions, newest first, without their content' }),
   },
-  { $id: 'HistoryResponse' },
+  { $id: 'HistoryResponse', title: 'HistoryResponse' },
 );
 
 // Query strings are not coerced (see server-options.ts): numbers are given as patterns.
@@ -47,7 +47,7 @@ export const HistoryQuerySchema = Type.Object({
 });
 
 export const HistoryVersionParamsSchema = Type.Object({
-  mac: Type.String({ description: 'MAC address in any accepted form' }),
+  mac_address: Type.String({ description: 'MAC address in any accepted form' }),
   version: Type.String({ pattern: '^[1-9][0-9]{0,9}(\\.json)?$', description: 'A version number; `<n>.json` answers the stored bytes as they were' }),
 });
 
@@ -60,7 +60,7 @@ export const HistoryVersionContentSchema = Type.Object(
     }),
     content_text: Type.Union([Type.String(), Type.Null()], { description: 'The exact stored text; null for a tombstone or bytes that are not UTF-8' }),
   },
-  { $id: 'HistoryVersionContent' },
+  { $id: 'HistoryVersionContent', title: 'HistoryVersionContent' },
 );
 
 export const RawVersionQuerySchema = Type.Object({
@@ -75,11 +75,12 @@ export const DeletedConfigSchema = Type.Object(
     actor,
     version: Type.Integer({ description: 'The tombstone\'s version number; restore the one before it to bring the config back' }),
   },
-  { $id: 'DeletedConfig' },
+  { $id: 'DeletedConfig', title: 'DeletedConfig' },
 );
 
 export const DeletedConfigsResponseSchema = Type.Array(Type.Ref('DeletedConfig'), {
   $id: 'DeletedConfigsResponse',
+  title: 'DeletedConfigsResponse',
   description: 'Configs whose latest version is a delete, most recently deleted first',
 });
 
@@ -103,7 +104,7 @@ export const AuditEntrySchema = Type.Object(
     etag,
     validation_skipped: versionFields.validation_skipped,
   },
-  { $id: 'AuditEntry' },
+  { $id: 'AuditEntry', title: 'AuditEntry' },
 );
 
 export const AuditResponseSchema = Type.Object(
@@ -111,7 +112,7 @@ export const AuditResponseSchema = Type.Object(
     entries: Type.Array(Type.Ref('AuditEntry'), { description: 'Changes across the fleet, newest first' }),
     next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' }),
   },
-  { $id: 'AuditResponse' },
+  { $id: 'AuditResponse', title: 'AuditResponse' },
 );
 
 export type HistoryOperation = (typeof HISTORY_OPERATIONS)[number];

@@ -23,7 +23,7 @@ export const ValidationSummarySchema = Type.Object(
     valid: Type.Boolean(),
     error_count: Type.Integer({ description: 'Number of errors; the single config gives them' }),
   },
-  { description: 'How the config fares against its JSON Schema (see GET /api/configs/:mac for the errors)' },
+  { description: 'How the config fares against its JSON Schema (see GET /api/configs/:mac_address for the errors)' },
 );
 
 // Query strings are not coerced (see server-options.ts): flags are the words true and false.
@@ -45,7 +45,11 @@ export const SchemaIfMatchHeadersSchema = Type.Object({
   'if-match': Type.Optional(Type.String({ description: 'Write only if the schema\'s current ETag is one of these (`*`: if it exists); 412 otherwise' })),
 });
 
-export const JsonSchemaBodySchema = Type.Record(Type.String(), Type.Unknown(), { description: 'A JSON Schema (2020-12, or draft-07 when `$schema` says so)' });
+export const JsonSchemaBodySchema = Type.Record(Type.String(), Type.Unknown(), {
+  $id: 'JsonSchemaDocument',
+  title: 'JsonSchemaDocument',
+  description: 'A JSON Schema (2020-12, or draft-07 when `$schema` says so)',
+});
 
 export const SchemaListItemSchema = Type.Object({
   name: Type.String(),

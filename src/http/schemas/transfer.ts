@@ -48,7 +48,7 @@ export const ImportResponseSchema = Type.Object(
       ),
     ),
   },
-  { $id: 'ImportResponse' },
+  { $id: 'ImportResponse', title: 'ImportResponse' },
 );
 
 export type ImportResponse = Static<typeof ImportResponseSchema>;
