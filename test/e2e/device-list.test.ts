@@ -313,9 +313,9 @@ describe('device list', () => {
     const row = page.locator('[data-mac="aa-bb-cc-00-00-03"]');
     await row.getByTestId('delete-device').waitFor({ state: 'visible' });
     await row.getByTestId('edit-device').waitFor({ state: 'visible' });
-    // The header row stays in the accessibility tree, so each cell keeps its column's name.
-    expect(await page.getByRole('columnheader').count()).toBe(6);
-    expect(await row.getByRole('cell').count()).toBe(6);
+    // The header row stays in the accessibility tree, so each cell keeps its column's name (the selection box one too).
+    expect(await page.getByRole('columnheader').count()).toBe(7);
+    expect(await row.getByRole('cell').count()).toBe(7);
     // And in sight, as the sort buttons above the cards, which work by touch, under a label saying so.
     expect(await sortLabel(page)).toBe('"Sort by" / ""');
     const byName = page.getByTestId('sort-device_name');

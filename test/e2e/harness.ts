@@ -88,7 +88,7 @@ export interface OpenedPage {
 export async function openPage(
   browser: Browser,
   baseUrl: string,
-  options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' } = {},
+  options: { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark'; reviewBeforeSave?: boolean } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({
     baseURL: baseUrl,
@@ -97,6 +97,8 @@ export async function openPage(
     reducedMotion: 'reduce',
   });
   onTestFinished(() => context.close());
+  // Save shows a review first unless turned off; the tests of other features save in one click, as with it off.
+  if (!options.reviewBeforeSave) await context.addInitScript("localStorage.setItem('iot-config-manager.skip-save-review', 'true')");
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
   const problems: string[] = [];

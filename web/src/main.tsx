@@ -9,6 +9,8 @@ import { ToastProvider } from './components/toast.js';
 import { TokenDialog } from './components/token-dialog.js';
 import { DeviceListPage } from './pages/device-list-page.js';
 import './styles.css';
+// After styles.css, whose rules of the list and editor these extend.
+import './components/fleet.css';
 
 const client = new ApiClient(window.sessionStorage);
 

@@ -12,6 +12,14 @@ import type { ErrorResponse } from '../../../src/http/schemas/errors.js';
 import type { DryRunResponse, SchemaListItem, Validation } from '../../../src/http/schemas/schemas.js';
 import type { ImportResponse } from '../../../src/http/schemas/transfer.js';
 import type {
+  BulkEditRequest,
+  BulkResultSchema,
+  DuplicateSchema,
+  JsonChangeSchema,
+  SearchMatchSchema,
+  SummaryProblemSchema,
+} from '../../../src/http/schemas/fleet.js';
+import type {
   AuditEntry,
   AuditResponse,
   DeletedConfig,
@@ -52,7 +60,19 @@ export interface AuditQuery {
   cursor?: string;
 }
 export type { ConfigResponse, ErrorResponse, UnknownDevice };
-export type ConfigSummary = Static<typeof ConfigSummarySchema>;
+export type { BulkEditRequest };
+export type JsonChange = Static<typeof JsonChangeSchema>;
+/** One device's outcome of a bulk edit; its schema refers to the change schema by $ref, which Static leaves as unknown. */
+export type BulkResult = Omit<Static<typeof BulkResultSchema>, 'diff'> & { diff?: JsonChange[] };
+export type Duplicate = Static<typeof DuplicateSchema>;
+export type SummaryProblem = Static<typeof SummaryProblemSchema>;
+export type SearchMatch = Static<typeof SearchMatchSchema>;
+/** The fleet facts of a config; their schemas refer to the item schemas by $ref, which Static leaves as unknown. */
+interface FleetFacts {
+  duplicates?: Duplicate[];
+  summary_problems?: SummaryProblem[];
+}
+export type ConfigSummary = Omit<Static<typeof ConfigSummarySchema>, keyof FleetFacts> & FleetFacts;
 export type SkippedFile = Static<typeof SkippedFileSchema>;
 /** The list response; its schema refers to the item schemas by $ref, which Static leaves as unknown. */
 export type ConfigListResponse = Omit<ConfigListWithRefs, 'configs' | 'skipped'> & { configs: ConfigSummary[]; skipped: SkippedFile[] };
@@ -213,6 +233,23 @@ export class ApiClient {
 
   listAudit(query: AuditQuery): Promise<AuditPage> {
     return this.request<AuditPage>('GET', `/api/audit${queryString({ ...query })}`).then((r) => r.body);
+  }
+
+  /** One change for many configs; a dry run (`dryRun`) answers each one's diff and ETag and writes nothing. */
+  bulkEdit(request: BulkEditRequest, dryRun: boolean): Promise<BulkResult[]> {
+    return this.request<{ results: BulkResult[] }>('POST', `/api/configs/bulk${dryRun ? '?dry_run=true' : ''}`, { rawBody: JSON.stringify(request) }).then(
+      (r) => r.body.results,
+    );
+  }
+
+  /** The values of the unique keys that more than one device holds. */
+  fleetChecks(): Promise<{ duplicates: Duplicate[] }> {
+    return this.request<{ duplicates: Duplicate[] }>('GET', '/api/configs/checks').then((r) => r.body);
+  }
+
+  /** The first value (or key path) of each config that contains `q`. */
+  searchConfigs(q: string, limit: number, signal?: AbortSignal): Promise<{ matches: SearchMatch[]; truncated: boolean }> {
+    return this.request<{ matches: SearchMatch[]; truncated: boolean }>('GET', `/api/configs/search${queryString({ q, limit })}`, { signal }).then((r) => r.body);
   }
 
   /** Every config as a .tar.gz, with the file name the service gave it. */

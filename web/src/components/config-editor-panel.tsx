@@ -1,6 +1,8 @@
 import type { Extension } from '@codemirror/state';
-import type { Ref } from 'react';
+import { useState, type Ref } from 'react';
 import { summarizeConfig, type ConfigTextCheck } from '../lib/config-text.js';
+import { summaryProblemsOf } from '../lib/summary-problems.js';
+import { problemOf, WrongTypeBadge } from './fleet-facts.js';
 import { ConfigFormTabs, type FormView } from './config-form-tabs.js';
 import { CheckIcon, XIcon } from './icons.js';
 import { JsonEditor, type JsonEditorHandle } from './json-editor.js';
@@ -26,11 +28,22 @@ export function ConfigEditorPanel({
   form?: FormView | null;
 }) {
   const summary = check.valid ? summarizeConfig('', check.content) : null;
+  const problems = check.valid ? summaryProblemsOf(check.content) : [];
+  const nameProblem = problemOf(problems, 'deviceName');
+  const entityProblem = problemOf(problems, 'deviceEntityId');
+  const [revealed, setRevealed] = useState(false);
   return (
     <div className="editor-layout">
       <div className="card editor-card">
         <ConfigFormTabs form={form}>
-          <JsonEditor ref={editorRef} initialText={initialText} onChange={onChange} label="Config JSON" extensions={extensions} />
+          <JsonEditor
+            ref={editorRef}
+            initialText={initialText}
+            onChange={onChange}
+            label="Config JSON"
+            extensions={extensions}
+            secrets={revealed ? 'revealed' : 'masked'}
+          />
         </ConfigFormTabs>
         <div className={`editor-status ${check.valid ? 'is-valid' : 'is-invalid'}`} data-testid="json-status" data-valid={check.valid}>
           {check.valid ? (
@@ -43,6 +56,9 @@ export function ConfigEditorPanel({
             </span>
           )}
           <span className="spacer" />
+          <button type="button" className="btn btn-ghost btn-sm" aria-pressed={revealed} onClick={() => setRevealed(!revealed)} data-testid="reveal-secrets">
+            {revealed ? 'Hide secrets' : 'Reveal secrets'}
+          </button>
           {dirty ? (
             <span className="dirty-indicator" data-testid="dirty-indicator">
               Unsaved changes
@@ -58,18 +74,20 @@ export function ConfigEditorPanel({
           <dl className="summary-list">
             <div>
               <dt>Device name</dt>
-              <dd data-testid="summary-name">{summary.device_name || <span className="muted">not set</span>}</dd>
+              <dd data-testid="summary-name">
+                {summary.device_name || (nameProblem ? <WrongTypeBadge problem={nameProblem} /> : <span className="muted">not set</span>)}
+              </dd>
             </div>
             <div>
               <dt>Entity ID</dt>
               <dd data-testid="summary-entity-id" className="mono">
-                {summary.device_entity_id || <span className="muted">not set</span>}
+                {summary.device_entity_id || (entityProblem ? <WrongTypeBadge problem={entityProblem} /> : <span className="muted">not set</span>)}
               </dd>
             </div>
             <div>
               <dt>OTA updates</dt>
               <dd>
-                <OtaBadge value={summary.enable_ota} />
+                <OtaBadge value={summary.enable_ota} problem={problemOf(problems, 'enableOTA')} />
               </dd>
             </div>
           </dl>

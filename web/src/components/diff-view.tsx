@@ -3,9 +3,13 @@ import { MergeView, unifiedMergeView } from '@codemirror/merge';
 import { EditorState } from '@codemirror/state';
 import { EditorView, lineNumbers } from '@codemirror/view';
 import { useEffect, useRef } from 'react';
+import { secretMasking } from '../lib/secret-mask.js';
 import { editorTheme } from './editor-theme.js';
 
-const readOnly = [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), json(), editorTheme];
+// Secrets are masked here as in the editor: a diff is as often on a shared screen.
+const readOnly = [EditorState.readOnly.of(true), EditorView.editable.of(false), lineNumbers(), json(), secretMasking.of(false), editorTheme];
+/** Screen readers name each pane: the labels above the panes are hidden from them. */
+const named = (label: string) => [...readOnly, EditorView.contentAttributes.of({ 'aria-label': label })];
 
 /** The stored config next to (or merged into) the person's own version, read-only; `labels` name the two sides otherwise. */
 export function DiffView({
@@ -20,14 +24,15 @@ export function DiffView({
   labels?: readonly [string, string];
 }) {
   const host = useRef<HTMLDivElement>(null);
+  const [labelA, labelB] = labels;
 
   useEffect(() => {
     const parent = host.current!;
     if (layout === 'split') {
       const merge = new MergeView({
         parent,
-        a: { doc: stored, extensions: readOnly },
-        b: { doc: mine, extensions: readOnly },
+        a: { doc: stored, extensions: named(labelA) },
+        b: { doc: mine, extensions: named(labelB) },
         collapseUnchanged: { margin: 3, minSize: 6 },
       });
       return () => merge.destroy();
@@ -35,10 +40,10 @@ export function DiffView({
     const unified = new EditorView({
       parent,
       doc: mine,
-      extensions: [...readOnly, unifiedMergeView({ original: stored, mergeControls: false, collapseUnchanged: { margin: 3, minSize: 6 } })],
+      extensions: [...named(`${labelB}, with the lines of ${labelA.toLowerCase()} it differs from`), unifiedMergeView({ original: stored, mergeControls: false, collapseUnchanged: { margin: 3, minSize: 6 } })],
     });
     return () => unified.destroy();
-  }, [stored, mine, layout]);
+  }, [stored, mine, layout, labelA, labelB]);
 
   return (
     <div className="diff" data-testid="diff-view" data-layout={layout}>

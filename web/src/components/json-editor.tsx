@@ -5,6 +5,7 @@ import { EditorView } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
 import { jsonSyntaxError } from '../../../src/domain/json-text.js';
+import { secretMasking } from '../lib/secret-mask.js';
 import { editorTheme } from './editor-theme.js';
 
 export interface JsonEditorHandle {
@@ -31,6 +32,7 @@ export function JsonEditor({
   label,
   ref,
   extensions = [],
+  secrets = 'plain',
 }: {
   initialText: string;
   onChange: (text: string) => void;
@@ -38,6 +40,8 @@ export function JsonEditor({
   ref?: Ref<JsonEditorHandle>;
   /** More extensions (the schema's), fixed for the editor's life like the rest. */
   extensions?: Extension[];
+  /** `masked`: the values of secret keys are shown as dots until `revealed` (display only, see secret-mask.ts). */
+  secrets?: 'plain' | 'masked' | 'revealed';
 }) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -69,6 +73,7 @@ export function JsonEditor({
           linter(jsonLinter, { delay: 200 }),
           lintGutter(),
           ...extensions,
+          secretMasking.compartment.of(secretMasking.of(secrets !== 'masked')),
           editorTheme,
           EditorView.contentAttributes.of({ 'aria-label': label, 'data-testid': 'json-editor-input' }),
           EditorView.updateListener.of((update) => {
@@ -83,6 +88,10 @@ export function JsonEditor({
       view.current = null;
     };
   }, []);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: secretMasking.compartment.reconfigure(secretMasking.of(secrets !== 'masked')) });
+  }, [secrets]);
 
   return <div ref={host} className="json-editor" data-testid="json-editor" />;
 }

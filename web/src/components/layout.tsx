@@ -1,10 +1,13 @@
 import type { ReactNode } from 'react';
-import { Link, NavLink, Outlet } from 'react-router-dom';
+import { Link, NavLink, Outlet, useLocation } from 'react-router-dom';
 import { AlertIcon, ChipIcon, RefreshIcon } from './icons.js';
 import { PageHeading } from './page-heading.js';
 
 /** The header and navigation around the page; `children` replaces the routed page (the route error page). */
 export function Layout({ children }: { children?: ReactNode }) {
+  const { pathname } = useLocation();
+  // A device's pages are part of Devices; the unknown devices have their own entry.
+  const onDevices = pathname === '/devices' || (pathname.startsWith('/devices/') && !pathname.startsWith('/devices/unknown'));
   return (
     <div className="app">
       <a className="skip-link" href="#main">
@@ -19,9 +22,9 @@ export function Layout({ children }: { children?: ReactNode }) {
             <span>IoT Config Manager</span>
           </Link>
           <nav className="topnav" aria-label="Main">
-            <NavLink to="/devices" end>
+            <Link to="/devices" className={onDevices ? 'active' : undefined} aria-current={onDevices ? 'page' : undefined} data-testid="nav-devices">
               Devices
-            </NavLink>
+            </Link>
             <NavLink to="/audit">Audit log</NavLink>
             <NavLink to="/deleted">Deleted</NavLink>
             <NavLink to="/schemas">Schemas</NavLink>

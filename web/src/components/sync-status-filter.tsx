@@ -1,18 +1,9 @@
 import { SYNC_LABELS, SYNC_ORDER } from '../lib/sync-status.js';
+import { FilterSelect } from './list-filters.js';
 
 /** The device list's filter by sync state ("show pending"); null shows every state. */
 export function SyncStatusFilter({ value, onChange }: { value: string | null; onChange: (status: string | null) => void }) {
   return (
-    <label className="status-filter">
-      <span className="visually-hidden">Show devices by status</span>
-      <select className="input" value={value ?? ''} onChange={(event) => onChange(event.target.value || null)} data-testid="status-filter">
-        <option value="">All statuses</option>
-        {SYNC_ORDER.map((state) => (
-          <option key={state} value={state}>
-            {SYNC_LABELS[state]}
-          </option>
-        ))}
-      </select>
-    </label>
+    <FilterSelect label="Show devices by status" anyLabel="All statuses" options={SYNC_ORDER.map((state) => [state, SYNC_LABELS[state]] as const)} value={value} onChange={onChange} testId="status-filter" />
   );
 }

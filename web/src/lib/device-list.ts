@@ -88,3 +88,15 @@ export function matchesSearch(config: ConfigSummary, query: string): boolean {
 export function filterConfigs(configs: readonly ConfigSummary[], query: string, status: SyncState | null = null): ConfigSummary[] {
   return configs.filter((config) => matchesSearch(config, query) && (status === null || syncStateOf(config.fetch) === status));
 }
+
+export type OtaFilter = 'on' | 'off' | 'unset';
+export const OTA_FILTERS: readonly OtaFilter[] = ['on', 'off', 'unset'];
+
+export function isOtaFilter(value: string | null): value is OtaFilter {
+  return OTA_FILTERS.includes(value as OtaFilter);
+}
+
+/** Whether OTA is on, off, or not set (a value that is not a boolean counts as not set: it does not turn OTA on). */
+export function otaStateOf(config: ConfigSummary): OtaFilter {
+  return config.enable_ota === true ? 'on' : config.enable_ota === false ? 'off' : 'unset';
+}

@@ -1,75 +1,38 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useLocation, useNavigationType, useSearchParams } from 'react-router-dom';
-import { asApiError, type ApiError, type ConfigListResponse, type ConfigSummary } from '../api/client.js';
-import { useApi } from '../api/api-context.js';
+import type { ConfigListResponse, ConfigSummary } from '../api/client.js';
+import { BulkBar } from '../components/bulk-bar.js';
 import { DeleteDialog } from '../components/delete-dialog.js';
+import { DeviceRow } from '../components/device-row.js';
 import { ErrorAlert } from '../components/error-alert.js';
-import {
-  AlertIcon,
-  ArrowDownIcon,
-  ArrowUpIcon,
-  ChipIcon,
-  CopyIcon,
-  EditIcon,
-  PlusIcon,
-  SearchIcon,
-  SortIcon,
-  TrashIcon,
-} from '../components/icons.js';
+import { ArrowDownIcon, ArrowUpIcon, ChipIcon, PlusIcon, SearchIcon, SortIcon } from '../components/icons.js';
+import { OtaFilterSelect, useSlashFocus } from '../components/list-filters.js';
 import { LoadingPlaceholder } from '../components/loading-placeholder.js';
-import { OtaBadge } from '../components/ota-badge.js';
-import { FailingSchemaFilter, SchemaBadge } from '../components/schema-badge.js';
+import { FailingSchemaFilter } from '../components/schema-badge.js';
 import { PageHeading } from '../components/page-heading.js';
+import { SkippedBanner } from '../components/skipped-banner.js';
 import { TransferActions } from '../components/transfer-actions.js';
 import { useToast } from '../components/toast.js';
+import { useDeviceList } from '../components/use-device-list.js';
+import { useFleetSearch } from '../components/use-fleet-search.js';
+import { ROWS_PER_PAGE, useListView } from '../components/use-list-view.js';
+import { useSelection } from '../components/use-selection.js';
 import { useDocumentTitle } from '../components/use-document-title.js';
-import { macFromFileName } from '../lib/config-text.js';
-import { SyncStatusBadge } from '../components/sync-status-badge.js';
 import { SyncStatusFilter } from '../components/sync-status-filter.js';
 import { isSyncState } from '../lib/sync-status.js';
-import { filterConfigs, nextSortOrder, parseSortOrder, sortConfigs, type SortKey, type SortOrder } from '../lib/device-list.js';
+import {
+  filterConfigs,
+  isOtaFilter,
+  matchesSearch,
+  nextSortOrder,
+  otaStateOf,
+  parseSortOrder,
+  sortConfigs,
+  type SortKey,
+  type SortOrder,
+} from '../lib/device-list.js';
 
 const SORT_STORAGE_KEY = 'iot-config-manager.device-sort';
-/**
- * Rows rendered at first, and added per "Show more". Searching and sorting always cover the whole fleet; only the
- * table is cut, because rendering every row of 10,000 devices took the page ~10 s, and each keystroke of a
- * search seconds.
- */
-const ROWS_PER_PAGE = 250;
-
-/**
- * The rows "Show more" opened and how far the page was scrolled, kept per history entry when the list is left: Back
- * from a device returns to the same row, which the browser cannot do alone as the list loads after the page shows.
- */
-interface ListView {
-  rowsKey: string;
-  limit: number;
-  scrollY: number;
-}
-const VIEW_STORAGE_PREFIX = 'iot-config-manager.device-list-view.';
-
-function readView(historyKey: string): ListView | null {
-  try {
-    const view = JSON.parse(sessionStorage.getItem(VIEW_STORAGE_PREFIX + historyKey) ?? 'null') as Partial<ListView> | null;
-    return typeof view?.rowsKey === 'string' && typeof view.limit === 'number' && typeof view.scrollY === 'number' ? (view as ListView) : null;
-  } catch {
-    return null;
-  }
-}
-
-function saveView(historyKey: string, view: ListView): void {
-  try {
-    sessionStorage.setItem(VIEW_STORAGE_PREFIX + historyKey, JSON.stringify(view));
-  } catch {
-    // Storage can be disabled; Back then shows the top of the list.
-  }
-}
-
-/** `refreshError`: a refresh failed, and `list` is the last one loaded. */
-type ListState =
-  | { status: 'loading' }
-  | { status: 'error'; error: ApiError }
-  | { status: 'ready'; list: ConfigListResponse; refreshError?: ApiError };
 
 const COLUMNS: { key: SortKey; label: string }[] = [
   { key: 'mac_address', label: 'MAC address' },
@@ -87,51 +50,44 @@ function readStoredSort(): SortOrder {
   }
 }
 
+interface Filters {
+  q: string;
+  status: string | null;
+  ota: string | null;
+  failing: boolean;
+}
+
 export function DeviceListPage() {
-  const api = useApi();
   const toast = useToast();
   const [searchParams, setSearchParams] = useSearchParams();
   const urlQuery = searchParams.get('q') ?? '';
   const urlStatus = searchParams.get('status');
   const statusFilter = isSyncState(urlStatus) ? urlStatus : null;
+  const urlOta = searchParams.get('ota');
+  const otaFilter = isOtaFilter(urlOta) ? urlOta : null;
   const failingOnly = searchParams.get('schema') === 'failing';
-  /** The list's filters in the URL: the search, the sync status and the schema failures. */
-  const setFilters = (filters: { q?: string; status?: string | null; failing?: boolean }) => {
-    const q = filters.q ?? query;
-    const status = filters.status === undefined ? statusFilter : filters.status;
-    const failing = filters.failing ?? failingOnly;
-    setSearchParams({ ...(q ? { q } : {}), ...(status ? { status } : {}), ...(failing ? { schema: 'failing' } : {}) }, { replace: true });
-  };
   // The box has its own state: fed only from the URL, fast typing would lose keys while each navigation lands.
   const [query, setQueryText] = useState(urlQuery);
+  /** The list's filters live in the URL: the search, the sync status, OTA and the schema failures. */
+  const setFilters = (changed: Partial<Filters>) => {
+    const next: Filters = { q: query, status: statusFilter, ota: otaFilter, failing: failingOnly, ...changed };
+    setSearchParams(
+      { ...(next.q ? { q: next.q } : {}), ...(next.status ? { status: next.status } : {}), ...(next.ota ? { ota: next.ota } : {}), ...(next.failing ? { schema: 'failing' } : {}) },
+      { replace: true },
+    );
+  };
   const navigationType = useNavigationType();
   const { key: locationKey } = useLocation();
   useEffect(() => {
     // Typing only replaces the URL; back, forward or a link to another search shows that URL's search.
     if (navigationType !== 'REPLACE') setQueryText(urlQuery);
   }, [locationKey, navigationType, urlQuery]);
-  const [state, setState] = useState<ListState>({ status: 'loading' });
+  const searchInput = useRef<HTMLInputElement>(null);
+  useSlashFocus(searchInput);
+  const { state, setState, load } = useDeviceList();
   const [sort, setSort] = useState<SortOrder>(readStoredSort);
   const [deleting, setDeleting] = useState<ConfigSummary | null>(null);
   useDocumentTitle('Device Configs');
-
-  const load = useCallback(
-    async (quiet = false) => {
-      if (!quiet) setState({ status: 'loading' });
-      try {
-        setState({ status: 'ready', list: await api.listConfigs() });
-      } catch (error) {
-        const failure = asApiError(error);
-        // A failed refresh in the background (after a dialog) keeps the list it had: it is still the best there is.
-        setState((current) => (quiet && current.status === 'ready' ? { ...current, refreshError: failure } : { status: 'error', error: failure }));
-      }
-    },
-    [api],
-  );
-
-  useEffect(() => {
-    void load();
-  }, [load]);
 
   const changeSort = (key: SortKey) => {
     const next = nextSortOrder(sort, key);
@@ -147,45 +103,36 @@ export function DeviceListPage() {
     setQueryText(value);
     setFilters({ q: value });
   };
-  const setStatusFilter = (status: string | null) => setFilters({ status });
 
+  const configs = state.status === 'ready' ? state.list.configs : null;
+  // Values anywhere in a config, from the service: a device the summary fields do not match shows what did.
+  const fleetSearch = useFleetSearch(query, configs);
   const rows = useMemo(
     () =>
-      state.status === 'ready'
-        ? sortConfigs(filterConfigs(state.list.configs, query, statusFilter), sort).filter((config) => !failingOnly || config.validation?.valid === false)
+      configs
+        ? sortConfigs(filterConfigs(configs, '', statusFilter), sort).filter(
+            (config) =>
+              (matchesSearch(config, query) || fleetSearch.matches?.has(config.mac_address) === true) &&
+              (!failingOnly || config.validation?.valid === false) &&
+              (otaFilter === null || otaStateOf(config) === otaFilter),
+          )
         : [],
-    [state, query, statusFilter, sort, failingOnly],
+    [configs, query, statusFilter, sort, failingOnly, otaFilter, fleetSearch.matches],
   );
-  const failingCount = state.status === 'ready' ? state.list.configs.filter((config) => config.validation?.valid === false).length : 0;
-  // How many rows "Show more" has opened, for this search and order only: a new one starts at the first page again.
-  const rowsKey = `${sort.key} ${sort.direction} ${statusFilter ?? ''} ${query}`;
-  const [savedView] = useState(() => readView(locationKey));
-  const [opened, setOpened] = useState(() => ({ rowsKey, limit: savedView?.rowsKey === rowsKey ? savedView.limit : ROWS_PER_PAGE }));
-  if (opened.rowsKey !== rowsKey) setOpened({ rowsKey, limit: ROWS_PER_PAGE });
-  const rowLimit = opened.rowsKey === rowsKey ? opened.limit : ROWS_PER_PAGE;
-  const shownRows = rows.length > rowLimit ? rows.slice(0, rowLimit) : rows;
-  // After "Show more", the focus moves to the first new row: the button may be gone, and a keyboard user reads on.
-  const tableBody = useRef<HTMLTableSectionElement>(null);
-  const focusRow = useRef<number | null>(null);
-  useEffect(() => {
-    if (focusRow.current === null) return;
-    tableBody.current?.rows[focusRow.current]?.querySelector('a')?.focus();
-    focusRow.current = null;
-  }, [rowLimit]);
-  // Saved in a layout effect's cleanup: React runs it before it takes the list out of the page, while the scroll
-  // position is still the list's (a passive cleanup runs after, on the next page's shorter document). A scroll event
-  // comes too late as well: a click can leave before the last one is delivered.
-  useLayoutEffect(() => () => saveView(locationKey, { rowsKey, limit: rowLimit, scrollY: window.scrollY }), [locationKey, rowsKey, rowLimit]);
-  const restoreScroll = useRef(savedView?.scrollY ?? null);
-  useLayoutEffect(() => {
-    if (state.status !== 'ready' || restoreScroll.current === null) return;
-    window.scrollTo(0, restoreScroll.current);
-    restoreScroll.current = null;
-  }, [state.status]);
-  const showMore = () => {
-    focusRow.current = rowLimit;
-    setOpened({ rowsKey, limit: rowLimit + ROWS_PER_PAGE });
+  const matchOf = (config: ConfigSummary) => {
+    const match = matchesSearch(config, query) ? undefined : fleetSearch.matches?.get(config.mac_address);
+    return match && { path: match.path, value: typeof match.value === 'string' ? match.value : JSON.stringify(match.value) };
   };
+  const failingCount = configs ? configs.filter((config) => config.validation?.valid === false).length : 0;
+  const rowsKey = `${sort.key} ${sort.direction} ${statusFilter ?? ''} ${otaFilter ?? ''} ${query}`;
+  const { rowLimit, tableBody, showMore } = useListView(locationKey, rowsKey, state.status === 'ready');
+  const shownRows = rows.length > rowLimit ? rows.slice(0, rowLimit) : rows;
+  const shownMacs = useMemo(() => shownRows.map((config) => config.mac_address), [shownRows]);
+  const listedMacs = useMemo(() => (configs ? new Set(configs.map((config) => config.mac_address)) : null), [configs]);
+  const selection = useSelection(shownMacs, listedMacs);
+  const matchingMacs = rows.map((config) => config.mac_address);
+  const allMatchingSelected = matchingMacs.length > 0 && matchingMacs.every((mac) => selection.selected.has(mac));
+  const someSelected = matchingMacs.some((mac) => selection.selected.has(mac));
 
   return (
     <section className="stack" data-testid="device-list-page">
@@ -202,53 +149,26 @@ export function DeviceListPage() {
         </div>
       </div>
 
-      {state.status === 'ready' && state.list.skipped.length > 0 && (
-        <div className="alert alert-warning" role="status" data-testid="skipped-banner">
-          <AlertIcon className="alert-icon" />
-          <div className="alert-body">
-            <p className="alert-title">
-              {state.list.skipped.length === 1 ? '1 file in the config folder is' : `${state.list.skipped.length} files in the config folder are`}{' '}
-              not listed
-            </p>
-            <ul className="skipped-list">
-              {state.list.skipped.map((file) => {
-                const mac = macFromFileName(file.filename);
-                return (
-                  <li key={file.filename} data-testid="skipped-file">
-                    <bdi>
-                      <code>{file.filename}</code>
-                    </bdi>
-                    : {file.reason}
-                    {mac && (
-                      <>
-                        {' '}
-                        <Link to={`/devices/${mac}`} data-testid="repair-link">
-                          Open to repair
-                        </Link>
-                      </>
-                    )}
-                  </li>
-                );
-              })}
-            </ul>
-          </div>
-        </div>
-      )}
+      {state.status === 'ready' && state.list.skipped.length > 0 && <SkippedBanner skipped={state.list.skipped} />}
 
       <div className="toolbar">
         <label className="search">
           <SearchIcon className="search-icon" />
           <span className="visually-hidden">Search devices</span>
           <input
+            ref={searchInput}
             type="search"
             className="input"
-            placeholder="Search by MAC, name or entity ID"
+            placeholder="Search MAC, name or any value"
+            aria-keyshortcuts="/"
+            title="Press / to search"
             value={query}
             onChange={(event) => setQuery(event.target.value)}
             data-testid="search"
           />
         </label>
-        <SyncStatusFilter value={statusFilter} onChange={setStatusFilter} />
+        <SyncStatusFilter value={statusFilter} onChange={(status) => setFilters({ status })} />
+        <OtaFilterSelect value={otaFilter} onChange={(ota) => setFilters({ ota })} />
         <FailingSchemaFilter checked={failingOnly} failing={failingCount} onChange={(checked) => setFilters({ failing: checked })} />
         {state.status === 'ready' && (
           <p className="count muted" data-testid="device-count" aria-live="polite">
@@ -259,15 +179,23 @@ export function DeviceListPage() {
         )}
       </div>
 
+      <BulkBar
+        selected={[...selection.selected]}
+        onClear={selection.clear}
+        onChanged={() => void load(true)}
+        onDeleted={(macs) => {
+          setState((current) => (current.status === 'ready' ? { ...current, list: withoutConfigs(current.list, macs) } : current));
+          void load(true);
+        }}
+      />
+
       {state.status === 'loading' && <ListSkeleton />}
 
       {state.status === 'ready' && state.refreshError && (
         <ErrorAlert error={state.refreshError} title="The device list could not be refreshed: it is shown as it was" onRetry={() => void load(true)} />
       )}
 
-      {state.status === 'error' && (
-        <ErrorAlert error={state.error} title="The device list could not be loaded" onRetry={() => void load()} />
-      )}
+      {state.status === 'error' && <ErrorAlert error={state.error} title="The device list could not be loaded" onRetry={() => void load()} />}
 
       {state.status === 'ready' && state.list.count === 0 && (
         <div className="empty-state card" data-testid="empty-state">
@@ -284,8 +212,8 @@ export function DeviceListPage() {
 
       {state.status === 'ready' && state.list.count > 0 && rows.length === 0 && (
         <div className="empty-state card" data-testid="no-matches">
-          <h2>{query ? <>No device matches “<bdi>{query}</bdi>”</> : 'No device has this status'}</h2>
-          <p className="muted">Search by any part of the MAC address (any format), the device name or the entity ID.</p>
+          <h2>{query ? <>No device matches “<bdi>{query}</bdi>”</> : 'No device matches these filters'}</h2>
+          <p className="muted">Search by any part of the MAC address (any format), the device name, the entity ID or any value in a config.</p>
           <button
             type="button"
             className="btn btn-secondary"
@@ -304,6 +232,20 @@ export function DeviceListPage() {
           <table className="device-table" data-testid="device-table">
             <thead>
               <tr>
+                <th scope="col" className="select-col">
+                  <label className="row-check">
+                    <input
+                      type="checkbox"
+                      checked={allMatchingSelected}
+                      ref={(box) => {
+                        if (box) box.indeterminate = someSelected && !allMatchingSelected;
+                      }}
+                      onChange={(event) => selection.selectAll(matchingMacs, event.target.checked)}
+                      data-testid="select-all"
+                    />
+                    <span className="visually-hidden">Select all {matchingMacs.length} matching devices</span>
+                  </label>
+                </th>
                 {COLUMNS.map((column) => {
                   const active = sort.key === column.key;
                   return (
@@ -332,58 +274,14 @@ export function DeviceListPage() {
             </thead>
             <tbody ref={tableBody}>
               {shownRows.map((config) => (
-                <tr key={config.mac_address} data-testid="device-row" data-mac={config.mac_address}>
-                  <td data-label="MAC address">
-                    <Link to={`/devices/${config.mac_address}`} className="mac-link mono" data-testid="device-mac">
-                      {config.mac_address}
-                    </Link>
-                  </td>
-                  <td data-label="Device name" data-testid="device-name">
-                    {config.device_name || <span className="muted">—</span>}
-                    <SchemaBadge validation={config.validation} />
-                  </td>
-                  <td data-label="Entity ID" data-testid="device-entity-id">
-                    {config.device_entity_id ? <span className="mono">{config.device_entity_id}</span> : <span className="muted">—</span>}
-                  </td>
-                  <td data-label="OTA">
-                    <OtaBadge value={config.enable_ota} />
-                  </td>
-                  <td data-label="Status">
-                    <SyncStatusBadge fetch={config.fetch} />
-                  </td>
-                  <td className="actions-cell">
-                    <div className="row-actions">
-                      <Link
-                        to={`/devices/${config.mac_address}`}
-                        className="btn btn-ghost btn-icon"
-                        aria-label={`Edit ${config.mac_address}`}
-                        title="Edit"
-                        data-testid="edit-device"
-                      >
-                        <EditIcon />
-                      </Link>
-                      <Link
-                        to={`/devices/new?from=${config.mac_address}`}
-                        className="btn btn-ghost btn-icon"
-                        aria-label={`Duplicate ${config.mac_address}`}
-                        title="Duplicate"
-                        data-testid="duplicate-device"
-                      >
-                        <CopyIcon />
-                      </Link>
-                      <button
-                        type="button"
-                        className="btn btn-ghost btn-icon btn-icon-danger"
-                        aria-label={`Delete ${config.mac_address}`}
-                        title="Delete"
-                        onClick={() => setDeleting(config)}
-                        data-testid="delete-device"
-                      >
-                        <TrashIcon />
-                      </button>
-                    </div>
-                  </td>
-                </tr>
+                <DeviceRow
+                  key={config.mac_address}
+                  config={config}
+                  selected={selection.selected.has(config.mac_address)}
+                  onSelect={selection.select}
+                  match={matchOf(config)}
+                  onDelete={setDeleting}
+                />
               ))}
             </tbody>
           </table>
@@ -392,12 +290,7 @@ export function DeviceListPage() {
               <p className="muted">
                 Showing the first {shownRows.length.toLocaleString()} of {rows.length.toLocaleString()}; search to find any device.
               </p>
-              <button
-                type="button"
-                className="btn btn-secondary"
-                onClick={showMore}
-                data-testid="show-more"
-              >
+              <button type="button" className="btn btn-secondary" onClick={showMore} data-testid="show-more">
                 Show {Math.min(ROWS_PER_PAGE, rows.length - shownRows.length).toLocaleString()} more
               </button>
             </div>
@@ -418,7 +311,7 @@ export function DeviceListPage() {
             toast('success', `Deleted ${deleting.mac_address}`);
             // The row goes with the dialog, not after the reload: the dialog then sees its opener gone and moves the focus
             // to the page's heading, instead of onto a button that is about to disappear.
-            setState((current) => (current.status === 'ready' ? { ...current, list: withoutConfig(current.list, deleting.mac_address) } : current));
+            setState((current) => (current.status === 'ready' ? { ...current, list: withoutConfigs(current.list, [deleting.mac_address]) } : current));
             setDeleting(null);
             void load(true);
           }}
@@ -428,8 +321,9 @@ export function DeviceListPage() {
   );
 }
 
-function withoutConfig(list: ConfigListResponse, mac: string): ConfigListResponse {
-  const configs = list.configs.filter((config) => config.mac_address !== mac);
+export function withoutConfigs(list: ConfigListResponse, macs: readonly string[]): ConfigListResponse {
+  const gone = new Set(macs);
+  const configs = list.configs.filter((config) => !gone.has(config.mac_address));
   return { ...list, configs, count: configs.length };
 }
 

@@ -23,6 +23,8 @@ import { useSchemaEditor } from '../components/use-schema-editor.js';
 import { HistoryPanel } from '../components/history-panel.js';
 import { loadMergeBase, MergePanel } from '../components/merge-panel.js';
 import { useUndoSave } from '../components/use-undo-save.js';
+import { ReviewSaveDialog, ReviewToggle, useSaveReview } from '../components/review-save.js';
+import { DuplicatesAlert } from '../components/fleet-facts.js';
 import { hasConflictMarkers } from '../lib/three-way-merge.js';
 
 /** A config as loaded for editing. `problem`: why the stored file cannot be used (then `text` is its raw text, if it was read), or null. */
@@ -328,9 +330,16 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
       setSaving(false);
     }
   };
+  const saveReview = useSaveReview();
+  const reviewAndSave = () => saveReview.request(() => void save());
   useSaveShortcut(() => {
-    if (canSave) void save();
+    if (canSave) reviewAndSave();
   });
+  /** Back to the stored version (the editor's undo can bring the edits back). */
+  const discard = () => {
+    editorRef.current?.setText(baseline);
+    setError(null);
+  };
 
   const fetchConflictVersion = async (): Promise<Loaded | 'deleted' | null> => {
     if (!conflict) return null;
@@ -437,6 +446,8 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
         </div>
       )}
 
+      <DuplicatesAlert mac={mac} etag={etag} />
+
       {merge && (
         <MergePanel
           base={merge.base}
@@ -538,15 +549,19 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
           className="btn btn-primary"
           disabled={!canSave}
           title={conflict ? 'Choose above what to keep first' : undefined}
-          onClick={() => void save()}
+          onClick={reviewAndSave}
           data-testid="save"
         >
           <SaveIcon /> {saving ? 'Saving…' : 'Save'}
+        </button>
+        <button type="button" className="btn btn-secondary" disabled={!dirty || saving} onClick={discard} data-testid="discard-edits">
+          Discard
         </button>
         <FormatJsonButton text={text} valid={check.valid} editorRef={editorRef} />
         <Link to="/devices" className="btn btn-ghost" data-testid="cancel">
           Cancel
         </Link>
+        <ReviewToggle review={saveReview.review} onChange={saveReview.setReview} />
         <span className="kbd-hint muted">
           <kbd>Ctrl</kbd>+<kbd>S</kbd> saves
         </span>
@@ -591,6 +606,18 @@ function DeviceEditor({ mac, initial, fetchLatest }: { mac: string; initial: Loa
             allowNextNavigation();
             toast('success', `Renamed ${mac} to ${renamed.body.mac_address}`);
             navigate(`/devices/${renamed.body.mac_address}`, { replace: true });
+          }}
+        />
+      )}
+      {saveReview.pending && (
+        <ReviewSaveDialog
+          stored={baseline}
+          mine={text}
+          onClose={saveReview.close}
+          onSkipFromNowOn={() => saveReview.setReview(false)}
+          onSave={() => {
+            saveReview.pending?.();
+            saveReview.close();
           }}
         />
       )}

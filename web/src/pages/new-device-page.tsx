@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import { asApiError, type ApiError } from '../api/client.js';
+import { asApiError, type ApiClient, type ApiError } from '../api/client.js';
+import { clearUniqueValues, DEFAULT_UNIQUE_KEYS } from '../lib/unique-keys.js';
 import { useApi } from '../api/api-context.js';
 import { ConfigEditorPanel } from '../components/config-editor-panel.js';
 import { ErrorAlert } from '../components/error-alert.js';
@@ -16,7 +17,15 @@ import { useSaveShortcut } from '../components/use-save-shortcut.js';
 import { checkConfigText, NEW_CONFIG_TEMPLATE, normaliseMac, storedContentText } from '../lib/config-text.js';
 import { FormatJsonButton } from '../components/format-json-button.js';
 
-type Source = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ready'; text: string };
+/** `cleared`: the unique values (UNIQUE_KEYS) emptied in a duplicate, for the person to give the new device its own. */
+type Source = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ready'; text: string; cleared?: string[] };
+
+/** A duplicate of `text` without the values that must stay unique: the defaults, and any path the checks know of. */
+async function withoutUniqueValues(api: ApiClient, text: string): Promise<{ text: string; cleared: string[] }> {
+  const checked = await api.fleetChecks().catch(() => ({ duplicates: [] }));
+  const paths = new Set<string>([...DEFAULT_UNIQUE_KEYS, ...checked.duplicates.map((duplicate) => duplicate.path)]);
+  return clearUniqueValues(text, [...paths]);
+}
 
 /**
  * `/devices/new`, prefilled with the template, or with another device's config (`?from=<mac>`, Duplicate);
@@ -39,17 +48,20 @@ export function NewDevicePage() {
     }
     let live = true;
     setSource({ status: 'loading' });
-    api.getConfig(from).then(
-      ({ text }) => live && setSource({ status: 'ready', text: storedContentText(text) }),
-      (caught: unknown) => {
-        if (!live) return;
-        const error = asApiError(caught);
-        // Duplicating a broken file still gives its text to fix.
-        if (error.code === 'INVALID_STORED_CONFIG' && typeof error.details.raw === 'string') {
-          setSource({ status: 'ready', text: error.details.raw });
-        } else setSource({ status: 'error', error });
-      },
-    );
+    api
+      .getConfig(from)
+      .then(({ text }) => withoutUniqueValues(api, storedContentText(text)))
+      .then(
+        (copy) => live && setSource({ status: 'ready', ...copy }),
+        (caught: unknown) => {
+          if (!live) return;
+          const error = asApiError(caught);
+          // Duplicating a broken file still gives its text to fix.
+          if (error.code === 'INVALID_STORED_CONFIG' && typeof error.details.raw === 'string') {
+            setSource({ status: 'ready', text: error.details.raw });
+          } else setSource({ status: 'error', error });
+        },
+      );
     return () => {
       live = false;
     };
@@ -75,6 +87,23 @@ export function NewDevicePage() {
       )}
       {source.status === 'error' && (
         <ErrorAlert error={source.error} title={`The config of ${from} could not be loaded`} onRetry={() => setAttempt((count) => count + 1)} />
+      )}
+      {source.status === 'ready' && source.cleared && source.cleared.length > 0 && (
+        <div className="alert alert-warning" role="status" data-testid="cleared-unique">
+          <AlertIcon className="alert-icon" />
+          <div className="alert-body">
+            <p className="alert-title">Values that must be unique were not copied</p>
+            <p>
+              {source.cleared.map((path, index) => (
+                <span key={path}>
+                  {index > 0 && ', '}
+                  <code>{path}</code>
+                </span>
+              ))}{' '}
+              {source.cleared.length === 1 ? 'is' : 'are'} left empty: give the new device its own.
+            </p>
+          </div>
+        </div>
       )}
       {source.status === 'ready' && <NewDeviceForm key={`${from ?? ''} ${initialMac}`} initialText={source.text} initialMac={initialMac} />}
     </section>
