@@ -21,6 +21,7 @@ import deviceConfigRoutes from './http/routes/device-configs.js';
 import deviceSyncRoutes from './http/routes/device-sync.js';
 import healthRoutes from './http/routes/health.js';
 import historyRoutes from './http/routes/history.js';
+import imageRoutes from './http/routes/images.js';
 import schemaRoutes from './http/routes/schemas.js';
 import transferRoutes from './http/routes/transfer.js';
 import { serverOptions } from './http/server-options.js';
@@ -59,6 +60,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(schemaRoutes);
   await app.register(deviceConfigRoutes);
   await app.register(deviceSyncRoutes);
+  await app.register(imageRoutes, { settings });
   await app.register(ui);
   return app;
 }
