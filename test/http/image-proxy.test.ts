@@ -31,6 +31,9 @@ interface Upstream {
 }
 
 const upstream: Upstream = { base: '', seen: undefined };
+const forgetSeen = () => {
+  upstream.seen = undefined;
+};
 let server: http.Server;
 
 beforeAll(async () => {
@@ -144,7 +147,7 @@ describe('GET /api/images/lvgl', () => {
 
   it('sends the named headers on to the image host', async () => {
     const app = await appWith();
-    upstream.seen = undefined;
+    forgetSeen();
     const response = await app.inject({
       url: lvglUrl({ url: `${upstream.base}/seen.png`, headers: 'Authorization, X-Api-Key' }),
       headers: { authorization: 'Bearer upstream-secret', 'x-api-key': 'k1', cookie: 'not-sent' },
@@ -232,7 +235,7 @@ describe('GET /api/images/lvgl', () => {
   it('does not send forwarded headers on to another origin after a redirect', async () => {
     const app = await appWith();
     const port = new URL(upstream.base).port;
-    upstream.seen = undefined;
+    forgetSeen();
     const to = `http://localhost:${port}/seen.png`;
     const response = await app.inject({ url: lvglUrl({ url: `${upstream.base}/redirect?to=${encodeURIComponent(to)}`, headers: 'Authorization' }), headers: { authorization: 'Bearer x' } });
     expect(response.statusCode).toBe(200);
@@ -264,9 +267,16 @@ describe('GET /api/images/lvgl', () => {
     await app.inject({ url: lvglUrl({ url: `${upstream.base}/four.png` }) });
     await app.inject({ url: lvglUrl({ url: `${upstream.base}/fail` }) });
     await app.inject({ url: lvglUrl({}) });
+    await app.inject({ url: lvglUrl({ url: `${upstream.base}/four.png`, headers: 'X-Missing' }) });
     const text = (await app.inject({ url: '/metrics' })).body;
     expect(text).toContain('iot_config_operations_total{operation="image_proxy",status="success"} 1');
     expect(text).toContain('iot_config_operations_total{operation="image_proxy",status="upstream_error"} 1');
-    expect(text).toContain('iot_config_operations_total{operation="image_proxy",status="invalid_body"} 1');
+    expect(text).toContain('iot_config_operations_total{operation="image_proxy",status="invalid_body"} 2');
+    // The old backend's own metrics, which count only what reaches the handler.
+    expect(text).toContain('iot_image_proxy_operations_total{status="success",error_type="none"} 1');
+    expect(text).toContain('iot_image_proxy_operations_total{status="error",error_type="external_fetch_failed"} 1');
+    expect(text).toContain('iot_image_proxy_image_size_bytes_count 1');
+    expect(text).toContain('iot_image_proxy_operations_total{status="error",error_type="missing_header"} 1');
+    expect(text).toContain('iot_image_proxy_operation_duration_seconds_count 3');
   });
 });

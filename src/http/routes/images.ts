@@ -4,6 +4,7 @@ import { ValidationFailed } from '../../domain/errors.js';
 import { convertToLvgl } from '../../images/lvgl-convert.js';
 import { FETCHABLE_PROTOCOLS, fetchImage } from '../../images/image-fetch.js';
 import { IMAGE_PROXY_MAX_REDIRECTS, type Settings } from '../../settings.js';
+import { createImageProxyMetrics } from '../image-proxy-metrics.js';
 import { errorResponses } from '../schemas/errors.js';
 import { LvglImageQuerySchema, LvglImageResponseSchema } from '../schemas/images.js';
 
@@ -57,6 +58,7 @@ const imageRoutes: FastifyPluginAsyncTypebox<{ settings: Settings }> = async (ap
     maxRedirects: IMAGE_PROXY_MAX_REDIRECTS,
   };
   const authorizationIsOurs = settings.deviceTokens.length > 0;
+  const metrics = createImageProxyMetrics(app.metrics.registry);
 
   app.get(
     '/api/images/lvgl',
@@ -78,11 +80,22 @@ const imageRoutes: FastifyPluginAsyncTypebox<{ settings: Settings }> = async (ap
     },
     async (request, reply) => {
       const { query } = request;
-      const url = parseImageUrl(query.url);
-      const headers = forwardedHeaders(query.headers, request.headers, authorizationIsOurs);
-      const image = await fetchImage(url, headers, fetchOptions);
-      const box = { width: query.width === undefined ? undefined : Number(query.width), height: query.height === undefined ? undefined : Number(query.height) };
-      const lvgl = await convertToLvgl(image, box);
+      const started = performance.now();
+      const seconds = (since: number) => (performance.now() - since) / 1000;
+      let lvgl: Buffer;
+      try {
+        const url = parseImageUrl(query.url);
+        const headers = forwardedHeaders(query.headers, request.headers, authorizationIsOurs);
+        const fetchStarted = performance.now();
+        const image = await fetchImage(url, headers, fetchOptions);
+        metrics.fetched(seconds(fetchStarted), image.length);
+        const size = (raw: string | undefined) => (raw === undefined ? undefined : Number(raw));
+        lvgl = await convertToLvgl(image, { width: size(query.width), height: size(query.height) });
+      } catch (error) {
+        metrics.finished(seconds(started), error);
+        throw error;
+      }
+      metrics.finished(seconds(started));
       return reply.header('cache-control', 'no-store').type('application/octet-stream').send(lvgl);
     },
   );
