@@ -65,6 +65,10 @@ beforeAll(async () => {
         response.on('drain', write);
         return write();
       }
+      case '/declared':
+        // Declares more than the limit and sends a few bytes: refused on the header, without waiting for the rest.
+        response.writeHead(200, { 'content-length': String(50 * 1_048_576) });
+        return response.write(Buffer.alloc(16));
       case '/text':
         return response.writeHead(200, { 'content-type': 'text/html' }).end('<html>not an image</html>');
       case '/redirect':
@@ -207,6 +211,8 @@ describe('GET /api/images/lvgl', () => {
     const response = await app.inject({ url: lvglUrl({ url: `${upstream.base}/endless` }) });
     expect(response.statusCode).toBe(502);
     expect(response.json()).toMatchObject({ code: 'UPSTREAM_FAILED', details: { reason: 'too_large', limit_bytes: 100000 } });
+    const declared = await app.inject({ url: lvglUrl({ url: `${upstream.base}/declared` }) });
+    expect(declared.json()).toMatchObject({ code: 'UPSTREAM_FAILED', details: { reason: 'too_large' } });
   });
 
   it('fetches only from the allowed host names and ranges, redirects included', async () => {
@@ -243,11 +249,22 @@ describe('GET /api/images/lvgl', () => {
     expect(upstream.seen?.authorization).toBeUndefined();
   });
 
+  it('is described in the OpenAPI document as a binary answer with its errors', async () => {
+    const app = await appWith();
+    const route = (await app.inject({ url: '/api/docs/openapi.json' })).json().paths['/api/images/lvgl'].get;
+    expect(route.operationId).toBe('getLvglImage');
+    expect(Object.keys(route.responses['200'].content)).toEqual(['application/octet-stream']);
+    expect(Object.keys(route.responses).sort()).toEqual(['200', '400', '401', '403', '429', '500', '502']);
+    expect(route.parameters.map((each: { name: string }) => each.name).sort()).toEqual(['headers', 'height', 'url', 'width']);
+  });
+
   it('is not there with IMAGE_PROXY_ENABLED=false', async () => {
     const app = await appWith({ IMAGE_PROXY_ENABLED: 'false' });
     const response = await app.inject({ url: lvglUrl({ url: `${upstream.base}/four.png` }) });
     expect(response.statusCode).toBe(404);
     expect(response.json().code).toBe('ROUTE_NOT_FOUND');
+    const doc = (await app.inject({ url: '/api/docs/openapi.json' })).json();
+    expect(doc.paths['/api/images/lvgl']).toBeUndefined();
   });
 
   it('needs the device token once DEVICE_TOKEN is set, and never forwards it', async () => {
