@@ -1,4 +1,4 @@
-import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import type { default as Sharp, Metadata, OutputInfo } from 'sharp';
 import { UpstreamFailed } from '../domain/errors.js';
 import { encodeLvglArgb8888, fitWithin, LVGL_MAX_ARGB8888_WIDTH, LVGL_MAX_HEIGHT } from '../domain/lvgl-image.js';
 
@@ -8,9 +8,13 @@ import { encodeLvglArgb8888, fitWithin, LVGL_MAX_ARGB8888_WIDTH, LVGL_MAX_HEIGHT
  */
 export const MAX_INPUT_PIXELS = 178_956_970;
 
+/** sharp, loaded on first use: libvips costs memory and start-up time that a service without image requests need not pay. */
+let sharpModule: Promise<typeof Sharp> | undefined;
+const loadSharp = () => (sharpModule ??= import('sharp').then((module) => module.default));
+
 /**
- * Raster formats only: an SVG could name other files to draw, and the old backend read none of these others
- * either. `heif` covers AVIF.
+ * Raster formats only: an SVG could name other files to draw, and the old backend's Pillow decoded no SVG.
+ * `heif` covers AVIF.
  */
 const DECODED_FORMATS = new Set(['png', 'jpeg', 'gif', 'webp', 'tiff', 'heif']);
 
@@ -25,6 +29,7 @@ function undecodable(error: unknown): UpstreamFailed {
  * old backend did not apply it.
  */
 export async function convertToLvgl(image: Buffer, box: { width?: number; height?: number }): Promise<Buffer> {
+  const sharp = await loadSharp();
   let metadata: Metadata;
   try {
     metadata = await sharp(image).metadata();
