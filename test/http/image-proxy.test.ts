@@ -7,6 +7,7 @@ import { buildApp } from '../../src/app.js';
 import { loadSettings } from '../../src/settings.js';
 import { tempDir } from '../helpers/app.js';
 import { freePort } from '../helpers/free-port.js';
+import { spawnServer, waitForServer } from '../helpers/server-process.js';
 
 /** Four known colours, one of them semi-transparent: red, green / blue, (16, 32, 48) at alpha 128. */
 const FOUR_COLOURS = Buffer.from([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 16, 32, 48, 128]);
@@ -296,4 +297,13 @@ describe('GET /api/images/lvgl', () => {
     expect(text).toContain('iot_image_proxy_operations_total{status="error",error_type="missing_header"} 1');
     expect(text).toContain('iot_image_proxy_operation_duration_seconds_count 3');
   });
+
+  it('warns at start-up when any host may be fetched from, and only then', async () => {
+    const warning = 'IMAGE_PROXY_ALLOWED_HOSTS is not set';
+    const open = spawnServer({ ESP32_CONFIGS_DIR: await tempDir(), PORT: String(await freePort()) });
+    const limited = spawnServer({ ESP32_CONFIGS_DIR: await tempDir(), PORT: String(await freePort()), IMAGE_PROXY_ALLOWED_HOSTS: 'images.example.org' });
+    await Promise.all([waitForServer(open, 60_000), waitForServer(limited, 60_000)]);
+    expect(open.output()).toContain(warning);
+    expect(limited.output()).not.toContain(warning);
+  }, 90_000);
 });
