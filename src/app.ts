@@ -25,6 +25,7 @@ import deviceSyncRoutes from './http/routes/device-sync.js';
 import fleetRoutes from './http/routes/fleet.js';
 import healthRoutes from './http/routes/health.js';
 import historyRoutes from './http/routes/history.js';
+import imageRoutes from './http/routes/images.js';
 import schemaRoutes from './http/routes/schemas.js';
 import transferRoutes from './http/routes/transfer.js';
 import { serverOptions } from './http/server-options.js';
@@ -67,6 +68,7 @@ export async function buildApp(settings: Settings): Promise<FastifyInstance> {
   await app.register(deviceConfigRoutes);
   await app.register(deviceSyncRoutes);
   await app.register(assetRoutes, { settings });
+  await app.register(imageRoutes, { settings });
   await app.register(ui);
   return app;
 }

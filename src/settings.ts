@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseDuration } from './domain/duration.js';
 import { parseEditPath } from './domain/json-edit.js';
 import { uploadVerificationKey } from './domain/upload-signature.js';
+import { parseHostAllowList, type HostAllowList } from './domain/host-allow-list.js';
 
 /**
  * Settings are read from the environment once, at start-up, into this typed
@@ -55,6 +56,8 @@ export interface Settings {
   secretKeys: RegExp;
   /** Firmware and OTA files (docs/assets.md). */
   assets: AssetSettings;
+  /** The LVGL image proxy (docs/image-proxy.md). */
+  imageProxy: ImageProxySettings;
 }
 
 export interface AssetSettings {
@@ -71,6 +74,20 @@ export interface AssetSettings {
   /** ASSET_REQUIRE_FILE_SIGNATURE: refuse signatures that cover only the timestamp. */
   requireFileSignature: boolean;
 }
+
+export interface ImageProxySettings {
+  /** IMAGE_PROXY_ENABLED (default true); off, the route is not registered and answers 404. */
+  enabled: boolean;
+  /** IMAGE_PROXY_ALLOWED_HOSTS; null (unset): any host, as the old backend allowed. */
+  allowedHosts: HostAllowList | null;
+  /** MAX_IMAGE_BYTES: the most of an upstream body read before the fetch is given up. */
+  maxImageBytes: number;
+  /** How long one fetch, redirects and body included, may take. Not an environment variable: tests shorten it. */
+  fetchTimeoutMs: number;
+}
+
+/** Redirects the image proxy follows before giving up. */
+export const IMAGE_PROXY_MAX_REDIRECTS = 3;
 
 export interface AdminToken {
   /** Who a change made with the token is recorded as: the name given in ADMIN_TOKENS_FILE, else `token-<first 8 hex of its SHA-256>`. */
@@ -296,6 +313,24 @@ function readSecretKeys(env: Env): RegExp {
   }
 }
 
+function readImageProxy(env: Env): ImageProxySettings {
+  const raw = env.IMAGE_PROXY_ALLOWED_HOSTS?.trim();
+  let allowedHosts: HostAllowList | null = null;
+  if (raw) {
+    try {
+      allowedHosts = parseHostAllowList(raw);
+    } catch (error) {
+      throw new SettingsError('IMAGE_PROXY_ALLOWED_HOSTS', `${(error as Error).message}; expected comma-separated host names, IP addresses or CIDR ranges such as images.example.org,10.0.0.0/8`);
+    }
+  }
+  return {
+    enabled: readBoolean(env, 'IMAGE_PROXY_ENABLED', true),
+    allowedHosts,
+    maxImageBytes: readInteger(env, 'MAX_IMAGE_BYTES', 16 * 1_048_576, 1024, 256 * 1_048_576),
+    fetchTimeoutMs: 10_000,
+  };
+}
+
 function readDeviceTokens(env: Env): string[] {
   const token = readAuthSetting(env, 'DEVICE_TOKEN');
   return token ? [checkToken('DEVICE_TOKEN', token)] : [];
@@ -367,5 +402,6 @@ export function loadSettings(env: Env, cwd = process.cwd()): Settings {
     uniqueKeys: readUniqueKeys(env),
     secretKeys: readSecretKeys(env),
     assets: readAssets(env, cwd, configsDir),
+    imageProxy: readImageProxy(env),
   };
 }

@@ -42,6 +42,13 @@ describe('loadSettings', () => {
     });
   });
 
+  it('reads the image proxy settings', () => {
+    expect(loadSettings({}).imageProxy).toEqual({ enabled: true, allowedHosts: null, maxImageBytes: 16 * 1_048_576, fetchTimeoutMs: 10_000 });
+    const proxy = loadSettings({ IMAGE_PROXY_ENABLED: 'false', IMAGE_PROXY_ALLOWED_HOSTS: 'images.example.org, 10.0.0.0/8', MAX_IMAGE_BYTES: '4096' }).imageProxy;
+    expect(proxy).toMatchObject({ enabled: false, maxImageBytes: 4096 });
+    expect(proxy.allowedHosts?.entries).toEqual(['images.example.org', '10.0.0.0/8']);
+  });
+
   it.each([
     [{ PORT: 'abc' }, /^Invalid setting PORT: expected a whole number from 0 to 65535, got "abc"$/],
     [{ PORT: '70000' }, /PORT/],
@@ -50,6 +57,10 @@ describe('loadSettings', () => {
     [{ CORS_ORIGINS: 'not a url' }, /CORS_ORIGINS/],
     [{ CORS_ORIGINS: 'https://a.example/path' }, /CORS_ORIGINS/],
     [{ ESP32_CONFIGS_DIR: '  ' }, /ESP32_CONFIGS_DIR/],
+    [{ IMAGE_PROXY_ALLOWED_HOSTS: 'images.example.org,10.0.0.0/40' }, /^Invalid setting IMAGE_PROXY_ALLOWED_HOSTS: "10.0.0.0\/40" has no valid prefix length \(0 to 32\); expected comma-separated/],
+    [{ IMAGE_PROXY_ALLOWED_HOSTS: 'http://images.example.org' }, /^Invalid setting IMAGE_PROXY_ALLOWED_HOSTS: "http:\/\/images.example.org" is not a host name/],
+    [{ IMAGE_PROXY_ENABLED: 'maybe' }, /^Invalid setting IMAGE_PROXY_ENABLED: expected true or false/],
+    [{ MAX_IMAGE_BYTES: '16MiB' }, /^Invalid setting MAX_IMAGE_BYTES: expected a whole number from 1024 to 268435456, got "16MiB"$/],
   ])('rejects %j with one line naming the variable', (env, message) => {
     expect(() => loadSettings(env)).toThrow(SettingsError);
     expect(() => loadSettings(env)).toThrow(message);

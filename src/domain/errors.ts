@@ -11,6 +11,7 @@ export const ERROR_CATALOGUE = {
   VALIDATION_FAILED: { status: 400, meaning: 'The body or a header does not match what the route takes; `details.errors` says where' },
   BAD_REQUEST: { status: 400, meaning: 'Malformed HTTP or URL' },
   UNAUTHORIZED: { status: 401, meaning: 'A token is required and missing or wrong' },
+  HOST_NOT_ALLOWED: { status: 403, meaning: 'The image proxy may not fetch from that host (IMAGE_PROXY_ALLOWED_HOSTS), or a redirect led to one; `details.host`' },
   RECORD_NOT_FOUND: { status: 404, meaning: 'No such config, version, schema or asset' },
   ROUTE_NOT_FOUND: { status: 404, meaning: 'No such route' },
   METHOD_NOT_ALLOWED: { status: 405, meaning: 'The route exists for other methods, named in `Allow`' },
@@ -28,6 +29,7 @@ export const ERROR_CATALOGUE = {
   HEADERS_TOO_LARGE: { status: 431, meaning: 'The request headers are too large' },
   INTERNAL_ERROR: { status: 500, meaning: 'An unexpected failure; the cause goes to the log' },
   STORAGE_ERROR: { status: 500, meaning: 'An unexpected storage failure; the cause goes to the log' },
+  UPSTREAM_FAILED: { status: 502, meaning: 'The image proxy\'s fetch failed: unreachable, timed out, a non-2xx answer, too many redirects, a body over MAX_IMAGE_BYTES or not a decodable image; `details.reason`' },
   STORAGE_UNAVAILABLE: { status: 503, meaning: 'The config directory is missing, not a directory, read-only or not permitted' },
   STORAGE_BUSY: { status: 503, meaning: 'A transient storage condition; retry after `Retry-After`' },
   UPLOADS_DISABLED: { status: 503, meaning: 'Asset uploads are off: SIGNING_KEY_PATH is not set' },
@@ -220,6 +222,24 @@ export class ShuttingDown extends AppError {
   constructor() {
     // Another replica, or this one restarted, can answer a second later.
     super('SHUTTING_DOWN', 'The service is shutting down; nothing was done, retry', {}, { retryAfterSeconds: 1 });
+  }
+}
+
+/** The image proxy may not fetch from this host. */
+export class HostNotAllowed extends AppError {
+  constructor(host: string, redirected: boolean) {
+    const how = redirected ? 'A redirect led to' : 'The image proxy may not fetch from';
+    super('HOST_NOT_ALLOWED', `${how} host ${JSON.stringify(host.slice(0, 255))}, which IMAGE_PROXY_ALLOWED_HOSTS does not list`, { host: host.slice(0, 255), redirected });
+  }
+}
+
+/** What went wrong with an image proxy's fetch, as `details.reason`. */
+export type UpstreamFailure = 'unreachable' | 'timeout' | 'status' | 'too_many_redirects' | 'bad_redirect' | 'too_large' | 'undecodable' | 'too_big_for_lvgl';
+
+/** The image proxy's fetch failed, or what came back is not an image it can convert. */
+export class UpstreamFailed extends AppError {
+  constructor(reason: UpstreamFailure, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super('UPSTREAM_FAILED', message, { reason, ...details }, { cause: options?.cause });
   }
 }
 

@@ -1,8 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-export const OPERATIONS = ['list', 'get', 'get_raw', 'save', 'delete', 'rename', 'restore', 'asset_upload', 'asset_serve'] as const;
+export const OPERATIONS = ['list', 'get', 'get_raw', 'save', 'delete', 'rename', 'restore', 'asset_upload', 'asset_serve', 'image_proxy'] as const;
 export type Operation = (typeof OPERATIONS)[number];
-export type OperationStatus = 'success' | 'not_found' | 'invalid_mac' | 'invalid_body' | 'conflict' | 'refused' | 'error';
+export type OperationStatus = 'success' | 'not_found' | 'invalid_mac' | 'invalid_body' | 'conflict' | 'refused' | 'upstream_error' | 'error';
 
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
@@ -111,6 +111,8 @@ export function operationStatus(statusCode: number, errorCode: string | undefine
   if (statusCode === 400 || statusCode === 413 || statusCode === 415) return 'invalid_body';
   if (statusCode === 409 || statusCode === 412) return 'conflict';
   // A client without a valid token, or over a limit: not a fault of the service, so it does not fire error alerts.
-  if (statusCode === 401 || statusCode === 429) return 'refused';
+  if (statusCode === 401 || statusCode === 403 || statusCode === 429) return 'refused';
+  // The image proxy's upstream failed, not this service.
+  if (errorCode === 'UPSTREAM_FAILED') return 'upstream_error';
   return 'error';
 }

@@ -206,6 +206,7 @@ describe('API docs', () => {
         '/api/health',
         '/api/health/live',
         '/api/history/deleted',
+        '/api/images/lvgl',
         '/api/import',
         '/api/schemas',
         '/api/schemas/{name}',
