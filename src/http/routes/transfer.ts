@@ -5,10 +5,11 @@ import { Type } from 'typebox';
 import { BadRequest, ValidationFailed } from '../../domain/errors.js';
 import { VERSION } from '../../package-info.js';
 import type { Settings } from '../../settings.js';
+import { MAX_EXPORT_MACS } from '../../transfer/archive-layout.js';
 import { createExport, exportFileName, type ExportSection } from '../../transfer/export-archive.js';
 import { runImport } from '../../transfer/import-service.js';
 import { errorResponses } from '../schemas/errors.js';
-import { ExportQuerySchema, ImportQuerySchema, MAX_EXPORT_MACS } from '../schemas/transfer.js';
+import { ExportQuerySchema, ImportQuerySchema } from '../schemas/transfer.js';
 import { ARCHIVE_CONTENT_TYPES, readArchiveBody } from './archive-body.js';
 import { parseMacList, refuseProblems } from './mac-list.js';
 

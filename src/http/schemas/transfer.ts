@@ -1,7 +1,5 @@
 import { Type, type Static } from 'typebox';
-
-/** At most this many MACs in `?macs=`: the request line must stay under the server's header size limit. */
-export const MAX_EXPORT_MACS = 500;
+import { MAX_EXPORT_MACS } from '../../transfer/archive-layout.js';
 
 // Query strings are not coerced (see server-options.ts): numbers and booleans are given as patterns.
 export const ExportQuerySchema = Type.Object({

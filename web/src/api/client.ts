@@ -252,9 +252,10 @@ export class ApiClient {
     return this.request<{ matches: SearchMatch[]; truncated: boolean }>('GET', `/api/configs/search${queryString({ q, limit })}`, { signal }).then((r) => r.body);
   }
 
-  /** Every config as a .tar.gz, with the file name the service gave it. */
-  async exportArchive(): Promise<{ blob: Blob; fileName: string }> {
-    const { body, disposition } = await this.request<Blob>('GET', '/api/export', { download: true });
+  /** Every config (or those of the MACs given, at most 500) as a .tar.gz, with the file name the service gave it. */
+  async exportArchive(macs?: readonly string[]): Promise<{ blob: Blob; fileName: string }> {
+    const search = macs === undefined ? '' : queryString({ macs: macs.join(',') });
+    const { body, disposition } = await this.request<Blob>('GET', `/api/export${search}`, { download: true });
     return { blob: body, fileName: /filename="([^"]+)"/.exec(disposition ?? '')?.[1] ?? 'iot-configs.tar.gz' };
   }
 
