@@ -58,6 +58,17 @@ describe('fleet search and checks', () => {
     expect(problems).toEqual([]);
   });
 
+  it('clears in a duplicate the values at the service\'s UNIQUE_KEYS, whether or not any is duplicated yet', async () => {
+    const { baseUrl } = await startApp({ env: { UNIQUE_KEYS: 'mqtt.host' } });
+    await putConfig(baseUrl, 'aa-bb-cc-00-00-01', sample('Kitchen', 'sensor.kitchen', true, { mqtt: { host: 'kitchen.lan' }, wifi: { hostname: 'kitchen' } }));
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices/new?from=aa-bb-cc-00-00-01');
+    await page.getByTestId('cleared-unique').waitFor();
+    expect(await page.getByTestId('cleared-unique').textContent()).toContain('mqtt.host is left empty');
+    await eventually(() => editorJson(page)).toEqual(sample('Kitchen', 'sensor.kitchen', true, { mqtt: { host: '' }, wifi: { hostname: 'kitchen' } }));
+    expect(problems).toEqual([]);
+  });
+
   it('shows a summary key of the wrong type as such, in the list and the editor, never as missing', async () => {
     const { baseUrl } = await startApp();
     await putConfig(baseUrl, 'aa-bb-cc-00-00-01', { deviceName: 42, deviceEntityId: 'sensor.odd', enableOTA: 'yes' });
