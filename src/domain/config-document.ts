@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { summarizeConfig, type ConfigSummary } from './config-summary.js';
 import { InvalidStoredConfig, PreconditionFailed, RecordExists } from './errors.js';
+import { describeJsonKind } from './json-kind.js';
 import { jsonSyntaxError } from './json-text.js';
 
 /** A config as stored: its exact bytes, their ETag and the summary fields. */
@@ -33,12 +34,6 @@ export interface WriteConditions {
 /** A strong ETag: a hash of the stored bytes, so every replica gives the same one for the same file. */
 export function etagOf(bytes: Uint8Array): string {
   return `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 32)}"`;
-}
-
-export function describeJsonKind(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  return `a ${typeof value}`;
 }
 
 /**

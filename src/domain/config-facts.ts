@@ -1,4 +1,5 @@
 import { isJsonObject, type PathStep } from './json-edit.js';
+import { shownValue } from './json-kind.js';
 
 /** A leaf value a fleet check or a search compares: what JSON holds at the end of a path. */
 export type LeafValue = string | number | boolean | null;
@@ -91,7 +92,7 @@ export function summaryProblems(content: unknown): SummaryProblem[] {
   for (const [key, expected] of SUMMARY_KEYS) {
     if (!Object.hasOwn(content, key)) continue;
     const value = content[key];
-    if (typeof value !== expected) problems.push({ key, value: typeof value === 'object' && value !== null ? (Array.isArray(value) ? 'an array' : 'an object') : value, expected });
+    if (typeof value !== expected) problems.push({ key, value: shownValue(value), expected });
   }
   return problems;
 }

@@ -1,5 +1,5 @@
 import { isLosslessNumber } from 'lossless-json';
-import { describeJsonKind } from './config-document.js';
+import { describeJsonKind } from './json-kind.js';
 
 /**
  * Edits of a parsed config: dot-separated paths (`sensors.0.pin`), setting

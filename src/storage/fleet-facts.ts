@@ -64,6 +64,11 @@ export class FleetFacts {
     private readonly options: FleetFactsOptions,
   ) {}
 
+  /** The paths checked for duplicates (UNIQUE_KEYS), in their configured order. */
+  get uniqueKeyPaths(): string[] {
+    return this.options.uniqueKeys.map((key) => key.path);
+  }
+
   private factsOf(bytes: Buffer | undefined): ConfigFacts {
     if (bytes === undefined) return NO_FACTS;
     let facts = this.facts.get(bytes);

@@ -3,6 +3,9 @@ import { normaliseMac } from '../domain/mac.js';
 /** The version of the export's layout and manifest, raised on any change an older import could misread. */
 export const EXPORT_FORMAT = 1;
 
+/** At most this many MACs in an export of a selection: the request line must stay under the server's header limit. */
+export const MAX_EXPORT_MACS = 500;
+
 export const MANIFEST_NAME = 'manifest.json';
 export const CONFIGS_FOLDER = 'configs';
 

@@ -20,7 +20,15 @@ export interface ExportOptions {
   serviceVersion: string;
   /** Extra sections asked for with `?include=`. */
   include: readonly ExportSection[];
+  /** Only these canonical MACs (and only their history); every config when absent. */
+  macs?: readonly string[];
   now?: Date;
+}
+
+/** An export being streamed, and the selected MACs that have no config file (they are left out). */
+export interface Export {
+  stream: Readable;
+  missing: string[];
 }
 
 /** A file of an extra section, as its path in the archive and its bytes. */
@@ -33,7 +41,7 @@ interface SectionFile {
 export const EXPORT_SECTIONS = {
   history: historyFiles,
   schemas: schemaFiles,
-} satisfies Record<string, (dir: string) => AsyncIterable<SectionFile>>;
+} satisfies Record<string, (dir: string, macs: ReadonlySet<string> | null) => AsyncIterable<SectionFile>>;
 
 export type ExportSection = keyof typeof EXPORT_SECTIONS;
 
@@ -65,9 +73,10 @@ async function readWhole(filePath: string, maxBytes: number): Promise<{ bytes: B
   }
 }
 
-async function* historyFiles(dir: string): AsyncGenerator<SectionFile> {
+/** The version files, `.iot-config/history/<mac>/<file>`, of the MACs selected (all when null). */
+async function* historyFiles(dir: string, selected: ReadonlySet<string> | null): AsyncGenerator<SectionFile> {
   const root = path.join(statePaths(dir).root, 'history');
-  const macs = (await fs.readdir(root).catch(() => [])).filter((name) => CANONICAL_MAC_PATTERN.test(name)).sort();
+  const macs = (await fs.readdir(root).catch(() => [])).filter((name) => CANONICAL_MAC_PATTERN.test(name) && (selected?.has(name) ?? true)).sort();
   for (const mac of macs) {
     const names = (await fs.readdir(path.join(root, mac)).catch(() => [])).sort();
     for (const name of names) {
@@ -97,9 +106,10 @@ function addEntry(pack: tarStream.Pack, name: string, bytes: Buffer, mtime: Date
   });
 }
 
-async function writeEntries(pack: tarStream.Pack, macs: string[], options: ExportOptions, now: Date): Promise<void> {
+async function writeEntries(pack: tarStream.Pack, macs: string[], missing: string[], options: ExportOptions, now: Date): Promise<void> {
   const configs: ManifestEntry[] = [];
-  const skipped: Manifest['skipped'] = [];
+  const skipped: Manifest['skipped'] = missing.map((mac) => ({ file: configFileName(mac), reason: 'no such config' }));
+  const selected = options.macs === undefined ? null : new Set(options.macs);
   for (const mac of macs) {
     const read = await readWhole(path.join(options.dir, configFileName(mac)), options.maxFileBytes);
     if (read === null) continue;
@@ -114,7 +124,7 @@ async function writeEntries(pack: tarStream.Pack, macs: string[], options: Expor
     await addEntry(pack, `${CONFIGS_FOLDER}/${configFileName(mac)}`, read.bytes, now);
   }
   for (const section of options.include) {
-    for await (const file of EXPORT_SECTIONS[section](options.dir)) await addEntry(pack, file.name, file.bytes, now);
+    for await (const file of EXPORT_SECTIONS[section](options.dir, selected)) await addEntry(pack, file.name, file.bytes, now);
   }
   const manifest: Manifest = { format: EXPORT_FORMAT, exported_at: now.toISOString(), service_version: options.serviceVersion, count: configs.length, configs, skipped };
   await addEntry(pack, MANIFEST_NAME, Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`), now);
@@ -122,11 +132,11 @@ async function writeEntries(pack: tarStream.Pack, macs: string[], options: Expor
 }
 
 /**
- * Streams every `<mac>.json` of the directory as `configs/<mac>.json` with its exact bytes, the sections asked
- * for, and `manifest.json` last, as a gzipped tar. The listing is read before the stream starts, so an unusable
- * directory is a storage error and not a broken download; a failure later cuts the download short.
+ * Streams every `<mac>.json` of the directory (or of the selection) as `configs/<mac>.json` with its exact bytes,
+ * the sections asked for, and `manifest.json` last, as a gzipped tar. The listing is read before the stream
+ * starts, so an unusable directory is a storage error and not a broken download; a failure later cuts it short.
  */
-export async function createExport(options: ExportOptions): Promise<Readable> {
+export async function createExport(options: ExportOptions): Promise<Export> {
   let names: string[];
   try {
     names = await fs.readdir(options.dir);
@@ -134,11 +144,14 @@ export async function createExport(options: ExportOptions): Promise<Readable> {
     if (errorCode(error) === 'ENOENT' || errorCode(error) === 'ENOTDIR') throw new StorageUnavailable(`${options.dir} is missing or not a directory`);
     throw storageFailure(error, options.dir, 'list the config directory');
   }
-  const macs = names.map(macFromFileName).filter((mac): mac is string => mac !== null).sort();
+  const listed = names.map(macFromFileName).filter((mac): mac is string => mac !== null);
+  const present = new Set(listed);
+  const macs = (options.macs === undefined ? listed : options.macs.filter((mac) => present.has(mac))).sort();
+  const missing = (options.macs ?? []).filter((mac) => !present.has(mac)).sort();
   const now = options.now ?? new Date();
   const pack = tarStream.pack();
   const gzip = createGzip();
   pipeline(pack, gzip, () => undefined);
-  writeEntries(pack, macs, options, now).catch((error: unknown) => pack.destroy(error as Error));
-  return gzip;
+  writeEntries(pack, macs, missing, options, now).catch((error: unknown) => pack.destroy(error as Error));
+  return { stream: gzip, missing };
 }

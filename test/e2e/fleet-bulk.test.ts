@@ -1,6 +1,8 @@
+import fs from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, launchBrowser, openPage, pathOf, putConfig, readStored, recordWrites, sample, startApp } from './harness.js';
+import { listTarGz } from '../helpers/archives.js';
+import { eventually, launchBrowser, openPage, pathOf, putConfig, readStored, recordWrites, sample, setSessionItem, startApp } from './harness.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -8,6 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => browser?.close());
 
+const ADMIN = 'admin-token-0123456789abcdef';
 const macOf = (index: number) => `aa-bb-cc-00-01-${index.toString(16).padStart(2, '0')}`;
 
 describe('bulk changes', () => {
@@ -60,6 +63,27 @@ describe('bulk changes', () => {
     await page.getByTestId('bulk-apply').click();
     await eventually(() => page.getByTestId('bulk-summary').textContent()).toBe('1 saved, 0 unchanged.');
     expect(await readStored(dir, macOf(3))).toMatchObject({ enableOTA: false, mqtt: { host: 'mqtt2.home.lan' } });
+    expect(problems).toEqual([]);
+  });
+
+  it('exports only the selected devices, with the admin token', async () => {
+    const { baseUrl, dir } = await startApp({ env: { ADMIN_TOKEN: ADMIN } });
+    const headers = { authorization: `Bearer ${ADMIN}` };
+    for (let index = 0; index < 4; index++) await putConfig(baseUrl, macOf(index), sample(`S${index}`, `sensor.s${index}`, true), headers);
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices');
+    await setSessionItem(page, 'iot-config-manager.admin-token', ADMIN);
+    await page.reload();
+    await eventually(() => page.getByTestId('device-row').count()).toBe(4);
+    await page.getByTestId('select-device').nth(1).click();
+    await page.getByTestId('select-device').nth(3).click();
+    await eventually(() => page.getByTestId('selected-count').textContent()).toBe('2 selected');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('bulk-export').click()]);
+    expect(download.suggestedFilename()).toMatch(/^iot-configs-\d{8}T\d{6}Z\.tar\.gz$/);
+    const files = await listTarGz(await fs.readFile((await download.path())!));
+    expect([...files.keys()]).toEqual([`configs/${macOf(1)}.json`, `configs/${macOf(3)}.json`, 'manifest.json']);
+    expect(files.get(`configs/${macOf(3)}.json`)).toEqual(await fs.readFile(`${dir}/${macOf(3)}.json`));
+    expect(JSON.parse(files.get('manifest.json')!.toString()).count).toBe(2);
     expect(problems).toEqual([]);
   });
 

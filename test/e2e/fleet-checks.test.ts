@@ -35,6 +35,23 @@ describe('fleet search and checks', () => {
     expect(problems).toEqual([]);
   });
 
+  it('says so when the search of config values stops at its cap', async () => {
+    const seed: Record<string, string> = {};
+    for (let index = 0; index < 1001; index++) {
+      const mac = `02-00-00-00-${(index >> 8).toString(16).padStart(2, '0')}-${(index & 255).toString(16).padStart(2, '0')}`;
+      seed[`${mac}.json`] = JSON.stringify(sample(`Sensor ${index}`, `sensor.s${index}`, true, { mqtt: { host: 'broker.lan' } }));
+    }
+    const { baseUrl } = await startApp({ seed });
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices?q=broker.lan');
+    await page.getByTestId('search-truncated').waitFor();
+    expect(await page.getByTestId('search-truncated').textContent()).toBe('Showing the first 1000 matches of the config values; refine the search to see the others.');
+    await eventually(() => page.getByTestId('device-count').textContent()).toBe('Showing 1000 of 1001 devices');
+    await page.getByTestId('search').fill('Sensor 1000');
+    await eventually(() => page.getByTestId('search-truncated').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('flags a duplicated entity ID in the list and on the device page, and Duplicate leaves it empty in the copy', async () => {
     const { baseUrl } = await startApp();
     await putConfig(baseUrl, 'aa-bb-cc-00-00-01', sample('Kitchen', 'sensor.kitchen', true, { wifi: { hostname: 'kitchen', ssid: 'Home' } }));
@@ -55,6 +72,17 @@ describe('fleet search and checks', () => {
     await page.getByTestId('cleared-unique').waitFor();
     expect(await page.getByTestId('cleared-unique').textContent()).toContain('deviceEntityId, wifi.hostname are left empty');
     await eventually(() => editorJson(page)).toEqual(sample('Kitchen', '', true, { wifi: { hostname: '', ssid: 'Home' } }));
+    expect(problems).toEqual([]);
+  });
+
+  it('clears in a duplicate the values at the service\'s UNIQUE_KEYS, whether or not any is duplicated yet', async () => {
+    const { baseUrl } = await startApp({ env: { UNIQUE_KEYS: 'mqtt.host' } });
+    await putConfig(baseUrl, 'aa-bb-cc-00-00-01', sample('Kitchen', 'sensor.kitchen', true, { mqtt: { host: 'kitchen.lan' }, wifi: { hostname: 'kitchen' } }));
+    const { page, problems } = await openPage(browser, baseUrl);
+    await page.goto('/devices/new?from=aa-bb-cc-00-00-01');
+    await page.getByTestId('cleared-unique').waitFor();
+    expect(await page.getByTestId('cleared-unique').textContent()).toContain('mqtt.host is left empty');
+    await eventually(() => editorJson(page)).toEqual(sample('Kitchen', 'sensor.kitchen', true, { mqtt: { host: '' }, wifi: { hostname: 'kitchen' } }));
     expect(problems).toEqual([]);
   });
 

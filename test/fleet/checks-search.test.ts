@@ -26,6 +26,7 @@ describe('GET /api/configs/checks', () => {
     await put(app, A, device('sensor.kitchen', 'esp-a'));
     await put(app, B, device('sensor.porch', 'ESP-A', { wifi: { hostname: 'ESP-A', staticIp: '10.0.0.5' } }));
     expect(await checks(app)).toEqual({
+      unique_keys: ['deviceEntityId', 'wifi.hostname', 'wifi.staticIp'],
       duplicates: [
         { path: 'deviceEntityId', value: 'sensor.kitchen', mac_addresses: [A, C] },
         { path: 'wifi.hostname', value: 'esp-a', mac_addresses: [A, B] },
@@ -44,7 +45,7 @@ describe('GET /api/configs/checks', () => {
     const { app } = await buildTestApp();
     await put(app, A, device('sensor.one', 'h1'));
     await put(app, B, device('sensor.two', 'h2'));
-    expect(await checks(app)).toEqual({ duplicates: [] });
+    expect(await checks(app)).toEqual({ unique_keys: ['deviceEntityId', 'wifi.hostname', 'wifi.staticIp'], duplicates: [] });
     expect(await listItem(app, A)).not.toHaveProperty('duplicates');
     expect((await app.inject(`/api/configs/${A}`)).json()).not.toHaveProperty('duplicates');
     await put(app, B, device('sensor.one', 'h2'));
@@ -55,7 +56,9 @@ describe('GET /api/configs/checks', () => {
     const { app } = await buildTestApp({ UNIQUE_KEYS: 'mqtt.port, sensors.0.pin' });
     await put(app, A, { deviceEntityId: 'same', mqtt: { port: 1883 }, sensors: [{ pin: 4 }] });
     await put(app, B, { deviceEntityId: 'same', mqtt: { port: '1883' }, sensors: [{ pin: 4 }] });
-    expect((await checks(app)).duplicates).toEqual([{ path: 'sensors.0.pin', value: 4, mac_addresses: [A, B] }]);
+    expect(await checks(app)).toEqual({ unique_keys: ['mqtt.port', 'sensors.0.pin'], duplicates: [{ path: 'sensors.0.pin', value: 4, mac_addresses: [A, B] }] });
+    const { app: unchecked } = await buildTestApp({ UNIQUE_KEYS: '' });
+    expect(await checks(unchecked)).toEqual({ unique_keys: [], duplicates: [] });
   });
 
   it('names at most 10 devices in a config\'s own duplicates, and all of them in the checks', async () => {

@@ -1,11 +1,9 @@
-import { ValidationFailed, type FieldError } from '../../domain/errors.js';
+import type { FieldError } from '../../domain/errors.js';
 import { parseEditPath, type PathStep } from '../../domain/json-edit.js';
 import { normaliseMac } from '../../domain/mac.js';
 import type { BulkChange, BulkEdit } from '../../storage/bulk-edit.js';
 import type { BulkEditRequest } from '../schemas/fleet.js';
-
-/** At most this many problems are listed in one answer: a bad list of 10,000 MACs gives a readable error. */
-const LISTED_PROBLEMS = 20;
+import { parseMacList, refuseProblems } from './mac-list.js';
 
 const ETAG = /^(W\/)?"[^"]*"$/;
 
@@ -17,15 +15,8 @@ export function bulkEditOf(body: BulkEditRequest, dryRun: boolean, actor: string
   const errors: FieldError[] = [];
   const problem = (field: string, message: string, pointer?: string) => errors.push({ field, message, ...(pointer === undefined ? {} : { pointer }) });
 
-  const macs: string[] = [];
-  const seen = new Map<string, number>();
-  body.macs.forEach((input, i) => {
-    const mac = normaliseMac(input);
-    if (mac === null) problem('macs', `${JSON.stringify(input.slice(0, 64))} is not a MAC address`, `/macs/${i}`);
-    else if (seen.has(mac)) problem('macs', `${mac} is given twice (items ${seen.get(mac)} and ${i})`, `/macs/${i}`);
-    else seen.set(mac, i);
-    if (mac !== null) macs.push(mac);
-  });
+  const { macs, seen, errors: macErrors } = parseMacList(body.macs, 'macs', (i) => `/macs/${i}`);
+  errors.push(...macErrors);
 
   const steps = (path: string, field: string, pointer: string): PathStep[] => {
     const parsed = parseEditPath(path);
@@ -60,9 +51,6 @@ export function bulkEditOf(body: BulkEditRequest, dryRun: boolean, actor: string
     else ifMatch.set(mac, etag);
   }
 
-  if (errors.length > 0) {
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more problems)` : '';
-    throw new ValidationFailed(`Nothing was changed: ${errors[0]!.message}${more}`, errors.slice(0, LISTED_PROBLEMS));
-  }
+  refuseProblems(errors, 'Nothing was changed');
   return { macs, change, ifMatch, dryRun, actor };
 }

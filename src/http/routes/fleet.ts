@@ -87,11 +87,11 @@ const fleetRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['configs'],
         operationId: 'checkFleet',
         summary: 'Values that should be unique but are not',
-        description: 'For each path in UNIQUE_KEYS (default `deviceEntityId,wifi.hostname,wifi.staticIp`), the values more than one device holds; strings compare without regard to letter case. The list and each config carry their own share as `duplicates`.',
+        description: 'For each path in UNIQUE_KEYS (default `deviceEntityId,wifi.hostname,wifi.staticIp`), the values more than one device holds; strings compare without regard to letter case. The list and each config carry their own share as `duplicates`; `unique_keys` names the paths checked.',
         response: { 200: FleetChecksResponseSchema, ...errorResponses(503, 500) },
       },
     },
-    async () => ({ duplicates: (await app.fleetFacts.current()).duplicates }),
+    async () => ({ unique_keys: app.fleetFacts.uniqueKeyPaths, duplicates: (await app.fleetFacts.current()).duplicates }),
   );
 
   app.get(

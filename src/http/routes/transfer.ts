@@ -2,16 +2,29 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
-import { BadRequest } from '../../domain/errors.js';
+import { BadRequest, ValidationFailed } from '../../domain/errors.js';
 import { VERSION } from '../../package-info.js';
 import type { Settings } from '../../settings.js';
+import { MAX_EXPORT_MACS } from '../../transfer/archive-layout.js';
 import { createExport, exportFileName, type ExportSection } from '../../transfer/export-archive.js';
 import { runImport } from '../../transfer/import-service.js';
 import { errorResponses } from '../schemas/errors.js';
 import { ExportQuerySchema, ImportQuerySchema } from '../schemas/transfer.js';
 import { ARCHIVE_CONTENT_TYPES, readArchiveBody } from './archive-body.js';
+import { parseMacList, refuseProblems } from './mac-list.js';
 
 const BINARY = { type: 'string', format: 'binary' };
+
+/** The canonical MACs of `?macs=`, or VALIDATION_FAILED naming each bad or repeated one. */
+function exportSelection(query: string): string[] {
+  const inputs = query.split(',');
+  if (inputs.length > MAX_EXPORT_MACS) {
+    throw new ValidationFailed(`macs names ${inputs.length} configs; an export takes at most ${MAX_EXPORT_MACS} (export everything instead)`, [{ field: 'macs', message: `at most ${MAX_EXPORT_MACS}` }]);
+  }
+  const { macs, errors } = parseMacList(inputs, 'macs', () => undefined);
+  refuseProblems(errors, 'Nothing was exported');
+  return macs;
+}
 
 /** Export of every config as one archive, and import of one with a dry run (see docs/backup.md). */
 const transferRoutes: FastifyPluginAsyncTypebox<{ settings: Settings }> = async (app, { settings }) => {
@@ -24,20 +37,26 @@ const transferRoutes: FastifyPluginAsyncTypebox<{ settings: Settings }> = async 
       schema: {
         tags: ['backup'],
         operationId: 'exportConfigs',
-        summary: 'Export every config as a .tar.gz',
+        summary: 'Export every config, or those selected, as a .tar.gz',
         description:
-          'Streams `configs/<mac>.json` with each file\'s exact bytes (files that are not valid configs too, marked `"valid": false`) and `manifest.json` last. `?include=history` adds the version files. A config changing meanwhile is exported old or new, never torn.',
+          'Streams `configs/<mac>.json` with each file\'s exact bytes (files that are not valid configs too, marked `"valid": false`) and `manifest.json` last. `?macs=` exports only the configs named; `?include=history` adds the version files. A config changing meanwhile is exported old or new, never torn.',
         querystring: ExportQuerySchema,
         response: {
-          200: Type.Unsafe<Readable>({ description: 'A gzipped tar', content: { 'application/gzip': { schema: BINARY } } }),
+          200: Type.Unsafe<Readable>({
+            description: 'A gzipped tar',
+            headers: { 'x-missing-configs': { description: 'With `?macs=`: the selected MACs that have no config, comma-separated (they are listed in the manifest\'s `skipped` too)', schema: { type: 'string' } } },
+            content: { 'application/gzip': { schema: BINARY } },
+          }),
           ...errorResponses(400, 503, 500),
         },
       },
     },
     async (request, reply) => {
       const include = [...new Set(request.query.include?.split(',') ?? [])] as ExportSection[];
+      const macs = request.query.macs === undefined ? undefined : exportSelection(request.query.macs);
       const now = new Date();
-      const stream = await createExport({ dir: store.dir, maxFileBytes: store.maxFileBytes, serviceVersion: VERSION, include, now });
+      const { stream, missing } = await createExport({ dir: store.dir, maxFileBytes: store.maxFileBytes, serviceVersion: VERSION, include, macs, now });
+      if (missing.length > 0) reply.header('x-missing-configs', missing.join(','));
       return reply.type('application/gzip').header('content-disposition', `attachment; filename="${exportFileName(now)}"`).send(stream);
     },
   );

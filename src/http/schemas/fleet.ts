@@ -108,7 +108,10 @@ export const SummaryProblemSchema = Type.Object(
 );
 
 export const FleetChecksResponseSchema = Type.Object(
-  { duplicates: Type.Array(Type.Ref('Duplicate'), { description: 'Values of the UNIQUE_KEYS paths that more than one device holds, sorted by path' }) },
+  {
+    unique_keys: Type.Array(Type.String(), { description: 'The paths checked (UNIQUE_KEYS, in their configured order), e.g. `deviceEntityId`; empty when the checks are off' }),
+    duplicates: Type.Array(Type.Ref('Duplicate'), { description: 'Values of the UNIQUE_KEYS paths that more than one device holds, sorted by path' }),
+  },
   { $id: 'FleetChecksResponse', title: 'FleetChecksResponse' },
 );
 

@@ -1,7 +1,14 @@
 import { Type, type Static } from 'typebox';
+import { MAX_EXPORT_MACS } from '../../transfer/archive-layout.js';
 
 // Query strings are not coerced (see server-options.ts): numbers and booleans are given as patterns.
 export const ExportQuerySchema = Type.Object({
+  macs: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: `Only these configs, comma-separated, at most ${MAX_EXPORT_MACS}, each once, MACs in any accepted form; \`history\` then holds only their versions. A MAC with no config is left out, listed in the manifest's \`skipped\` and in the \`X-Missing-Configs\` header.`,
+    }),
+  ),
   include: Type.Optional(
     Type.String({
       pattern: '^(history|schemas)(,(history|schemas))*$',

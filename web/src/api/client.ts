@@ -15,6 +15,7 @@ import type {
   BulkEditRequest,
   BulkResultSchema,
   DuplicateSchema,
+  FleetChecksResponseSchema,
   JsonChangeSchema,
   SearchMatchSchema,
   SummaryProblemSchema,
@@ -66,6 +67,8 @@ export type JsonChange = Static<typeof JsonChangeSchema>;
 export type BulkResult = Omit<Static<typeof BulkResultSchema>, 'diff'> & { diff?: JsonChange[] };
 export type Duplicate = Static<typeof DuplicateSchema>;
 export type SummaryProblem = Static<typeof SummaryProblemSchema>;
+/** The fleet checks; their schema refers to the duplicate schema by $ref, which Static leaves as unknown. */
+export type FleetChecksResponse = Omit<Static<typeof FleetChecksResponseSchema>, 'duplicates'> & { duplicates: Duplicate[] };
 export type SearchMatch = Static<typeof SearchMatchSchema>;
 /** The fleet facts of a config; their schemas refer to the item schemas by $ref, which Static leaves as unknown. */
 interface FleetFacts {
@@ -243,8 +246,8 @@ export class ApiClient {
   }
 
   /** The values of the unique keys that more than one device holds. */
-  fleetChecks(): Promise<{ duplicates: Duplicate[] }> {
-    return this.request<{ duplicates: Duplicate[] }>('GET', '/api/configs/checks').then((r) => r.body);
+  fleetChecks(): Promise<FleetChecksResponse> {
+    return this.request<FleetChecksResponse>('GET', '/api/configs/checks').then((r) => r.body);
   }
 
   /** The first value (or key path) of each config that contains `q`. */
@@ -252,9 +255,10 @@ export class ApiClient {
     return this.request<{ matches: SearchMatch[]; truncated: boolean }>('GET', `/api/configs/search${queryString({ q, limit })}`, { signal }).then((r) => r.body);
   }
 
-  /** Every config as a .tar.gz, with the file name the service gave it. */
-  async exportArchive(): Promise<{ blob: Blob; fileName: string }> {
-    const { body, disposition } = await this.request<Blob>('GET', '/api/export', { download: true });
+  /** Every config (or those of the MACs given, at most 500) as a .tar.gz, with the file name the service gave it. */
+  async exportArchive(macs?: readonly string[]): Promise<{ blob: Blob; fileName: string }> {
+    const search = macs === undefined ? '' : queryString({ macs: macs.join(',') });
+    const { body, disposition } = await this.request<Blob>('GET', `/api/export${search}`, { download: true });
     return { blob: body, fileName: /filename="([^"]+)"/.exec(disposition ?? '')?.[1] ?? 'iot-configs.tar.gz' };
   }
 

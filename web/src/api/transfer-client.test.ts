@@ -11,6 +11,17 @@ describe('ApiClient export and import', () => {
     expect(new Uint8Array(await blob.arrayBuffer())).toEqual(new Uint8Array([0x1f, 0x8b]));
   });
 
+  it('asks for the export of the MACs given only', async () => {
+    const urls: string[] = [];
+    const client = new ApiClient(noTokens, async (url) => {
+      urls.push(String(url));
+      return new Response(new Uint8Array([0x1f, 0x8b]), { status: 200 });
+    });
+    expect((await client.exportArchive(['aa-bb-cc-dd-ee-01', 'aa-bb-cc-dd-ee-02'])).fileName).toBe('iot-configs.tar.gz');
+    await client.exportArchive();
+    expect(urls).toEqual(['/api/export?macs=aa-bb-cc-dd-ee-01%2Caa-bb-cc-dd-ee-02', '/api/export']);
+  });
+
   it('sends the archive as bytes with the options given, and the envelope of a refusal as an ApiError', async () => {
     const calls: { url: string; init: RequestInit }[] = [];
     const client = new ApiClient(noTokens, async (url, init) => {

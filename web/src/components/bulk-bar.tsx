@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { BulkChangeDialog } from './bulk-change-dialog.js';
 import { BulkDeleteDialog } from './bulk-delete-dialog.js';
+import { BulkExportButton } from './bulk-export-button.js';
 import { EditIcon, TrashIcon, XIcon } from './icons.js';
 
 /** The actions on the devices ticked in the list; shown while at least one is. */
@@ -28,6 +29,7 @@ export function BulkBar({
           <button type="button" className="btn btn-primary btn-sm" onClick={() => setDialog({ kind: 'change', macs: selected })} data-testid="bulk-change">
             <EditIcon /> Change…
           </button>
+          <BulkExportButton macs={selected} />
           <button type="button" className="btn btn-danger-outline btn-sm" onClick={() => setDialog({ kind: 'delete', macs: selected })} data-testid="bulk-delete">
             <TrashIcon /> Delete…
           </button>

@@ -1,7 +1,7 @@
 import type { Extension } from '@codemirror/state';
 import { useState, type Ref } from 'react';
 import { summarizeConfig, type ConfigTextCheck } from '../lib/config-text.js';
-import { summaryProblemsOf } from '../lib/summary-problems.js';
+import { summaryProblems } from '../../../src/domain/config-facts.js';
 import { problemOf, WrongTypeBadge } from './fleet-facts.js';
 import { ConfigFormTabs, type FormView } from './config-form-tabs.js';
 import { CheckIcon, XIcon } from './icons.js';
@@ -28,7 +28,7 @@ export function ConfigEditorPanel({
   form?: FormView | null;
 }) {
   const summary = check.valid ? summarizeConfig('', check.content) : null;
-  const problems = check.valid ? summaryProblemsOf(check.content) : [];
+  const problems = check.valid ? summaryProblems(check.content) : [];
   const nameProblem = problemOf(problems, 'deviceName');
   const entityProblem = problemOf(problems, 'deviceEntityId');
   const [revealed, setRevealed] = useState(false);

@@ -83,6 +83,11 @@ export const AlertIcon = (p: IconProps) => (
     <path d="M12 9v4M12 17h.01" />
   </Icon>
 );
+export const DownloadIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M12 4v11m-5-5 5 5 5-5M5 20h14" />
+  </Icon>
+);
 export const ArrowUpIcon = (p: IconProps) => (
   <Icon {...p}>
     <path d="m6 15 6-6 6 6" />

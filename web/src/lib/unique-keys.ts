@@ -1,6 +1,6 @@
 import { isLosslessNumber, parse, stringify } from 'lossless-json';
 
-/** The service's default UNIQUE_KEYS: a copy asks for these whatever the checks have found so far. */
+/** The service's default UNIQUE_KEYS: a copy clears these when the service's own list (in the checks) cannot be read. */
 export const DEFAULT_UNIQUE_KEYS = ['deviceEntityId', 'wifi.hostname', 'wifi.staticIp'] as const;
 
 type Container = Record<string, unknown> | unknown[];

@@ -178,6 +178,11 @@ export function DeviceListPage() {
           </p>
         )}
       </div>
+      {fleetSearch.truncated && (
+        <p className="muted" role="status" data-testid="search-truncated">
+          Showing the first {fleetSearch.matches?.size} matches of the config values; refine the search to see the others.
+        </p>
+      )}
 
       <BulkBar
         selected={[...selection.selected]}

@@ -20,11 +20,13 @@ import { FormatJsonButton } from '../components/format-json-button.js';
 /** `cleared`: the unique values (UNIQUE_KEYS) emptied in a duplicate, for the person to give the new device its own. */
 type Source = { status: 'loading' } | { status: 'error'; error: ApiError } | { status: 'ready'; text: string; cleared?: string[] };
 
-/** A duplicate of `text` without the values that must stay unique: the defaults, and any path the checks know of. */
+/** A duplicate of `text` without the values that must stay unique: the service's UNIQUE_KEYS (its defaults if unread). */
 async function withoutUniqueValues(api: ApiClient, text: string): Promise<{ text: string; cleared: string[] }> {
-  const checked = await api.fleetChecks().catch(() => ({ duplicates: [] }));
-  const paths = new Set<string>([...DEFAULT_UNIQUE_KEYS, ...checked.duplicates.map((duplicate) => duplicate.path)]);
-  return clearUniqueValues(text, [...paths]);
+  const paths = await api.fleetChecks().then(
+    (checked) => checked.unique_keys,
+    () => DEFAULT_UNIQUE_KEYS,
+  );
+  return clearUniqueValues(text, paths);
 }
 
 /**
