@@ -100,7 +100,7 @@ export function unsetAtPath(root: JsonObject, steps: readonly PathStep[]): void 
 /**
  * JSON Merge Patch (RFC 7396): a new value, `target` and `patch` untouched
  * but for subtrees shared with the result. Written here rather than taken
- * from a package: see docs/adr/0018-fleet-edits.md.
+ * from a package: see docs/adr/0017-fleet-edits.md.
  */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isJsonObject(patch)) return patch;
