@@ -136,7 +136,9 @@ export function plainJson(value: unknown): unknown {
 function sameLeaf(a: unknown, b: unknown): boolean {
   const textOf = (value: unknown) => (isLosslessNumber(value) ? value.value : typeof value === 'number' ? String(value) : undefined);
   const [textA, textB] = [textOf(a), textOf(b)];
-  if (textA !== undefined || textB !== undefined) return textA === textB;
+  if (textA === undefined || textB === undefined) return textA === textB && a === b;
+  // A request's numbers are parsed plainly, so `1.0` stored and `1.0` sent compare by value, not by spelling.
+  return textA === textB || ((!isLosslessNumber(a) || !isLosslessNumber(b)) && Number(textA) === Number(textB));
   return a === b;
 }
 

@@ -54,7 +54,8 @@ export function editedConfig(bytes: Buffer, change: BulkChange): { bytes: Buffer
     after = mergePatch(before, change.patch);
   } else {
     const edited = parse(text) as JsonObject;
-    for (const { steps, value } of change.set) setAtPath(edited, steps, value);
+    // A copy per config: a later step must not change the value that other configs receive.
+    for (const { steps, value } of change.set) setAtPath(edited, steps, structuredClone(value));
     for (const steps of change.unset) unsetAtPath(edited, steps);
     after = edited;
   }

@@ -98,8 +98,11 @@ describe('jsonChanges', () => {
     ]);
   });
 
-  it('tells number spellings apart, and a kind change is one change', () => {
-    expect(jsonChanges(parse('{"a":1.0}'), { a: 1 })).toEqual([{ path: 'a', before: 1, after: 1 }]);
+  it('tells stored number spellings apart, takes a sent number by value, and a kind change is one change', () => {
+    expect(jsonChanges(parse('{"a":1.0}'), parse('{"a":1}'))).toEqual([{ path: 'a', before: 1, after: 1 }]);
+    // A request's numbers are parsed plainly: 1.0 sent for a stored 1.0 is no change.
+    expect(jsonChanges(parse('{"a":1.0}'), { a: 1 })).toEqual([]);
+    expect(jsonChanges(parse('{"a":1.5}'), { a: 1 })).toEqual([{ path: 'a', before: 1.5, after: 1 }]);
     expect(jsonChanges(parse('{"a":1}'), { a: 1 })).toEqual([]);
     expect(jsonChanges({ a: { b: 1 } }, { a: [1] })).toEqual([{ path: 'a', before: { b: 1 }, after: [1] }]);
   });

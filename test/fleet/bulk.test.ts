@@ -52,6 +52,23 @@ describe('POST /api/configs/bulk', () => {
     await expect(fs.access(path.join(dir, `${MISSING}.json`))).rejects.toThrow();
   });
 
+  it('gives every config the same set value, even when a later step edits through it', async () => {
+    const { app, dir } = await buildTestApp();
+    for (const [mac, name] of [[A, 'one'], [B, 'two'], [C, 'three']] as const) await put(app, mac, content(name));
+    const res = await bulk(app, { macs: [A, B, C], set: [{ path: 'list', value: [1, 2, 3] }], unset: ['list.0'] });
+    expect(res.json().results.map((r: { status: string }) => r.status)).toEqual(['saved', 'saved', 'saved']);
+    for (const mac of [A, B, C]) expect(JSON.parse(await stored(dir, mac)).list, mac).toEqual([2, 3]);
+  });
+
+  it('counts a number sent as stored, in another spelling, as unchanged', async () => {
+    const { app, dir } = await buildTestApp();
+    await app.inject({ method: 'PUT', url: `/api/configs/${A}`, headers: { 'content-type': 'application/json' }, payload: '{"content": {"a": 1.0, "b": 1e3}}' });
+    const before = await stored(dir, A);
+    const res = await bulk(app, { macs: [A], patch: { a: 1.0, b: 1000 } });
+    expect(res.json().results[0].status).toBe('unchanged');
+    expect(await stored(dir, A)).toBe(before);
+  });
+
   it('keeps number spellings a parse would lose, and leaves an unchanged config unwritten', async () => {
     const { app, dir } = await buildTestApp();
     const body = '{"content": {"big": 12345678901234567890123, "f": 1.0, "name": "x"}}';
@@ -60,11 +77,12 @@ describe('POST /api/configs/bulk', () => {
     expect(res.json().results[0].status).toBe('saved');
     expect(await stored(dir, A)).toBe('{\n  "big": 12345678901234567890123,\n  "f": 1.0,\n  "name": "y"\n}\n');
     const again = await bulk(app, { macs: [A], set: [{ path: 'name', value: 'y' }, { path: 'f', value: 1.0 }] });
-    // 1.0 arrives as the number 1, whose text differs from the stored 1.0: a change.
-    expect(again.json().results[0].status).toBe('saved');
+    // 1.0 arrives as the number 1, equal by value to the stored 1.0: no change, and its spelling stays.
+    expect(again.json().results[0].status).toBe('unchanged');
     const same = await bulk(app, { macs: [A], set: [{ path: 'name', value: 'y' }] });
     expect(same.json().results[0]).toEqual({ mac_address: A, status: 'unchanged', etag: same.json().results[0].etag });
-    expect((await versionsOf(app, A)).length).toBe(3);
+    expect(await stored(dir, A)).toContain('"f": 1.0');
+    expect((await versionsOf(app, A)).length).toBe(2);
     expect(first.statusCode).toBe(200);
   });
 
