@@ -65,9 +65,11 @@ export function parseSha256(text: string): string | null {
   return SHA256_HEX.test(value) ? value : null;
 }
 
+const MAX_ASSET_NAME_BYTES = 128;
+
 /**
  * Why an asset file name is refused, or null when it is fine. The old backend refused `..`, `/` and `\`; a leading
- * dot (names of temp files), control characters and names over 255 bytes are refused too.
+ * dot (names of temp files), control characters and names over 128 bytes are refused too.
  */
 export function assetNameProblem(name: string): string | null {
   if (name.trim() === '') return 'filename must not be empty';
@@ -76,7 +78,8 @@ export function assetNameProblem(name: string): string | null {
   if (name.startsWith('.')) return 'filename must not start with a dot';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) return 'filename must not contain control characters';
-  if (Buffer.byteLength(name) > 255) return 'filename must be at most 255 bytes long';
+  // The temp file beside it adds the host, pid and a counter to the name, within the filesystem's 255 bytes.
+  if (Buffer.byteLength(name) > MAX_ASSET_NAME_BYTES) return `filename must be at most ${MAX_ASSET_NAME_BYTES} bytes long`;
   return null;
 }
 

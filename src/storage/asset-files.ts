@@ -105,6 +105,8 @@ export class AssetFiles {
       }
     } catch (error) {
       await fs.unlink(tempPath).catch(() => undefined);
+      // The client's errors (an aborted or malformed form, a file too large) keep their own answer.
+      if (!(error instanceof Error && 'syscall' in error)) throw error;
       throw this.failure(error, `write asset ${filename}`);
     }
     const sha256 = hash.digest('hex');

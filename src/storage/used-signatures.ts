@@ -15,6 +15,9 @@ const PRUNE_EVERY_MS = 60_000;
  * only one can accept a signature (see docs/adr/0015-asset-uploads.md). A signature is only good while its timestamp
  * is within the tolerance of the clock, so a file older than twice the tolerance can go.
  */
+/** The request timeout (10 s) and a minute of clock difference between replicas. */
+const CLAIM_MARGIN_MS = 70_000;
+
 export class UsedSignatures {
   private lastPrune = 0;
 
@@ -53,7 +56,9 @@ export class UsedSignatures {
       if (errorCode(error) === 'ENOENT') return;
       throw error;
     }
-    const expired = now - 2 * this.toleranceMs;
+    // Twice the window, plus the longest an upload may take between its check and its claim, plus room for
+    // replicas' clocks: a replay must never find its signature's file already pruned.
+    const expired = now - 2 * this.toleranceMs - CLAIM_MARGIN_MS;
     for (const name of names) {
       const file = path.join(dir, name);
       // Another replica may prune the same file at the same time: a file already gone is fine.

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, tempDir } from '../helpers/app.js';
-import { buildAssetApp, entries, makeSigningKeys, sha256Hex, signedUpload, signText, upload, writeKeyFiles, type SigningKeys } from '../helpers/assets.js';
+import { buildAssetApp, entries, makeSigningKeys, sha256Hex, signedUpload, signText, upload, writeKeyFiles, type Part, type SigningKeys } from '../helpers/assets.js';
 
 let keys: SigningKeys;
 beforeAll(() => {
@@ -134,6 +134,29 @@ describe('asset upload', () => {
     const renamed = signText(keys.privateKey, `${timestamp}\nother.bin\n${sha256Hex(CONTENT)}`);
     expect(refusedField(await upload(app, signedUpload(keys.privateKey, { content: CONTENT, timestamp, signature: renamed, withSha: true })))).toBe('signature');
     expect(refusedField(await upload(app, signedUpload(keys.privateKey, { withSha: 'xyz' })))).toBe('file_sha256');
+    expect(await entries(assetsDir)).toEqual([]);
+  });
+
+  it('takes file_sha256 sent after the file, checking the signature over it', async () => {
+    const { app, assetsDir } = await buildAssetApp(keys, { ASSET_REQUIRE_FILE_SIGNATURE: 'true' });
+    const timestamp = new Date().toISOString();
+    const signature = signText(keys.privateKey, `${timestamp}\nfirmware.bin\n${sha256Hex(CONTENT)}`);
+    const parts: Part[] = [
+      { name: 'timestamp', value: timestamp },
+      { name: 'signature', value: signature },
+      { name: 'file', filename: 'firmware.bin', value: CONTENT },
+      { name: 'file_sha256', value: sha256Hex(CONTENT) },
+    ];
+    const response = await upload(app, parts);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(await fs.readFile(path.join(assetsDir, 'firmware.bin'))).toEqual(CONTENT);
+  });
+
+  it('refuses a name too long for its temp file beside it with 400', async () => {
+    const { app, assetsDir } = await buildAssetApp(keys);
+    const response = await upload(app, signedUpload(keys.privateKey, { filename: `${'f'.repeat(200)}.bin` }));
+    expect(refusedField(response)).toBe('file');
+    expect(response.json().error).toMatch(/at most 128 bytes/);
     expect(await entries(assetsDir)).toEqual([]);
   });
 

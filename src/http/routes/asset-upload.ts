@@ -1,7 +1,7 @@
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, AssetTooLarge, UploadRefused, UploadsDisabled } from '../../domain/errors.js';
-import { assetNameProblem, verifyUpload, type UploadFields, type VerifiedUpload } from '../../domain/upload-signature.js';
+import { assetNameProblem, verifyUpload, type UploadFields } from '../../domain/upload-signature.js';
 import type { AssetSettings } from '../../settings.js';
 import type { AssetFiles, ReceivedAsset } from '../../storage/asset-files.js';
 import type { UsedSignatures } from '../../storage/used-signatures.js';
@@ -21,9 +21,9 @@ export interface UploadDependencies {
 }
 
 /**
- * `POST /api/assets`: reads the multipart form part by part, the file streamed to a temp file. When the timestamp
- * and signature come before the file, they are checked before a byte of it is written; otherwise once the form has
- * been read. The signature is claimed (so never accepted twice) only after every check passed, just before the file
+ * `POST /api/assets`: reads the multipart form part by part, the file streamed to a temp file. When the timestamp,
+ * signature and file_sha256 all come before the file, they are checked before a byte of it is written; the whole
+ * form is checked again once read, since a file_sha256 after the file changes what the signature must cover. The signature is claimed (so never accepted twice) only after every check passed, just before the file
  * is renamed into place.
  */
 export function assetUploadHandler(deps: UploadDependencies) {
@@ -36,7 +36,6 @@ export function assetUploadHandler(deps: UploadDependencies) {
   async function readForm(request: FastifyRequest) {
     const fields: UploadFields = {};
     let filename: string | null = null;
-    let verified: VerifiedUpload | null = null;
     let received: ReceivedAsset | null = null;
     try {
       for await (const part of request.parts()) {
@@ -50,14 +49,15 @@ export function assetUploadHandler(deps: UploadDependencies) {
         filename = file.filename;
         const problem = assetNameProblem(filename);
         if (problem !== null) throw new UploadRefused('filename', 'file', `Invalid filename: ${problem}`);
-        if (fields.timestamp !== undefined && fields.signature !== undefined) verified = verifyUpload(fields, filename, policy());
+        // Without file_sha256 yet, the verdict is not final: it may still arrive after the file.
+        if (fields.timestamp !== undefined && fields.signature !== undefined && fields.file_sha256 !== undefined) verifyUpload(fields, filename, policy());
         received = await files.receive(filename, file.file);
       }
     } catch (error) {
       await received?.discard();
       throw error;
     }
-    return { fields, filename, verified, received };
+    return { fields, filename, received };
   }
 
   return async function uploadAsset(request: FastifyRequest, reply: FastifyReply) {
@@ -69,7 +69,7 @@ export function assetUploadHandler(deps: UploadDependencies) {
       const form = await readForm(request);
       received = form.received;
       if (received === null || form.filename === null) throw new UploadRefused('file', 'file', "Missing required field 'file'");
-      const verified = form.verified ?? verifyUpload(form.fields, form.filename, policy());
+      const verified = verifyUpload(form.fields, form.filename, policy());
       if (verified.sha256 !== null && verified.sha256 !== received.sha256) {
         throw new UploadRefused('file_sha256', 'file_sha256', `The file that arrived has SHA-256 ${received.sha256}, not the file_sha256 signed; nothing was written`);
       }
