@@ -280,6 +280,17 @@ describe('GET /api/images/lvgl', () => {
     expect(forwarding.json().error).toContain('DEVICE_TOKEN');
   });
 
+  it('never forwards a header that holds an admin token, while forwarding other Authorization headers', async () => {
+    const admin = 'admin-token-0123456789abcdef';
+    const app = await appWith({ ADMIN_TOKEN: admin });
+    const leaking = await app.inject({ url: lvglUrl({ url: `${upstream.base}/seen.png`, headers: 'Authorization' }), headers: { authorization: `Bearer ${admin}` } });
+    expect(leaking.statusCode).toBe(400);
+    expect(leaking.json().error).toContain('token of this service');
+    const upstreamToken = await app.inject({ url: lvglUrl({ url: `${upstream.base}/seen.png`, headers: 'Authorization' }), headers: { authorization: 'Bearer home-assistant' } });
+    expect(upstreamToken.statusCode).toBe(200);
+    expect(upstream.seen?.authorization).toBe('Bearer home-assistant');
+  });
+
   it('counts its outcomes as the image_proxy operation', async () => {
     const app = await appWith();
     await app.inject({ url: lvglUrl({ url: `${upstream.base}/four.png` }) });

@@ -25,7 +25,7 @@ function parseImageUrl(raw: string): URL {
 }
 
 /** The headers named in `names`, with their values in this request. */
-function forwardedHeaders(names: string | undefined, incoming: IncomingHttpHeaders, authorizationIsOurs: boolean): Record<string, string> {
+function forwardedHeaders(names: string | undefined, incoming: IncomingHttpHeaders, authorizationIsOurs: boolean, ourTokens: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const raw of (names ?? '').split(',')) {
     const name = raw.trim().toLowerCase();
@@ -36,7 +36,10 @@ function forwardedHeaders(names: string | undefined, incoming: IncomingHttpHeade
     if (name === 'authorization' && authorizationIsOurs) throw refuse('holds the device token (DEVICE_TOKEN is set) and is not forwarded');
     const value = incoming[name];
     if (value === undefined) throw refuse('is not present in the request');
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    // Whatever its name, a header holding one of this service's tokens must not leave for another host.
+    if (ourTokens.some((token) => text.includes(token))) throw refuse('holds a token of this service and is not forwarded');
+    headers[name] = text;
   }
   return headers;
 }
@@ -58,6 +61,7 @@ const imageRoutes: FastifyPluginAsyncTypebox<{ settings: Settings }> = async (ap
     maxRedirects: IMAGE_PROXY_MAX_REDIRECTS,
   };
   const authorizationIsOurs = settings.deviceTokens.length > 0;
+  const ourTokens = [...settings.deviceTokens, ...settings.adminTokens.map((admin) => admin.token)];
   const metrics = createImageProxyMetrics(app.metrics.registry);
 
   app.get(
@@ -85,7 +89,7 @@ const imageRoutes: FastifyPluginAsyncTypebox<{ settings: Settings }> = async (ap
       let lvgl: Buffer;
       try {
         const url = parseImageUrl(query.url);
-        const headers = forwardedHeaders(query.headers, request.headers, authorizationIsOurs);
+        const headers = forwardedHeaders(query.headers, request.headers, authorizationIsOurs, ourTokens);
         const fetchStarted = performance.now();
         const image = await fetchImage(url, headers, fetchOptions);
         metrics.fetched(seconds(fetchStarted), image.length);
