@@ -1,11 +1,13 @@
-import { createHash, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from './domain/duration.js';
 import { parseEditPath } from './domain/json-edit.js';
-import { uploadVerificationKey } from './domain/upload-signature.js';
-import { parseHostAllowList, type HostAllowList } from './domain/host-allow-list.js';
+import { readAssets, readImageProxy, type AssetSettings, type ImageProxySettings } from './settings-assets.js';
+import { readBoolean, readInteger, readSettingFile, SettingsError, type Env } from './setting-values.js';
+
+export { IMAGE_PROXY_MAX_REDIRECTS, type AssetSettings, type ImageProxySettings } from './settings-assets.js';
+export { SettingsError } from './setting-values.js';
 
 /**
  * Settings are read from the environment once, at start-up, into this typed
@@ -60,35 +62,6 @@ export interface Settings {
   imageProxy: ImageProxySettings;
 }
 
-export interface AssetSettings {
-  /** Absolute path of the assets directory: ASSETS_DIR, else `assets` beside the config directory. */
-  dir: string;
-  /** True when ASSETS_DIR was set: the directory is then never created, as for the config directory. */
-  dirFromEnv: boolean;
-  /** The key that checks upload signatures (SIGNING_KEY_PATH); null: uploads are off. */
-  verificationKey: KeyObject | null;
-  /** How far an upload's timestamp may be from the server's clock (TIMESTAMP_TOLERANCE_SECONDS). */
-  timestampToleranceSeconds: number;
-  /** Largest asset file (MAX_ASSET_BYTES). */
-  maxBytes: number;
-  /** ASSET_REQUIRE_FILE_SIGNATURE: refuse signatures that cover only the timestamp. */
-  requireFileSignature: boolean;
-}
-
-export interface ImageProxySettings {
-  /** IMAGE_PROXY_ENABLED (default true); off, the route is not registered and answers 404. */
-  enabled: boolean;
-  /** IMAGE_PROXY_ALLOWED_HOSTS; null (unset): any host, as the old backend allowed. */
-  allowedHosts: HostAllowList | null;
-  /** MAX_IMAGE_BYTES: the most of an upstream body read before the fetch is given up. */
-  maxImageBytes: number;
-  /** How long one fetch, redirects and body included, may take. Not an environment variable: tests shorten it. */
-  fetchTimeoutMs: number;
-}
-
-/** Redirects the image proxy follows before giving up. */
-export const IMAGE_PROXY_MAX_REDIRECTS = 3;
-
 export interface AdminToken {
   /** Who a change made with the token is recorded as: the name given in ADMIN_TOKENS_FILE, else `token-<first 8 hex of its SHA-256>`. */
   name: string;
@@ -122,33 +95,6 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_CONFIGS_DIR = './data/configs';
-
-/** A bad setting. Its message is one line naming the variable, fit to print as is. */
-export class SettingsError extends Error {
-  constructor(variable: string, problem: string) {
-    super(`Invalid setting ${variable}: ${problem}`);
-    this.name = 'SettingsError';
-  }
-}
-
-type Env = Record<string, string | undefined>;
-
-function readInteger(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new SettingsError(name, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  }
-  return Number(raw);
-}
-
-function readBoolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  throw new SettingsError(name, `expected true or false, got ${JSON.stringify(env[name])}`);
-}
 
 function readDeviceSync(env: Env): DeviceSyncSettings {
   const raw = env.DEVICE_SILENT_AFTER?.trim() || '24h';
@@ -224,15 +170,6 @@ function readAuthSetting(env: Env, variable: string): string | undefined {
   const value = env[variable]?.trim();
   if (value === '') throw new SettingsError(variable, 'is set but empty, which would leave the routes open: give it a value, or unset it to run without authentication');
   return value;
-}
-
-/** The text of the file a setting names, relative to `cwd`; a one-line settings error when it cannot be read. */
-function readSettingFile(variable: string, file: string, cwd: string): string {
-  try {
-    return readFileSync(path.resolve(cwd, file), 'utf8');
-  } catch (error) {
-    throw new SettingsError(variable, `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
 }
 
 const tokenName = (token: string) => `token-${createHash('sha256').update(token).digest('hex').slice(0, 8)}`;
@@ -313,55 +250,9 @@ function readSecretKeys(env: Env): RegExp {
   }
 }
 
-function readImageProxy(env: Env): ImageProxySettings {
-  const raw = env.IMAGE_PROXY_ALLOWED_HOSTS?.trim();
-  let allowedHosts: HostAllowList | null = null;
-  if (raw) {
-    try {
-      allowedHosts = parseHostAllowList(raw);
-    } catch (error) {
-      throw new SettingsError('IMAGE_PROXY_ALLOWED_HOSTS', `${(error as Error).message}; expected comma-separated host names, IP addresses or CIDR ranges such as images.example.org,10.0.0.0/8`);
-    }
-  }
-  return {
-    enabled: readBoolean(env, 'IMAGE_PROXY_ENABLED', true),
-    allowedHosts,
-    maxImageBytes: readInteger(env, 'MAX_IMAGE_BYTES', 16 * 1_048_576, 1024, 256 * 1_048_576),
-    fetchTimeoutMs: 10_000,
-  };
-}
-
 function readDeviceTokens(env: Env): string[] {
   const token = readAuthSetting(env, 'DEVICE_TOKEN');
   return token ? [checkToken('DEVICE_TOKEN', token)] : [];
-}
-
-function readAssets(env: Env, cwd: string, configsDir: string): AssetSettings {
-  const rawDir = env.ASSETS_DIR?.trim();
-  if (env.ASSETS_DIR !== undefined && rawDir === '') throw new SettingsError('ASSETS_DIR', 'must not be empty (unset it to use the assets directory beside the config directory)');
-  const dir = rawDir ? path.resolve(cwd, rawDir) : path.join(path.dirname(configsDir), 'assets');
-  const relative = path.relative(configsDir, dir);
-  if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
-    throw new SettingsError('ASSETS_DIR', `${dir} is the config directory or inside it; give the assets a directory of their own`);
-  }
-  let verificationKey: KeyObject | null = null;
-  const keyPath = env.SIGNING_KEY_PATH?.trim();
-  if (keyPath) {
-    const pem = readSettingFile('SIGNING_KEY_PATH', keyPath, cwd);
-    try {
-      verificationKey = uploadVerificationKey(pem);
-    } catch (error) {
-      throw new SettingsError('SIGNING_KEY_PATH', `${keyPath} is not a usable PEM RSA key (an unencrypted private key or a public key): ${(error as Error).message.split('\n')[0]}`);
-    }
-  }
-  return {
-    dir,
-    dirFromEnv: Boolean(rawDir),
-    verificationKey,
-    timestampToleranceSeconds: readInteger(env, 'TIMESTAMP_TOLERANCE_SECONDS', 300, 1, 86_400),
-    maxBytes: readInteger(env, 'MAX_ASSET_BYTES', 64 * 1_048_576, 1, 4096 * 1_048_576),
-    requireFileSignature: readBoolean(env, 'ASSET_REQUIRE_FILE_SIGNATURE', false),
-  };
 }
 
 /** Parses and validates the environment. Throws {@link SettingsError} on the first bad value. */
